@@ -1,0 +1,58 @@
+// Environment variables the runtime reads. prodctl renders them from the profile; secrets are
+// always passed as *_FILE paths, never as values, so they never show in `docker inspect` or ps.
+export const ENV = {
+  role: 'PRODCTL_ROLE', // api | worker
+  release: 'PRODCTL_RELEASE',
+  logLevel: 'LOG_LEVEL',
+  host: 'HOST',
+  port: 'PORT',
+  metricsPort: 'METRICS_PORT',
+
+  pgHost: 'PGHOST',
+  pgPort: 'PGPORT',
+  pgDatabase: 'PGDATABASE',
+  pgUser: 'PGUSER',
+  pgPasswordFile: 'PGPASSWORD_FILE',
+  pgPoolMax: 'PG_POOL_MAX',
+  pgConnectionTimeoutMs: 'PG_CONNECTION_TIMEOUT_MS',
+  pgIdleTimeoutMs: 'PG_IDLE_TIMEOUT_MS',
+  pgStatementTimeoutMs: 'PG_STATEMENT_TIMEOUT_MS',
+  pgIdleInTxTimeoutMs: 'PG_IDLE_IN_TX_TIMEOUT_MS',
+  pgApplicationName: 'PG_APPLICATION_NAME',
+
+  redisHost: 'REDIS_HOST',
+  redisPort: 'REDIS_PORT',
+  redisPasswordFile: 'REDIS_PASSWORD_FILE',
+
+  queueName: 'QUEUE_NAME',
+  queueMaxDepth: 'QUEUE_MAX_DEPTH',
+
+  storagePath: 'STORAGE_PATH',
+  maxUploadBytes: 'MAX_UPLOAD_BYTES',
+  storageQuotaBytes: 'STORAGE_QUOTA_BYTES',
+
+  rateRequestsPerSecond: 'RATE_REQUESTS_PER_SECOND',
+  rateBurst: 'RATE_BURST',
+  rateUploadsPerMinute: 'RATE_UPLOADS_PER_MINUTE',
+  requestTimeoutMs: 'REQUEST_TIMEOUT_MS',
+  drainWindowMs: 'DRAIN_WINDOW_MS',
+
+  oidcIssuer: 'OIDC_ISSUER',
+  oidcAudience: 'OIDC_AUDIENCE',
+  oidcJwksUrl: 'OIDC_JWKS_URL',
+  apiKeyPepperFile: 'API_KEY_PEPPER_FILE',
+
+  workerConcurrency: 'WORKER_CONCURRENCY',
+  jobTimeoutMs: 'JOB_TIMEOUT_MS',
+  jobAttempts: 'JOB_ATTEMPTS',
+  jobBackoffMs: 'JOB_BACKOFF_MS',
+  jobBackoffJitter: 'JOB_BACKOFF_JITTER',
+  maxPages: 'MAX_PAGES',
+  maxInputBytes: 'MAX_INPUT_BYTES',
+  perJobMemoryMb: 'PER_JOB_MEMORY_MB',
+  removeOnCompleteAgeS: 'REMOVE_ON_COMPLETE_AGE_S',
+  removeOnCompleteCount: 'REMOVE_ON_COMPLETE_COUNT',
+  removeOnFailAgeS: 'REMOVE_ON_FAIL_AGE_S',
+} as const;
+
+export type EnvName = (typeof ENV)[keyof typeof ENV];

@@ -1,0 +1,21 @@
+// The only module shared by the CLI side and the runtime. Keep it tiny and dependency-free:
+// both sides must agree on these names, so they live in exactly one place.
+export * from './env.js';
+export * from './metrics.js';
+
+export const HEALTH_PATHS = { live: '/livez', ready: '/readyz' } as const;
+export const METRICS_PATH = '/metrics';
+export const DEFAULT_QUEUE_NAME = 'pdf-jobs';
+
+export const REDIS_KEYS = {
+  // While set, the API answers writes with 503 + Retry-After and workers pause (used by restore).
+  maintenance: 'prodctl:maintenance',
+  rateLimitPrefix: 'prodctl:rl:',
+  idempotencyPrefix: 'prodctl:idem:',
+} as const;
+
+export const JOB_OPS = ['info', 'merge', 'split', 'rotate', 'watermark', 'optimize', 'extract', 'metadata'] as const;
+export type JobOp = (typeof JOB_OPS)[number];
+
+export const JOB_STATES = ['queued', 'active', 'completed', 'failed'] as const;
+export type JobState = (typeof JOB_STATES)[number];

@@ -1,0 +1,291 @@
+// The one schema behind the profile: validation, the TypeScript types (z.infer) and the
+// published JSON Schema (`prodctl schema`) all come from here.
+import { z } from 'zod';
+import { isDuration, isSize } from './units.js';
+
+const duration = z
+  .string({ error: 'expected a duration like 30s, 5m or 1h' })
+  .refine(isDuration, { message: 'expected a duration like 500ms, 30s, 5m, 1h or 7d' })
+  .meta({ description: 'Duration: <number><ms|s|m|h|d|w>, e.g. 30s' });
+const size = z
+  .string({ error: 'expected a size like 512M or 4G' })
+  .refine(isSize, { message: 'expected a size like 512M, 4G or 100MB' })
+  .meta({ description: 'Size in bytes with a binary unit: 512M, 4G, 100MB' });
+const posInt = z.number({ error: 'expected a whole number' }).int({ message: 'expected a whole number' });
+const replicas = posInt.min(1, { message: 'must be ≥ 1' });
+const port = posInt.min(1).max(65535);
+const hostname = z.string().regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i, {
+  message: 'expected a host name like pdf.example.com',
+});
+const secretRef = z
+  .string()
+  .regex(/^[a-z][a-z0-9_]*$/, { message: 'expected the name of an entry under secrets:' })
+  .meta({ description: 'Name of an entry under `secrets:`' });
+
+export const resourcesSchema = z
+  .object({
+    cpus: z.number().positive({ message: 'must be > 0' }).meta({ description: 'CPU limit in cores (0.5 = half a core)' }),
+    memory: size.meta({ description: 'Memory limit, e.g. 512M' }),
+    pids: posInt.min(16, { message: 'must be ≥ 16' }).meta({ description: 'Process/thread limit' }),
+  })
+  .strict();
+
+const edgeSchema = z
+  .object({
+    kind: z.enum(['traefik', 'haproxy']).meta({ description: 'traefik for docker/swarm; haproxy for native, and an option everywhere' }),
+    http_port: port,
+    https_port: port,
+    bind: z.string().meta({ description: 'Address the edge listens on' }),
+    resources: resourcesSchema,
+    traefik: z
+      .object({
+        acme_email: z.email({ message: 'expected an e-mail address for ACME registration' }),
+        acme_ca_server: z.url().optional(),
+        https_redirect: z.boolean(),
+        hsts: z
+          .object({ max_age: duration, include_subdomains: z.boolean(), preload: z.boolean() })
+          .strict(),
+        dashboard: z.object({ enabled: z.boolean(), users_secret: secretRef }).strict(),
+        rate_limit: z.object({ average: posInt.min(1), burst: posInt.min(1), period: duration }).strict(),
+        retry: z.object({ attempts: posInt.min(0), initial_interval: duration }).strict(),
+      })
+      .strict(),
+    haproxy: z
+      .object({
+        max_connections: posInt.min(100),
+        timeout_connect: duration,
+        timeout_client: duration,
+        timeout_server: duration,
+      })
+      .strict(),
+  })
+  .strict();
+
+const apiSchema = z
+  .object({
+    replicas,
+    resources: resourcesSchema,
+    port,
+    metrics_port: port,
+    rate_limits: z
+      .object({
+        requests_per_second: z.number().positive({ message: 'must be > 0' }),
+        burst: posInt.min(1),
+        uploads_per_minute: posInt.min(1, { message: 'must be ≥ 1' }),
+      })
+      .strict(),
+    max_upload_size: size,
+    storage_quota: size.meta({ description: 'Per-user storage quota' }),
+    request_timeout: duration,
+    drain_window: duration.meta({ description: 'How long a draining replica keeps serving after SIGTERM' }),
+    auth: z
+      .object({
+        oidc: z
+          .object({ issuer: z.url(), audience: z.string().min(1), jwks_url: z.url() })
+          .strict()
+          .optional(),
+        api_keys: z.boolean(),
+      })
+      .strict(),
+  })
+  .strict();
+
+const workersSchema = z
+  .object({
+    replicas,
+    concurrency: posInt.min(1, { message: 'must be ≥ 1' }),
+    resources: resourcesSchema,
+    metrics_port: port,
+    job_timeout: duration,
+    attempts: posInt.min(1, { message: 'must be ≥ 1' }).max(20),
+    backoff: z
+      .object({ type: z.enum(['exponential', 'fixed']), delay: duration, jitter: z.number().min(0).max(1) })
+      .strict(),
+    max_queue_depth: posInt.min(1, { message: 'must be ≥ 1' }),
+    max_pages: posInt.min(1),
+    max_input_size: size,
+    per_job_memory: size.meta({ description: 'Memory bound of one job (worker-thread heap limit)' }),
+    remove_on_complete: z.object({ age: duration, count: posInt.min(0) }).strict(),
+    remove_on_fail: z.object({ age: duration, count: posInt.min(0) }).strict(),
+  })
+  .strict();
+
+const postgresSchema = z
+  .object({
+    version: z.union([z.literal(15), z.literal(16), z.literal(17)], { error: 'expected 15, 16 or 17' }),
+    database: z.string().regex(/^[a-z_][a-z0-9_]*$/),
+    user: z.string().regex(/^[a-z_][a-z0-9_]*$/),
+    password_secret: secretRef,
+    port,
+    max_connections: posInt.min(10, { message: 'must be ≥ 10' }),
+    reserved_connections: posInt.min(0).meta({ description: 'Connections kept free for admin, backup, migrations and exporters' }),
+    pool_size: posInt.min(1, { message: 'must be ≥ 1' }).meta({ description: 'Pool size per API or worker replica' }),
+    pool: z.object({ connection_timeout: duration, idle_timeout: duration }).strict(),
+    statement_timeout: duration,
+    idle_in_transaction_session_timeout: duration,
+    resources: resourcesSchema,
+    tuning: z
+      .object({
+        shared_buffers: size.optional(),
+        effective_cache_size: size.optional(),
+        work_mem: size.optional(),
+        maintenance_work_mem: size.optional(),
+      })
+      .strict()
+      .meta({ description: 'Memory settings; derived from resources.memory when left out' }),
+  })
+  .strict();
+
+const redisSchema = z
+  .object({
+    version: z.literal(7),
+    port,
+    password_secret: secretRef,
+    maxmemory: size,
+    maxmemory_policy: z.enum(['noeviction', 'allkeys-lru', 'volatile-lru', 'allkeys-lfu', 'volatile-lfu', 'allkeys-random', 'volatile-random', 'volatile-ttl']),
+    appendonly: z.boolean(),
+    appendfsync: z.enum(['everysec', 'always', 'no']),
+    resources: resourcesSchema,
+  })
+  .strict();
+
+const monitoringSchema = z
+  .object({
+    enabled: z.boolean(),
+    retention: duration,
+    scrape_interval: duration,
+    evaluation_interval: duration,
+    prometheus_port: port,
+    alertmanager_port: port,
+    resources: resourcesSchema,
+    alertmanager: z
+      .object({
+        receivers: z
+          .array(
+            z
+              .object({
+                name: z.string().min(1),
+                webhook_url: z.url().optional(),
+                email: z.email().optional(),
+              })
+              .strict(),
+          )
+          .min(1, { message: 'needs at least one receiver' }),
+        smtp: z.object({ smarthost: z.string(), from: z.email() }).strict().optional(),
+      })
+      .strict(),
+    grafana: z.object({ enabled: z.boolean(), port, admin_password_secret: secretRef }).strict(),
+  })
+  .strict();
+
+const backupSchema = z
+  .object({
+    schedule: z.string().meta({ description: 'Cron expression (5 fields), e.g. "0 3 * * *"' }),
+    retention: z
+      .object({ keep_last: posInt.min(1), daily: posInt.min(0), weekly: posInt.min(0), monthly: posInt.min(0) })
+      .strict(),
+    target: z.object({ kind: z.literal('local'), path: z.string().min(1) }).strict(),
+    compression: z.enum(['zstd', 'gzip', 'none']),
+    encryption: z.object({ key_secret: secretRef }).strict().optional(),
+    verify_after_backup: z.boolean(),
+  })
+  .strict();
+
+export const thresholdExpr = z.string().regex(/^(avg|min|max|med|p\(\d+(\.\d+)?\)|rate|count)\s*(<|<=|>|>=|==|!=)\s*-?\d+(\.\d+)?$/, {
+  message: 'expected a k6 threshold like p(95)<5000 or rate<0.02',
+});
+
+const loadtestSchema = z
+  .object({
+    allowed_hosts: z.array(z.string()),
+    max_duration: duration,
+    max_requests: posInt.min(1),
+    scenarios: z.record(
+      z.string(),
+      z
+        .object({
+          kind: z.enum(['status', 'upload', 'download', 'mixed']),
+          executor: z.enum(['constant-vus', 'ramping-vus', 'constant-arrival-rate', 'ramping-arrival-rate']),
+          vus: posInt.min(1).optional(),
+          duration: duration.optional(),
+          rate: posInt.min(1).optional(),
+          time_unit: duration.optional(),
+          pre_allocated_vus: posInt.min(1).optional(),
+          max_vus: posInt.min(1).optional(),
+          stages: z.array(z.object({ duration, target: posInt.min(0) }).strict()).optional(),
+          upload_share: z.number().min(0).max(1).optional(),
+        })
+        .strict(),
+    ),
+    thresholds: z.record(z.string(), z.array(thresholdExpr).min(1)),
+  })
+  .strict();
+
+export const SERVICE_IMAGES = ['api', 'worker', 'postgres', 'redis', 'edge', 'prometheus', 'alertmanager', 'grafana', 'postgres_exporter', 'redis_exporter', 'node_exporter'] as const;
+
+const imageRef = z.string().regex(/^[a-z0-9][a-z0-9._/-]*(:[A-Za-z0-9._-]+)?(@sha256:[a-f0-9]{64})?$/, {
+  message: 'expected an image reference like postgres:15.8-bookworm',
+});
+
+export const profileSchema = z
+  .object({
+    $schema: z.string().optional(),
+    extends: z.enum(['small', 'medium', 'large']).optional(),
+    project: z
+      .object({
+        name: z.string().regex(/^[a-z][a-z0-9-]{1,38}[a-z0-9]$/, { message: 'expected 3–40 lowercase letters, digits or dashes' }),
+        domains: z.array(hostname),
+        environment: z.string().regex(/^[a-z][a-z0-9-]*$/),
+      })
+      .strict(),
+    target: z.enum(['native', 'docker', 'swarm']),
+    host: z
+      .object({
+        cpus: z.number().positive(),
+        memory: size,
+        nodes: posInt.min(1).meta({ description: 'Hosts in the cluster (large preset)' }),
+      })
+      .strict()
+      .meta({ description: 'The server (or each node) the preset is sized for; limits must fit it' }),
+    edge: edgeSchema,
+    api: apiSchema,
+    workers: workersSchema,
+    postgres: postgresSchema,
+    redis: redisSchema,
+    storage: z.object({ uploads_path: z.string().min(1), retention: duration, blob_grace: duration }).strict(),
+    monitoring: monitoringSchema,
+    backup: backupSchema,
+    loadtest: loadtestSchema,
+    deploy: z
+      .object({
+        timeout: duration.meta({ description: 'How long a new replica may take to turn ready' }),
+        keep_images: posInt.min(1),
+        stop_timeout: duration,
+      })
+      .strict(),
+    images: z.object(Object.fromEntries(SERVICE_IMAGES.map((s) => [s, imageRef])) as Record<(typeof SERVICE_IMAGES)[number], typeof imageRef>).strict(),
+    secrets: z.record(
+      z.string().regex(/^[a-z][a-z0-9_]*$/),
+      z.object({ file: z.string().min(1).meta({ description: 'Path to the secret file, relative to the profile' }) }).strict(),
+    ),
+    checks: z
+      .object({
+        waive: z
+          .array(
+            z
+              .object({
+                id: z.string().min(1),
+                reason: z.string().min(3),
+                expires: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'expected a date YYYY-MM-DD' }),
+              })
+              .strict(),
+          )
+          .default([]),
+      })
+      .strict(),
+  })
+  .strict();
+
+export type Profile = z.infer<typeof profileSchema>;
+export type Resources = z.infer<typeof resourcesSchema>;
+export type PresetName = 'small' | 'medium' | 'large';

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs the Debian packages prodctl's stack and tests use, skipping what is already there.
+# Idempotent; needs root (prints the exact command otherwise).
+set -euo pipefail
+PKGS=(postgresql redis-server haproxy prometheus prometheus-alertmanager prometheus-postgres-exporter
+      prometheus-redis-exporter prometheus-node-exporter qpdf poppler-utils wrk tmux zstd procps iproute2)
+[ "${WITH_DOCKER:-0}" = 1 ] && PKGS+=(docker.io debootstrap)
+[ "${WITH_BROWSER:-0}" = 1 ] && PKGS+=(chromium)
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then echo "system packages: all present"; exit 0; fi
+cmd="apt-get install -y --no-install-recommends ${missing[*]}"
+if [ "$(id -u)" != 0 ]; then
+  echo "error: missing system packages — run as root: apt-get update && $cmd" >&2
+  exit 2
+fi
+echo "installing: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# Debian's postinst scripts try to start services; there is no init system here, and prodctl
+# starts what it needs itself.
+printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,67 @@
+// One interface for every target (native processes, Docker engine, Swarm). The CLI picks one
+// with selectTarget() and never touches processes or dockerode itself.
+import type { Logger } from '../lib/log.js';
+import type { StackPlan } from '../plan/types.js';
+
+export interface TargetContext {
+  plan: StackPlan;
+  /** Folder holding the files `prodctl render` wrote for this plan. */
+  renderedDir: string;
+  stateDir: string;
+  log: Logger;
+  yes: boolean;
+}
+
+export interface ReplicaStatus {
+  id: string;
+  state: 'running' | 'starting' | 'stopped' | 'crashed' | 'unhealthy' | 'draining';
+  healthy: boolean | null;
+  pid?: number;
+  containerId?: string;
+  address?: string;
+  uptimeMs?: number;
+  restarts: number;
+  version?: string;
+}
+
+export interface ServiceStatus {
+  name: string;
+  desired: number;
+  skipped?: string;
+  replicas: ReplicaStatus[];
+}
+
+export interface StackStatus {
+  target: 'native' | 'docker' | 'swarm';
+  project: string;
+  release?: string;
+  services: ServiceStatus[];
+  urls: Record<string, string>;
+}
+
+export interface DeployOptions {
+  version?: string;
+  /** For native: a different runtime build folder to roll out. For docker: the image. */
+  build?: string;
+  lockWait?: number;
+}
+
+export interface DeployResult {
+  outcome: 'applied' | 'noop' | 'failed' | 'rolled-back';
+  release?: string;
+  durationMs: number;
+  changes: string[];
+  reason?: string;
+}
+
+export interface Target {
+  readonly kind: 'native' | 'docker' | 'swarm';
+  /** Bring the stack up from what the plan says; idempotent. */
+  up(ctx: TargetContext): Promise<DeployResult>;
+  /** Roll out a new version health-gated; roll back by itself on failure. */
+  deploy(ctx: TargetContext, opts: DeployOptions): Promise<DeployResult>;
+  status(ctx: TargetContext): Promise<StackStatus>;
+  scale(ctx: TargetContext, counts: Record<string, number>): Promise<DeployResult>;
+  down(ctx: TargetContext, opts: { volumes: boolean }): Promise<void>;
+  logs(ctx: TargetContext, service: string, opts: { follow: boolean; since?: string; tail?: number }): Promise<void>;
+}
