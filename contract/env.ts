@@ -53,6 +53,14 @@ export const ENV = {
   removeOnCompleteAgeS: 'REMOVE_ON_COMPLETE_AGE_S',
   removeOnCompleteCount: 'REMOVE_ON_COMPLETE_COUNT',
   removeOnFailAgeS: 'REMOVE_ON_FAIL_AGE_S',
+  // Added by the runtime (optional; defaults in runtime/core/config.ts).
+  removeOnFailCount: 'REMOVE_ON_FAIL_COUNT',
+  jobBackoffType: 'JOB_BACKOFF_TYPE', // exponential | fixed
+  workerLockDurationMs: 'WORKER_LOCK_DURATION_MS',
+  workerStalledIntervalMs: 'WORKER_STALLED_INTERVAL_MS',
+  migrationsDir: 'MIGRATIONS_DIR',
+  migrateOnStart: 'MIGRATE_ON_START', // 1 = run pending migrations (under the advisory lock) before serving
+  redisCommandTimeoutMs: 'REDIS_COMMAND_TIMEOUT_MS',
 } as const;
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];

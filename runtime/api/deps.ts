@@ -1,0 +1,48 @@
+// Everything the API's routes need, passed explicitly (no module-level singletons).
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { Authenticate } from '../core/auth.js';
+import type { RuntimeConfig } from '../core/config.js';
+import type { Pool } from '../core/db.js';
+import type { RuntimeMetrics } from '../core/metrics.js';
+import type { ThreadPool } from '../core/pdf/thread-pool.js';
+import type { QueuePayload } from '../core/queue.js';
+import type { RateLimiter } from '../core/rate-limit.js';
+import type { BlobStore } from '../core/storage.js';
+
+export interface ApiState {
+  draining: boolean;
+  /** Cached "migrations current" answer, refreshed by readiness checks. */
+  migrationsCurrent: boolean;
+}
+
+export interface ApiDeps {
+  cfg: RuntimeConfig;
+  pool: Pool;
+  redis: Redis;
+  queue: Queue<QueuePayload>;
+  store: BlobStore;
+  pdf: ThreadPool;
+  metrics: RuntimeMetrics;
+  log: Logger;
+  authenticate: Authenticate;
+  takeToken: RateLimiter;
+  state: ApiState;
+  checkMigrations(): Promise<boolean>;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    userId: string;
+  }
+  interface FastifySchema {
+    summary?: string;
+    tags?: string[];
+  }
+  interface FastifyContextConfig {
+    /** Which token bucket the route draws from; routes without one need no auth. */
+    bucket?: 'request' | 'upload';
+    write?: boolean;
+  }
+}

@@ -1,0 +1,35 @@
+// One error handler: HttpError as is, validation as 400 naming the field, Redis or Postgres being
+// away as a fast 503 with Retry-After, anything else as a logged 500 without internals.
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { HttpError } from '../core/errors.js';
+import { TooLargeError } from '../core/storage.js';
+
+const UNAVAILABLE = /(enableOfflineQueue|Connection is closed|ECONNREFUSED|Command timed out|timeout exceeded when trying to connect|Connection terminated|ETIMEDOUT|the database system is)/i;
+
+export function isDependencyDown(err: unknown): boolean {
+  return UNAVAILABLE.test(String((err as Error)?.message ?? '')) || (err as { code?: string })?.code === '57P01';
+}
+
+export function installErrorHandler(app: FastifyInstance): void {
+  app.setErrorHandler((err: FastifyError | HttpError, req, reply) => {
+    if (err instanceof HttpError) {
+      return reply.code(err.statusCode).headers(err.headers).send({ error: err.code, message: err.message, ...(err.field ? { field: err.field } : {}) });
+    }
+    if (err instanceof TooLargeError) return reply.code(413).header('connection', 'close').send({ error: 'too_large', message: err.message });
+    if ((err as FastifyError).validation) {
+      const v = (err as FastifyError).validation![0];
+      const where = (err as FastifyError).validationContext ?? 'body';
+      const prop = v.keyword === 'required' ? `/${(v.params as { missingProperty: string }).missingProperty}` : v.instancePath;
+      const field = `${where}${prop.replace(/\//g, '.')}`;
+      return reply.code(400).send({ error: 'bad_request', message: `${field}: ${v.message}`, field });
+    }
+    const status = (err as FastifyError).statusCode;
+    if (status && status >= 400 && status < 500) return reply.code(status).send({ error: (err as FastifyError).code ?? 'bad_request', message: err.message });
+    if (isDependencyDown(err)) {
+      req.log.warn({ err: err.message }, 'dependency unavailable');
+      return reply.code(503).header('retry-after', '2').send({ error: 'unavailable', message: 'a backing service is unavailable; retry shortly' });
+    }
+    req.log.error({ err }, 'unhandled error');
+    return reply.code(500).send({ error: 'internal', message: 'internal error' });
+  });
+}

@@ -1,0 +1,59 @@
+// Request lifecycle hooks: metrics, auth and rate limit before the body is read (so a 401, 413 or
+// 429 never costs an upload), maintenance mode, and Connection: close while draining.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { HttpError } from '../core/errors.js';
+import { rateLimitHeaders, type Bucket } from '../core/rate-limit.js';
+import type { ApiDeps } from './deps.js';
+
+export function installHooks(app: FastifyInstance, d: ApiDeps): void {
+  const duration = d.metrics.histogram('httpDuration', [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]);
+  const inFlight = d.metrics.gauge('httpInFlight');
+  const limited = d.metrics.counter('httpRateLimited');
+  const buckets: Record<'request' | 'upload', Bucket> = {
+    request: { name: 'request', perSecond: d.cfg.rate.requestsPerSecond, burst: d.cfg.rate.burst },
+    upload: { name: 'upload', perSecond: d.cfg.rate.uploadsPerMinute / 60, burst: Math.max(1, Math.ceil(d.cfg.rate.uploadsPerMinute / 6)) },
+  };
+  const starts = new WeakMap<FastifyRequest, bigint>();
+
+  app.addHook('onRequest', async (req) => {
+    starts.set(req, process.hrtime.bigint());
+    inFlight.inc();
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    inFlight.dec();
+    const start = starts.get(req);
+    const route = req.routeOptions.url ?? 'unmatched';
+    if (start) duration.observe({ route, method: req.method, status: String(reply.statusCode) }, Number(process.hrtime.bigint() - start) / 1e9);
+  });
+
+  app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
+    const cfg = req.routeOptions.config;
+    if (!cfg?.bucket) return;
+    if (cfg.bucket === 'upload') rejectOversize(req, d.cfg.maxUploadBytes);
+    req.userId = await d.authenticate(req.headers);
+    const bucket = buckets[cfg.bucket];
+    const r = await d.takeToken(req.userId, bucket);
+    reply.headers(rateLimitHeaders(bucket, r));
+    if (!r.allowed) {
+      limited.inc({ bucket: bucket.name });
+      throw new HttpError(429, 'rate_limited', `too many ${bucket.name}s; retry after ${Math.ceil(r.retryAfterMs / 1000)} s`, { 'retry-after': String(Math.max(1, Math.ceil(r.retryAfterMs / 1000))) });
+    }
+    if (r.maintenance && cfg.write) {
+      throw new HttpError(503, 'maintenance', 'the service is in maintenance (restore in progress); retry later', { 'retry-after': '30' });
+    }
+    req.log = req.log.child({ userId: req.userId });
+  });
+
+  app.addHook('onSend', async (_req, reply) => {
+    // While draining, tell keep-alive clients to go elsewhere after this response.
+    if (d.state.draining) reply.header('connection', 'close');
+  });
+}
+
+/** 413 from the Content-Length alone, before a byte of the body is read. */
+function rejectOversize(req: FastifyRequest, max: number): void {
+  const len = Number(req.headers['content-length']);
+  if (Number.isFinite(len) && len > max) {
+    throw new HttpError(413, 'too_large', `upload of ${len} bytes exceeds the limit of ${max} bytes`, { connection: 'close' });
+  }
+}

@@ -1,0 +1,50 @@
+// API entry point: `node dist/runtime/api/main.js`, configured only by environment variables.
+import { HEALTH_PATHS, REDIS_KEYS } from '../../contract/index.js';
+import { createAuthenticator } from '../core/auth.js';
+import { createMigrationCheck, onShutdownSignal, runMain, startCore } from '../core/lifecycle.js';
+import { serveMetrics } from '../core/metrics.js';
+import { createThreadPool } from '../core/pdf/thread-pool.js';
+import { createRateLimiter } from '../core/rate-limit.js';
+import { createLocalStore } from '../core/storage.js';
+import { buildApi } from './app.js';
+import type { ApiDeps } from './deps.js';
+
+runMain(async () => {
+  const { cfg, log, pool, redis, metrics, queue } = await startCore('api');
+  const ready = metrics.gauge('ready');
+  const deps: ApiDeps = {
+    cfg,
+    pool,
+    redis,
+    queue,
+    store: createLocalStore(cfg.storagePath),
+    // Page counting at upload runs off the event loop, bounded like a job.
+    pdf: createThreadPool({ size: 1, memoryMb: cfg.worker.perJobMemoryMb, timeoutMs: Math.min(cfg.requestTimeoutMs, 15_000) }),
+    metrics,
+    log,
+    authenticate: createAuthenticator(cfg, pool),
+    takeToken: createRateLimiter(redis, REDIS_KEYS.rateLimitPrefix, REDIS_KEYS.maintenance),
+    state: { draining: false, migrationsCurrent: false },
+    checkMigrations: createMigrationCheck(pool, cfg.migrationsDir),
+  };
+  const app = await buildApi(deps);
+  const metricsServer = await serveMetrics(metrics, cfg.host, cfg.metricsPort);
+  await app.listen({ host: cfg.host, port: cfg.port });
+  ready.set(1);
+  log.info({ port: cfg.port, metricsPort: cfg.metricsPort, ready: HEALTH_PATHS.ready }, 'api listening');
+
+  onShutdownSignal(async () => {
+    // Readiness fails at once so the edge stops routing here; in-flight and new requests are
+    // still served for the drain window, then keep-alives are closed and the process exits.
+    deps.state.draining = true;
+    ready.set(0);
+    await new Promise((r) => setTimeout(r, cfg.drainWindowMs));
+    await app.close();
+    await deps.pdf.close();
+    await queue.close().catch(() => {});
+    redis.disconnect();
+    await pool.end().catch(() => {});
+    metricsServer.close();
+    log.info('api stopped');
+  }, log);
+});

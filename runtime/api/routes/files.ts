@@ -1,0 +1,127 @@
+// /v1/files: streamed uploads (size limit, magic bytes, quota), downloads with Range and ETag,
+// deletes. Someone else's file is a 404, same as a missing one.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Readable } from 'node:stream';
+import { HttpError } from '../../core/errors.js';
+import { audit, deleteFile, getFile, getUsageBytes, insertFile, shaInUse, type FileRow } from '../../core/repo.js';
+import type { ApiDeps } from '../deps.js';
+import { parseRange } from '../range.js';
+import { binary, empty, errorSchema, fileSchema, idParams } from '../schemas.js';
+
+const PDF_MAGIC = Buffer.from('%PDF-');
+const notFound = () => new HttpError(404, 'not_found', 'file not found');
+
+export function registerFileRoutes(app: FastifyInstance, d: ApiDeps): void {
+  app.post(
+    '/v1/files',
+    {
+      config: { bucket: 'upload', write: true },
+      schema: {
+        summary: 'Upload a PDF (application/pdf body or multipart/form-data with one file)',
+        tags: ['files'],
+        response: { 201: fileSchema, 400: errorSchema, 401: errorSchema, 413: errorSchema, 415: errorSchema, 429: errorSchema },
+      },
+    },
+    async (req, reply) => {
+      const used = await getUsageBytes(d.pool, req.userId);
+      const declared = Number(req.headers['content-length']) || 0;
+      if (used + declared > d.cfg.storageQuotaBytes) throw quotaError(used, d.cfg.storageQuotaBytes);
+      const { stream, filename } = await openUpload(req, d.cfg.maxUploadBytes);
+      const blob = await d.store.put(stream, d.cfg.maxUploadBytes);
+      if (blob.bytes < PDF_MAGIC.length || !blob.head.subarray(0, PDF_MAGIC.length).equals(PDF_MAGIC)) {
+        await removeIfUnused(d, blob.sha256);
+        throw new HttpError(415, 'unsupported_media_type', 'not a PDF: the content does not start with %PDF-');
+      }
+      if (used + blob.bytes > d.cfg.storageQuotaBytes) {
+        await removeIfUnused(d, blob.sha256);
+        throw quotaError(used, d.cfg.storageQuotaBytes);
+      }
+      const pages = await countPages(d, blob.sha256);
+      const row = await insertFile(d.pool, { userId: req.userId, sha256: blob.sha256, bytes: blob.bytes, pages, filename });
+      await audit(d.pool, req.userId, 'file.upload', row.id, { bytes: blob.bytes });
+      req.log.info({ fileId: row.id, bytes: blob.bytes }, 'file uploaded');
+      return reply.code(201).send(toFile(row));
+    },
+  );
+
+  app.get(
+    '/v1/files/:id',
+    {
+      config: { bucket: 'request' },
+      schema: {
+        summary: 'Download a file (supports Range and If-None-Match)',
+        tags: ['files'],
+        params: idParams,
+        response: { 200: binary, 206: binary, 304: empty, 404: errorSchema, 416: errorSchema },
+      },
+    },
+    async (req, reply) => {
+      const { id } = req.params as { id: string };
+      const file = await getFile(d.pool, req.userId, id);
+      if (!file) throw notFound();
+      const etag = `"${file.sha256}"`;
+      reply.header('etag', etag).header('accept-ranges', 'bytes').header('cache-control', 'private, max-age=0');
+      if (req.headers['if-none-match'] === etag) return reply.code(304).send();
+      const range = req.headers.range ? parseRange(req.headers.range, file.bytes) : null;
+      const ifRange = req.headers['if-range'];
+      if (range === 'unsatisfiable') {
+        return reply.code(416).header('content-range', `bytes */${file.bytes}`).send({ error: 'range_not_satisfiable', message: 'range outside the file' });
+      }
+      reply.type('application/pdf').header('content-disposition', `attachment; filename="${safeName(file.filename ?? `${file.id}.pdf`)}"`);
+      if (range && (!ifRange || ifRange === etag)) {
+        reply.code(206).header('content-range', `bytes ${range.start}-${range.end}/${file.bytes}`).header('content-length', range.end - range.start + 1);
+        return reply.send(d.store.stream(file.sha256, range));
+      }
+      reply.header('content-length', file.bytes);
+      return reply.send(d.store.stream(file.sha256));
+    },
+  );
+
+  app.delete(
+    '/v1/files/:id',
+    {
+      config: { bucket: 'request', write: true },
+      schema: { summary: 'Delete a file', tags: ['files'], params: idParams, response: { 204: empty, 404: errorSchema } },
+    },
+    async (req, reply) => {
+      const { id } = req.params as { id: string };
+      const res = await deleteFile(d.pool, req.userId, id);
+      if (!res.deleted) throw notFound();
+      if (res.orphanSha) await d.store.remove(res.orphanSha);
+      await audit(d.pool, req.userId, 'file.delete', id);
+      return reply.code(204).send();
+    },
+  );
+}
+
+async function openUpload(req: FastifyRequest, maxBytes: number): Promise<{ stream: Readable; filename: string | null }> {
+  if (req.isMultipart()) {
+    const part = await req.file({ limits: { fileSize: maxBytes, files: 1 } });
+    if (!part) throw new HttpError(400, 'bad_request', 'multipart upload without a file part', {}, 'file');
+    return { stream: part.file, filename: part.filename || null };
+  }
+  const name = req.headers['x-filename'];
+  return { stream: req.raw, filename: typeof name === 'string' ? name.slice(0, 200) : null };
+}
+
+async function countPages(d: ApiDeps, sha256: string): Promise<number | null> {
+  const bytes = await d.store.read(sha256);
+  const reply = await d.pdf.run({ kind: 'count', input: bytes }, [bytes.buffer as ArrayBuffer]).catch(() => null);
+  return reply?.ok && reply.pages.length ? reply.pages[0] : null;
+}
+
+async function removeIfUnused(d: ApiDeps, sha: string): Promise<void> {
+  if (!(await shaInUse(d.pool, sha))) await d.store.remove(sha);
+}
+
+function quotaError(used: number, quota: number): HttpError {
+  return new HttpError(413, 'quota_exceeded', `storage quota exceeded: ${used} of ${quota} bytes used; delete files first`);
+}
+
+function safeName(name: string): string {
+  return name.replace(/[^\w.\- ]/g, '_');
+}
+
+export function toFile(row: FileRow) {
+  return { id: row.id, sha256: row.sha256, bytes: Number(row.bytes), pages: row.pages, filename: row.filename, createdAt: row.created_at.toISOString() };
+}

@@ -1,0 +1,94 @@
+// /v1/jobs: validated submission (per-op params, idempotency, backpressure) and status reads
+// from Postgres, the durable record of every job.
+import type { FastifyInstance } from 'fastify';
+import type { JobOp } from '../../../contract/index.js';
+import { HttpError } from '../../core/errors.js';
+import { createParamsValidator } from '../../core/job-params.js';
+import { buildJobOptions } from '../../core/queue.js';
+import { audit, countOwnedFiles, deleteJob, findJobByIdempotencyKey, getJob, insertJob, type JobRow } from '../../core/repo.js';
+import type { ApiDeps } from '../deps.js';
+import { errorSchema, idParams, jobAccepted, jobCreateBody, jobSchema } from '../schemas.js';
+
+export function registerJobRoutes(app: FastifyInstance, d: ApiDeps): void {
+  const validateParams = createParamsValidator();
+  const backpressure = d.metrics.counter('httpBackpressure');
+
+  app.post(
+    '/v1/jobs',
+    {
+      config: { bucket: 'request', write: true },
+      schema: {
+        summary: 'Submit a job; send Idempotency-Key to make retries safe',
+        tags: ['jobs'],
+        body: jobCreateBody,
+        response: { 202: jobAccepted, 400: errorSchema, 401: errorSchema, 404: errorSchema, 429: errorSchema, 503: errorSchema },
+      },
+    },
+    async (req, reply) => {
+      const body = req.body as { op: JobOp; inputs: string[]; params?: Record<string, unknown> };
+      const inputs = body.inputs;
+      const params = body.params ?? {};
+      validateParams(body.op, inputs, params);
+      const idemHeader = req.headers['idempotency-key'];
+      const idemKey = typeof idemHeader === 'string' && idemHeader.length > 0 ? idemHeader.slice(0, 200) : null;
+      if (idemKey) {
+        const existing = await findJobByIdempotencyKey(d.pool, req.userId, idemKey);
+        if (existing) return reply.code(202).header('idempotent-replayed', 'true').send({ id: existing.id, state: existing.state });
+      }
+      // Never accept a job that would only time out in a queue that is already too deep.
+      const waiting = await d.queue.getWaitingCount();
+      if (waiting > d.cfg.queueMaxDepth) {
+        backpressure.inc();
+        throw new HttpError(503, 'queue_full', `the job queue is full (${waiting} waiting); retry later`, { 'retry-after': '5' });
+      }
+      if ((await countOwnedFiles(d.pool, req.userId, inputs)) !== new Set(inputs).size) throw new HttpError(404, 'not_found', 'input file not found', {}, 'inputs');
+      const { job, created } = await insertJob(d.pool, { userId: req.userId, op: body.op, inputs, params, idempotencyKey: idemKey });
+      if (created) {
+        try {
+          await d.queue.add(body.op, { jobId: job.id, op: body.op }, buildJobOptions(d.cfg.worker, job.id));
+        } catch (err) {
+          await deleteJob(d.pool, job.id).catch(() => {});
+          throw err;
+        }
+        await audit(d.pool, req.userId, 'job.create', job.id, { op: body.op });
+        req.log.info({ jobId: job.id, op: body.op }, 'job accepted');
+      }
+      return reply.code(202).send({ id: job.id, state: job.state });
+    },
+  );
+
+  app.get(
+    '/v1/jobs/:id',
+    {
+      config: { bucket: 'request' },
+      schema: { summary: 'Job status and result file ids', tags: ['jobs'], params: idParams, response: { 200: jobSchema, 404: errorSchema } },
+    },
+    async (req) => {
+      const { id } = req.params as { id: string };
+      const job = await getJob(d.pool, req.userId, id);
+      if (!job) throw new HttpError(404, 'not_found', 'job not found');
+      return toJob(job);
+    },
+  );
+}
+
+export function toJob(j: JobRow) {
+  const ms = (a: Date | null, b: Date | null) => (a && b ? b.getTime() - a.getTime() : null);
+  return {
+    id: j.id,
+    op: j.op,
+    state: j.state,
+    progress: j.progress,
+    attempts: j.attempts,
+    error: j.error,
+    result: j.result,
+    info: j.info,
+    timings: {
+      createdAt: j.created_at.toISOString(),
+      startedAt: j.started_at?.toISOString() ?? null,
+      finishedAt: j.finished_at?.toISOString() ?? null,
+      queuedMs: ms(j.created_at, j.started_at),
+      runMs: ms(j.started_at, j.finished_at),
+    },
+  };
+}

@@ -1,0 +1,47 @@
+// Request authentication: OIDC bearer JWTs (verified against the JWKS, issuer and audience) or
+// hashed API keys. Returns the internal user id, or throws a 401 HttpError.
+import { createRemoteJWKSet, jwtVerify } from 'jose';
+import type pg from 'pg';
+import { findUserByKey, looksLikeApiKey } from './api-keys.js';
+import type { RuntimeConfig } from './config.js';
+import { HttpError } from './errors.js';
+
+export type Authenticate = (headers: Record<string, string | string[] | undefined>) => Promise<string>;
+
+const unauthorized = (msg: string) => new HttpError(401, 'unauthorized', msg, { 'www-authenticate': 'Bearer' });
+
+export function createAuthenticator(cfg: Pick<RuntimeConfig, 'oidc' | 'apiKeyPepper'>, db: Pick<pg.Pool, 'query'>): Authenticate {
+  const jwks = cfg.oidc ? createRemoteJWKSet(new URL(cfg.oidc.jwksUrl), { cooldownDuration: 30_000, timeoutDuration: 5_000 }) : null;
+
+  async function userForSubject(sub: string): Promise<string> {
+    // OIDC users are created on first sight; the subject is the stable identity.
+    const r = await db.query(
+      `INSERT INTO users (name, oidc_subject) VALUES ($1, $1) ON CONFLICT (oidc_subject) DO UPDATE SET oidc_subject = EXCLUDED.oidc_subject RETURNING id`,
+      [`oidc:${sub}`],
+    );
+    return r.rows[0].id;
+  }
+
+  return async (headers) => {
+    const auth = typeof headers.authorization === 'string' ? headers.authorization : '';
+    const xKey = typeof headers['x-api-key'] === 'string' ? headers['x-api-key'] : '';
+    const token = auth.toLowerCase().startsWith('bearer ') ? auth.slice(7).trim() : xKey;
+    if (!token) throw unauthorized('missing credentials: send Authorization: Bearer <token or API key>');
+    if (looksLikeApiKey(token)) {
+      if (!cfg.apiKeyPepper) throw unauthorized('API keys are not enabled');
+      const userId = await findUserByKey(db, token, cfg.apiKeyPepper);
+      if (!userId) throw unauthorized('invalid or revoked API key');
+      return userId;
+    }
+    if (!jwks || !cfg.oidc) throw unauthorized('bearer tokens are not enabled');
+    let sub: string | undefined;
+    try {
+      const { payload } = await jwtVerify(token, jwks, { issuer: cfg.oidc.issuer, audience: cfg.oidc.audience, clockTolerance: 5 });
+      sub = payload.sub;
+    } catch (err) {
+      throw unauthorized(`invalid token: ${(err as { code?: string }).code ?? 'verification failed'}`);
+    }
+    if (!sub) throw unauthorized('invalid token: no subject');
+    return userForSubject(sub);
+  };
+}

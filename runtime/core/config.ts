@@ -1,0 +1,167 @@
+// Runtime configuration: read once from the environment (names from contract/ENV) and secret
+// files (*_FILE), validated up front so a bad deploy fails at start with a clear message.
+import { readFileSync } from 'node:fs';
+import { ENV, DEFAULT_QUEUE_NAME } from '../../contract/index.js';
+import { RuntimeConfigError } from './errors.js';
+
+export type Role = 'api' | 'worker';
+
+export interface RuntimeConfig {
+  role: Role;
+  release: string;
+  logLevel: string;
+  host: string;
+  port: number;
+  metricsPort: number;
+  pg: {
+    host: string;
+    port: number;
+    database: string;
+    user: string;
+    password?: string;
+    max: number;
+    connectionTimeoutMillis: number;
+    idleTimeoutMillis: number;
+    statementTimeoutMs: number;
+    idleInTxTimeoutMs: number;
+    applicationName: string;
+  };
+  redis: { host: string; port: number; password?: string; commandTimeoutMs: number };
+  queueName: string;
+  queueMaxDepth: number;
+  storagePath: string;
+  maxUploadBytes: number;
+  storageQuotaBytes: number;
+  rate: { requestsPerSecond: number; burst: number; uploadsPerMinute: number };
+  requestTimeoutMs: number;
+  drainWindowMs: number;
+  oidc?: { issuer: string; audience: string; jwksUrl: string };
+  apiKeyPepper?: string;
+  worker: {
+    concurrency: number;
+    jobTimeoutMs: number;
+    attempts: number;
+    backoffType: 'exponential' | 'fixed';
+    backoffMs: number;
+    backoffJitter: number;
+    maxPages: number;
+    maxInputBytes: number;
+    perJobMemoryMb: number;
+    removeOnComplete: { age: number; count: number };
+    removeOnFail: { age: number; count: number };
+    lockDurationMs: number;
+    stalledIntervalMs: number;
+  };
+  migrationsDir?: string;
+  migrateOnStart: boolean;
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Reads and validates the whole config; collects every problem before throwing. */
+export function readConfig(env: Env = process.env, roleOverride?: Role): RuntimeConfig {
+  const problems: string[] = [];
+  const str = (name: string, def?: string): string => {
+    const v = env[name];
+    if (v !== undefined && v !== '') return v;
+    if (def === undefined) problems.push(`${name} is required`);
+    return def ?? '';
+  };
+  const num = (name: string, def?: number, min = 0): number => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') {
+      if (def === undefined) problems.push(`${name} is required`);
+      return def ?? 0;
+    }
+    const n = Number(raw);
+    if (!Number.isFinite(n) || n < min) problems.push(`${name}=${raw} is not a number ≥ ${min}`);
+    return n;
+  };
+  const secret = (name: string): string | undefined => {
+    const file = env[name];
+    if (!file) return undefined;
+    try {
+      return readFileSync(file, 'utf8').trim();
+    } catch (err) {
+      problems.push(`${name}=${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+      return undefined;
+    }
+  };
+  const role = (roleOverride ?? str(ENV.role, 'api')) as Role;
+  if (role !== 'api' && role !== 'worker') problems.push(`${ENV.role} must be api or worker, got ${role}`);
+  const backoffType = str(ENV.jobBackoffType, 'exponential');
+  if (backoffType !== 'exponential' && backoffType !== 'fixed') problems.push(`${ENV.jobBackoffType} must be exponential or fixed`);
+  const issuer = env[ENV.oidcIssuer];
+  const jwksUrl = env[ENV.oidcJwksUrl];
+  const audience = env[ENV.oidcAudience];
+  if ((issuer || jwksUrl || audience) && !(issuer && jwksUrl && audience)) {
+    problems.push(`${ENV.oidcIssuer}, ${ENV.oidcAudience} and ${ENV.oidcJwksUrl} must be set together`);
+  }
+  const jobTimeoutMs = num(ENV.jobTimeoutMs, 120_000, 100);
+  const cfg: RuntimeConfig = {
+    role,
+    release: str(ENV.release, 'dev'),
+    logLevel: str(ENV.logLevel, 'info'),
+    host: str(ENV.host, '0.0.0.0'),
+    port: num(ENV.port, 8080),
+    metricsPort: num(ENV.metricsPort, 9464),
+    pg: {
+      host: str(ENV.pgHost, '127.0.0.1'),
+      port: num(ENV.pgPort, 5432, 1),
+      database: str(ENV.pgDatabase, 'prodctl'),
+      user: str(ENV.pgUser, 'prodctl'),
+      password: secret(ENV.pgPasswordFile),
+      max: num(ENV.pgPoolMax, 10, 1),
+      connectionTimeoutMillis: num(ENV.pgConnectionTimeoutMs, 5_000, 1),
+      idleTimeoutMillis: num(ENV.pgIdleTimeoutMs, 30_000),
+      statementTimeoutMs: num(ENV.pgStatementTimeoutMs, 15_000),
+      idleInTxTimeoutMs: num(ENV.pgIdleInTxTimeoutMs, 30_000),
+      applicationName: str(ENV.pgApplicationName, `prodctl-${role}`),
+    },
+    redis: {
+      host: str(ENV.redisHost, '127.0.0.1'),
+      port: num(ENV.redisPort, 6379, 1),
+      password: secret(ENV.redisPasswordFile),
+      commandTimeoutMs: num(ENV.redisCommandTimeoutMs, 2_000, 1),
+    },
+    queueName: str(ENV.queueName, DEFAULT_QUEUE_NAME),
+    queueMaxDepth: num(ENV.queueMaxDepth, 1_000, 1),
+    storagePath: str(ENV.storagePath),
+    maxUploadBytes: num(ENV.maxUploadBytes, 50 * 1024 * 1024, 1),
+    storageQuotaBytes: num(ENV.storageQuotaBytes, 1024 * 1024 * 1024, 1),
+    rate: {
+      requestsPerSecond: num(ENV.rateRequestsPerSecond, 50, 0.001),
+      burst: num(ENV.rateBurst, 100, 1),
+      uploadsPerMinute: num(ENV.rateUploadsPerMinute, 30, 1),
+    },
+    requestTimeoutMs: num(ENV.requestTimeoutMs, 30_000, 1),
+    drainWindowMs: num(ENV.drainWindowMs, 5_000),
+    oidc: issuer && jwksUrl && audience ? { issuer, audience, jwksUrl } : undefined,
+    apiKeyPepper: secret(ENV.apiKeyPepperFile),
+    worker: {
+      concurrency: num(ENV.workerConcurrency, 2, 1),
+      jobTimeoutMs,
+      attempts: num(ENV.jobAttempts, 3, 1),
+      backoffType: backoffType as 'exponential' | 'fixed',
+      backoffMs: num(ENV.jobBackoffMs, 1_000),
+      backoffJitter: num(ENV.jobBackoffJitter, 0.5),
+      maxPages: num(ENV.maxPages, 2_000, 1),
+      maxInputBytes: num(ENV.maxInputBytes, 100 * 1024 * 1024, 1),
+      perJobMemoryMb: num(ENV.perJobMemoryMb, 512, 16),
+      removeOnComplete: { age: num(ENV.removeOnCompleteAgeS, 3_600), count: num(ENV.removeOnCompleteCount, 1_000) },
+      removeOnFail: { age: num(ENV.removeOnFailAgeS, 7 * 86_400), count: num(ENV.removeOnFailCount, 5_000) },
+      lockDurationMs: num(ENV.workerLockDurationMs, 30_000, 500),
+      stalledIntervalMs: num(ENV.workerStalledIntervalMs, 30_000, 500),
+    },
+    migrationsDir: env[ENV.migrationsDir] || undefined,
+    migrateOnStart: env[ENV.migrateOnStart] === '1' || env[ENV.migrateOnStart] === 'true',
+  };
+  if (cfg.worker.backoffJitter > 1) problems.push(`${ENV.jobBackoffJitter} must be between 0 and 1`);
+  if (role === 'api' && !cfg.oidc && !cfg.apiKeyPepper) {
+    problems.push(`no auth configured: set ${ENV.apiKeyPepperFile} (API keys) and/or ${ENV.oidcIssuer}/${ENV.oidcAudience}/${ENV.oidcJwksUrl}`);
+  }
+  if (problems.length) {
+    throw new RuntimeConfigError(`invalid runtime configuration:\n  - ${problems.join('\n  - ')}`, 'set the variables listed in docs/runtime.md (prodctl renders them from the profile)');
+  }
+  return cfg;
+}

@@ -1,0 +1,40 @@
+// Adapter: the Postgres pool, sized and bounded from config so a slow query or a stuck
+// transaction can never hold a connection forever.
+import pg from 'pg';
+import type { RuntimeConfig } from './config.js';
+
+export type Pool = pg.Pool;
+
+export function createPool(cfg: RuntimeConfig['pg']): pg.Pool {
+  const pool = new pg.Pool({
+    host: cfg.host,
+    port: cfg.port,
+    database: cfg.database,
+    user: cfg.user,
+    password: cfg.password,
+    max: cfg.max,
+    connectionTimeoutMillis: cfg.connectionTimeoutMillis,
+    idleTimeoutMillis: cfg.idleTimeoutMillis,
+    statement_timeout: cfg.statementTimeoutMs,
+    idle_in_transaction_session_timeout: cfg.idleInTxTimeoutMs,
+    application_name: cfg.applicationName,
+  });
+  // An idle client erroring (server restart) must not crash the process; the pool drops it.
+  pool.on('error', () => {});
+  return pool;
+}
+
+export async function withTransaction<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const out = await fn(client);
+    await client.query('COMMIT');
+    return out;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw err;
+  } finally {
+    client.release();
+  }
+}

@@ -1,0 +1,40 @@
+// pino JSON logs. Secrets never reach a log line: auth headers, cookies, keys and passwords are
+// redacted by path, and pdk_ API keys or bearer tokens inside messages are masked.
+import { pino, type Logger } from 'pino';
+
+export type { Logger };
+
+const REDACT_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-api-key"]',
+  'headers.authorization',
+  '*.password',
+  '*.apiKeyPepper',
+  '*.token',
+  'apiKey',
+];
+
+export function createLogger(opts: { level: string; role: string; release: string; destination?: NodeJS.WritableStream }): Logger {
+  return pino(
+    {
+      level: opts.level,
+      base: { role: opts.role, release: opts.release, pid: process.pid },
+      redact: { paths: REDACT_PATHS, censor: '***' },
+      formatters: { level: (label) => ({ level: label }) },
+      hooks: {
+        logMethod(args, method) {
+          // Mask key-shaped strings in free text too (a client may paste a key into a URL or body).
+          const masked = args.map((a) => (typeof a === 'string' ? maskSecrets(a) : a)) as typeof args;
+          return method.apply(this, masked);
+        },
+      },
+      timestamp: pino.stdTimeFunctions.isoTime,
+    },
+    (opts.destination as pino.DestinationStream | undefined) ?? pino.destination(1),
+  );
+}
+
+export function maskSecrets(text: string): string {
+  return text.replace(/(pdk_)[A-Za-z0-9_-]{8,}/g, '$1***').replace(/(Bearer\s+)[A-Za-z0-9._~+/=-]+/gi, '$1***');
+}

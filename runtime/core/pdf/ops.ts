@@ -1,0 +1,140 @@
+// The PDF operations, pure functions over bytes (pdf-lib). They run inside worker threads
+// (pdf-thread.ts) and in the benchmark's raw baseline, so both measure the same work.
+import { degrees, EncryptedPDFError, PDFDocument, rgb, StandardFonts } from 'pdf-lib';
+import type { JobOp } from '../../../contract/index.js';
+import { BadInputError, parsePageRanges } from './page-ranges.js';
+
+export interface OpResult {
+  outputs: Uint8Array[];
+  info?: Record<string, unknown>;
+}
+
+export type OpParams = Record<string, unknown>;
+
+const TRAILER_WINDOW = 2048;
+
+/** Loads an input, turning every way it can be bad into a BadInputError with a clear reason. */
+export async function loadInput(bytes: Uint8Array, maxPages: number, name = 'input'): Promise<PDFDocument> {
+  if (bytes.length < 8 || Buffer.from(bytes.subarray(0, 5)).toString('latin1') !== '%PDF-') throw new BadInputError(`${name} is not a PDF (no %PDF- header)`);
+  const tail = Buffer.from(bytes.subarray(Math.max(0, bytes.length - TRAILER_WINDOW))).toString('latin1');
+  if (!tail.includes('%%EOF')) throw new BadInputError(`${name} is truncated (no %%EOF trailer)`);
+  let doc: PDFDocument;
+  try {
+    doc = await PDFDocument.load(bytes, { updateMetadata: false, throwOnInvalidObject: true });
+  } catch (err) {
+    if (err instanceof EncryptedPDFError || /encrypt/i.test((err as Error).message)) throw new BadInputError(`${name} is encrypted; remove the password first`);
+    throw new BadInputError(`${name} is malformed: ${(err as Error).message.split('\n')[0]}`);
+  }
+  let pages: number;
+  try {
+    pages = doc.getPageCount();
+  } catch (err) {
+    throw new BadInputError(`${name} is malformed: ${(err as Error).message.split('\n')[0]}`);
+  }
+  if (pages < 1) throw new BadInputError(`${name} is malformed: it has no pages`);
+  if (pages > maxPages) throw new BadInputError(`${name} has ${pages} pages, over the limit of ${maxPages}`);
+  return doc;
+}
+
+async function copyPages(src: PDFDocument, indices: number[], into?: PDFDocument): Promise<PDFDocument> {
+  const out = into ?? (await PDFDocument.create());
+  const pages = await out.copyPages(src, indices);
+  for (const p of pages) out.addPage(p);
+  return out;
+}
+
+const allIndices = (doc: PDFDocument) => doc.getPageIndices();
+const save = (doc: PDFDocument, objectStreams = true) => doc.save({ useObjectStreams: objectStreams, updateFieldAppearances: false });
+
+export async function runOp(op: JobOp, inputs: Uint8Array[], params: OpParams, maxPages: number): Promise<OpResult> {
+  const docs: PDFDocument[] = [];
+  for (let i = 0; i < inputs.length; i++) docs.push(await loadInput(inputs[i], maxPages, inputs.length > 1 ? `input ${i + 1}` : 'input'));
+  const [first] = docs;
+  switch (op) {
+    case 'info':
+      return {
+        outputs: [],
+        info: {
+          pages: first.getPageCount(),
+          title: first.getTitle() ?? null,
+          author: first.getAuthor() ?? null,
+          pageSizes: first.getPages().slice(0, 50).map((p) => p.getSize()),
+        },
+      };
+    case 'merge': {
+      const out = await PDFDocument.create();
+      for (const d of docs) await copyPages(d, allIndices(d), out);
+      if (out.getPageCount() > maxPages) throw new BadInputError(`merged document would have ${out.getPageCount()} pages, over the limit of ${maxPages}`);
+      return { outputs: [await save(out)] };
+    }
+    case 'split': {
+      const ranges = params.ranges as string[];
+      const outputs: Uint8Array[] = [];
+      for (const r of ranges) outputs.push(await save(await copyPages(first, parsePageRanges(r, first.getPageCount()))));
+      return { outputs };
+    }
+    case 'extract':
+      return { outputs: [await save(await copyPages(first, parsePageRanges(params.pages as string, first.getPageCount())))] };
+    case 'rotate': {
+      const targets = params.pages ? parsePageRanges(params.pages as string, first.getPageCount()) : allIndices(first);
+      for (const i of targets) {
+        const page = first.getPage(i);
+        page.setRotation(degrees((page.getRotation().angle + Number(params.degrees)) % 360));
+      }
+      return { outputs: [await save(first)] };
+    }
+    case 'watermark':
+      await drawWatermark(first, params);
+      return { outputs: [await save(first)] };
+    case 'optimize': {
+      // Copying the pages into a fresh document leaves unreachable objects behind.
+      const out = params.stripUnused === false ? first : await copyPages(first, allIndices(first));
+      return { outputs: [await save(out, params.objectStreams !== false)] };
+    }
+    case 'metadata':
+      applyMetadata(first, params);
+      return { outputs: [await save(first)] };
+    default:
+      throw new BadInputError(`unknown op ${String(op)}`);
+  }
+}
+
+export async function drawWatermark(doc: PDFDocument, params: OpParams): Promise<void> {
+  const font = await doc.embedFont(StandardFonts.HelveticaBold);
+  const text = String(params.text);
+  const opacity = params.opacity === undefined ? 0.3 : Number(params.opacity);
+  const angle = params.angle === undefined ? 45 : Number(params.angle);
+  const size = params.fontSize === undefined ? 48 : Number(params.fontSize);
+  for (const page of doc.getPages()) {
+    const { width, height } = page.getSize();
+    const w = font.widthOfTextAtSize(text, size);
+    page.drawText(text, { x: width / 2 - w / 2, y: height / 2, size, font, color: rgb(0.6, 0.6, 0.6), opacity, rotate: degrees(angle) });
+  }
+}
+
+function applyMetadata(doc: PDFDocument, p: OpParams): void {
+  if (typeof p.title === 'string') doc.setTitle(p.title);
+  if (typeof p.author === 'string') doc.setAuthor(p.author);
+  if (typeof p.subject === 'string') doc.setSubject(p.subject);
+  if (Array.isArray(p.keywords)) doc.setKeywords(p.keywords.map(String));
+  if (typeof p.creator === 'string') doc.setCreator(p.creator);
+  if (typeof p.producer === 'string') doc.setProducer(p.producer);
+  doc.setModificationDate(new Date());
+}
+
+/** Loads an output once more; a job completes only if its outputs read back cleanly. */
+export async function verifyOutput(bytes: Uint8Array): Promise<number> {
+  const doc = await PDFDocument.load(bytes, { updateMetadata: false, throwOnInvalidObject: true });
+  const n = doc.getPageCount();
+  if (n < 1) throw new Error('output has no pages');
+  return n;
+}
+
+/** Page count for an upload; null when the file cannot be parsed (the job will say why). */
+export async function countPages(bytes: Uint8Array): Promise<number | null> {
+  try {
+    return (await loadInput(bytes, Number.MAX_SAFE_INTEGER)).getPageCount();
+  } catch {
+    return null;
+  }
+}

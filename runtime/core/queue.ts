@@ -1,0 +1,25 @@
+// The job queue (BullMQ): one place that knows queue options, so producer and worker agree.
+import { Queue, type JobsOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { JobOp } from '../../contract/index.js';
+import type { RuntimeConfig } from './config.js';
+
+export interface QueuePayload {
+  jobId: string;
+  op: JobOp;
+}
+
+export function createQueue(name: string, connection: Redis): Queue<QueuePayload> {
+  return new Queue<QueuePayload>(name, { connection });
+}
+
+/** Job options: retries, backoff with jitter, retention. The DB job id doubles as the BullMQ id. */
+export function buildJobOptions(w: RuntimeConfig['worker'], jobId: string): JobsOptions {
+  return {
+    jobId,
+    attempts: w.attempts,
+    backoff: { type: w.backoffType, delay: w.backoffMs, jitter: w.backoffJitter },
+    removeOnComplete: { age: w.removeOnComplete.age, count: w.removeOnComplete.count },
+    removeOnFail: { age: w.removeOnFail.age, count: w.removeOnFail.count },
+  };
+}

@@ -1,0 +1,139 @@
+// Data access for files, jobs and the audit trail: plain SQL, one function per question.
+import type pg from 'pg';
+import type { JobOp, JobState } from '../../contract/index.js';
+
+type Db = Pick<pg.Pool, 'query'>;
+
+export interface FileRow {
+  id: string;
+  user_id: string;
+  sha256: string;
+  bytes: number;
+  pages: number | null;
+  filename: string | null;
+  created_at: Date;
+}
+
+export interface JobRow {
+  id: string;
+  user_id: string;
+  op: JobOp;
+  inputs: string[];
+  params: Record<string, unknown>;
+  state: JobState;
+  progress: number;
+  attempts: number;
+  error: string | null;
+  result: string[];
+  info: Record<string, unknown> | null;
+  created_at: Date;
+  started_at: Date | null;
+  finished_at: Date | null;
+}
+
+const FILE_COLS = 'id, user_id, sha256, bytes::float8 AS bytes, pages, filename, created_at';
+
+export async function insertFile(db: Db, f: { userId: string; sha256: string; bytes: number; pages: number | null; filename: string | null }): Promise<FileRow> {
+  const r = await db.query(`INSERT INTO files (user_id, sha256, bytes, pages, filename) VALUES ($1, $2, $3, $4, $5) RETURNING ${FILE_COLS}`, [
+    f.userId,
+    f.sha256,
+    f.bytes,
+    f.pages,
+    f.filename,
+  ]);
+  return r.rows[0];
+}
+
+/** A user's file, or null for missing and for someone else's alike (callers answer 404). */
+export async function getFile(db: Db, userId: string, id: string): Promise<FileRow | null> {
+  const r = await db.query(`SELECT ${FILE_COLS} FROM files WHERE id = $1 AND user_id = $2`, [id, userId]);
+  return r.rows[0] ?? null;
+}
+
+export async function getFilesById(db: Db, ids: string[]): Promise<FileRow[]> {
+  const r = await db.query(`SELECT ${FILE_COLS} FROM files WHERE id = ANY($1::uuid[])`, [ids]);
+  return r.rows;
+}
+
+export async function countOwnedFiles(db: Db, userId: string, ids: string[]): Promise<number> {
+  const r = await db.query('SELECT count(DISTINCT id)::int AS n FROM files WHERE user_id = $1 AND id = ANY($2::uuid[])', [userId, ids]);
+  return r.rows[0].n;
+}
+
+export async function getUsageBytes(db: Db, userId: string): Promise<number> {
+  const r = await db.query('SELECT coalesce(sum(bytes), 0)::float8 AS n FROM files WHERE user_id = $1', [userId]);
+  return r.rows[0].n;
+}
+
+/** Deletes the row; returns the blob's sha256 when no other row still points at it. */
+export async function deleteFile(db: Db, userId: string, id: string): Promise<{ deleted: boolean; orphanSha?: string }> {
+  const r = await db.query('DELETE FROM files WHERE id = $1 AND user_id = $2 RETURNING sha256', [id, userId]);
+  if (!r.rowCount) return { deleted: false };
+  const sha = r.rows[0].sha256 as string;
+  const still = await db.query('SELECT 1 FROM files WHERE sha256 = $1 LIMIT 1', [sha]);
+  return { deleted: true, orphanSha: still.rowCount ? undefined : sha };
+}
+
+export async function shaInUse(db: Db, sha: string): Promise<boolean> {
+  return Boolean((await db.query('SELECT 1 FROM files WHERE sha256 = $1 LIMIT 1', [sha])).rowCount);
+}
+
+const JOB_COLS = 'id, user_id, op, inputs, params, state, progress, attempts, error, result, info, created_at, started_at, finished_at';
+
+/** Inserts a job; with an idempotency key, a retried POST gets the existing job back. */
+export async function insertJob(
+  db: Db,
+  j: { userId: string; op: JobOp; inputs: string[]; params: unknown; idempotencyKey: string | null },
+): Promise<{ job: JobRow; created: boolean }> {
+  const r = await db.query(
+    `INSERT INTO jobs (user_id, op, inputs, params, idempotency_key) VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT (user_id, idempotency_key) DO NOTHING RETURNING ${JOB_COLS}`,
+    [j.userId, j.op, j.inputs, JSON.stringify(j.params ?? {}), j.idempotencyKey],
+  );
+  if (r.rows[0]) return { job: r.rows[0], created: true };
+  const existing = await db.query(`SELECT ${JOB_COLS} FROM jobs WHERE user_id = $1 AND idempotency_key = $2`, [j.userId, j.idempotencyKey]);
+  return { job: existing.rows[0], created: false };
+}
+
+export async function findJobByIdempotencyKey(db: Db, userId: string, key: string): Promise<JobRow | null> {
+  const r = await db.query(`SELECT ${JOB_COLS} FROM jobs WHERE user_id = $1 AND idempotency_key = $2`, [userId, key]);
+  return r.rows[0] ?? null;
+}
+
+export async function getJob(db: Db, userId: string, id: string): Promise<JobRow | null> {
+  const r = await db.query(`SELECT ${JOB_COLS} FROM jobs WHERE id = $1 AND user_id = $2`, [id, userId]);
+  return r.rows[0] ?? null;
+}
+
+export async function getJobById(db: Db, id: string): Promise<JobRow | null> {
+  const r = await db.query(`SELECT ${JOB_COLS} FROM jobs WHERE id = $1`, [id]);
+  return r.rows[0] ?? null;
+}
+
+export async function deleteJob(db: Db, id: string): Promise<void> {
+  await db.query('DELETE FROM jobs WHERE id = $1', [id]);
+}
+
+export async function markJobActive(db: Db, id: string, attempt: number): Promise<void> {
+  await db.query(
+    `UPDATE jobs SET state = 'active', attempts = $2, started_at = coalesce(started_at, now()), progress = 0 WHERE id = $1 AND state IN ('queued', 'active')`,
+    [id, attempt],
+  );
+}
+
+/** Back to queued after a retryable failure: the error stays visible until the next attempt. */
+export async function markJobRetrying(db: Db, id: string, error: string): Promise<void> {
+  await db.query(`UPDATE jobs SET state = 'queued', error = $2 WHERE id = $1 AND state = 'active'`, [id, error]);
+}
+
+export async function markJobFailed(db: Db, id: string, error: string, attempts: number): Promise<void> {
+  await db.query(`UPDATE jobs SET state = 'failed', error = $2, attempts = $3, finished_at = now() WHERE id = $1 AND state <> 'completed'`, [id, error, attempts]);
+}
+
+export async function setJobProgress(db: Db, id: string, progress: number): Promise<void> {
+  await db.query(`UPDATE jobs SET progress = $2 WHERE id = $1 AND state = 'active'`, [id, progress]);
+}
+
+export async function audit(db: Db, userId: string | null, action: string, subject: string | null, detail: Record<string, unknown> = {}): Promise<void> {
+  await db.query('INSERT INTO audit (user_id, action, subject, detail) VALUES ($1, $2, $3, $4)', [userId, action, subject, JSON.stringify(detail)]);
+}

@@ -1,0 +1,99 @@
+// Content-addressed file storage. Writes go to a temp file, are fsynced, then renamed into place,
+// so a crash never leaves a half-written blob under a real name. Behind a small interface so an
+// S3 store can follow.
+import { createHash, randomUUID } from 'node:crypto';
+import { createReadStream, createWriteStream, mkdirSync } from 'node:fs';
+import { open, readFile, rename, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+
+export interface StoredBlob {
+  sha256: string;
+  bytes: number;
+  /** The first bytes of the content, for magic-bytes checks. */
+  head: Buffer;
+}
+
+export interface BlobStore {
+  /** Streams into the store; aborts with TooLargeError once more than maxBytes arrived. */
+  put(source: Readable, maxBytes: number): Promise<StoredBlob>;
+  putBuffer(data: Uint8Array): Promise<StoredBlob>;
+  read(sha256: string): Promise<Buffer>;
+  stream(sha256: string, range?: { start: number; end: number }): Readable;
+  size(sha256: string): Promise<number>;
+  remove(sha256: string): Promise<void>;
+  pathOf(sha256: string): string;
+}
+
+export class TooLargeError extends Error {
+  constructor(readonly limit: number) {
+    super(`upload exceeds ${limit} bytes`);
+  }
+}
+
+export function createLocalStore(root: string): BlobStore {
+  const tmpDir = path.join(root, 'tmp');
+  mkdirSync(tmpDir, { recursive: true });
+  const pathOf = (sha: string) => {
+    if (!/^[a-f0-9]{64}$/.test(sha)) throw new Error('bad content address');
+    return path.join(root, 'blobs', sha.slice(0, 2), sha);
+  };
+
+  async function commit(tmp: string, sha256: string): Promise<void> {
+    const fh = await open(tmp, 'r');
+    try {
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    const dest = pathOf(sha256);
+    mkdirSync(path.dirname(dest), { recursive: true });
+    await rename(tmp, dest); // same content, same name: a concurrent duplicate write is harmless
+    await syncDir(path.dirname(dest));
+  }
+
+  async function put(source: Readable, maxBytes: number): Promise<StoredBlob> {
+    const tmp = path.join(tmpDir, `${randomUUID()}.part`);
+    const hash = createHash('sha256');
+    let bytes = 0;
+    let head = Buffer.alloc(0);
+    const meter = new Transform({
+      transform(chunk: Buffer, _enc, cb) {
+        bytes += chunk.length;
+        if (bytes > maxBytes) return cb(new TooLargeError(maxBytes));
+        if (head.length < 1024) head = Buffer.concat([head, chunk.subarray(0, 1024 - head.length)]);
+        hash.update(chunk);
+        cb(null, chunk);
+      },
+    });
+    try {
+      await pipeline(source, meter, createWriteStream(tmp, { flags: 'wx' }));
+    } catch (err) {
+      await rm(tmp, { force: true });
+      throw err;
+    }
+    const sha256 = hash.digest('hex');
+    await commit(tmp, sha256);
+    return { sha256, bytes, head };
+  }
+
+  return {
+    put,
+    putBuffer: (data) => put(Readable.from([Buffer.from(data.buffer, data.byteOffset, data.byteLength)]), Number.MAX_SAFE_INTEGER),
+    read: (sha) => readFile(pathOf(sha)),
+    stream: (sha, range) => createReadStream(pathOf(sha), range ? { start: range.start, end: range.end } : {}),
+    size: async (sha) => (await stat(pathOf(sha))).size,
+    remove: (sha) => rm(pathOf(sha), { force: true }),
+    pathOf,
+  };
+}
+
+async function syncDir(dir: string): Promise<void> {
+  const fh = await open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}

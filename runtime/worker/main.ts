@@ -1,0 +1,66 @@
+// Worker entry point: `node dist/runtime/worker/main.js`, configured only by environment variables.
+import { Worker } from 'bullmq';
+import { HEALTH_PATHS, REDIS_KEYS } from '../../contract/index.js';
+import { createMigrationCheck, onShutdownSignal, runMain, startCore } from '../core/lifecycle.js';
+import { serveMetrics } from '../core/metrics.js';
+import { createThreadPool } from '../core/pdf/thread-pool.js';
+import type { QueuePayload } from '../core/queue.js';
+import { createLocalStore } from '../core/storage.js';
+import { probeReadiness } from '../core/readiness.js';
+import { createProcessor } from './processor.js';
+import { watchMaintenance } from './maintenance.js';
+
+runMain(async () => {
+  const { cfg, log, pool, redis, metrics, queue } = await startCore('worker');
+  const ready = metrics.gauge('ready');
+  const pdf = createThreadPool({ size: cfg.worker.concurrency, memoryMb: cfg.worker.perJobMemoryMb, timeoutMs: cfg.worker.jobTimeoutMs });
+  const processJob = createProcessor({ cfg, pool, store: createLocalStore(cfg.storagePath), pdf, metrics, log });
+  const worker = new Worker<QueuePayload>(cfg.queueName, processJob, {
+    connection: redis,
+    concurrency: cfg.worker.concurrency,
+    lockDuration: cfg.worker.lockDurationMs,
+    stalledInterval: cfg.worker.stalledIntervalMs,
+    maxStalledCount: 2,
+    autorun: false,
+  });
+  const stalled = metrics.counter('jobsStalled');
+  worker.on('stalled', (jobId) => {
+    stalled.inc();
+    log.warn({ jobId }, 'stalled job handed back to the queue');
+  });
+  worker.on('error', (err) => log.warn({ err: err.message }, 'worker error'));
+  const state = { draining: false };
+  const checkMigrations = createMigrationCheck(pool, cfg.migrationsDir);
+  const metricsServer = await serveMetrics(metrics, cfg.host, cfg.metricsPort, async (path) => {
+    if (path === HEALTH_PATHS.live) return { status: 200, body: { status: 'ok' } };
+    if (path !== HEALTH_PATHS.ready) return null;
+    if (state.draining) return { status: 503, body: { status: 'draining' } };
+    const checks = await probeReadiness({ pool, redis, checkMigrations, state });
+    const ok = checks.postgres === 'ok' && checks.redis === 'ok' && checks.migrations === 'ok';
+    return { status: ok ? 200 : 503, body: { status: ok ? 'ready' : 'not ready', checks } };
+  });
+  const stopMaintenance = watchMaintenance(redis, REDIS_KEYS.maintenance, worker, log);
+  void worker.run();
+  ready.set(1);
+  log.info({ queue: cfg.queueName, concurrency: cfg.worker.concurrency, metricsPort: cfg.metricsPort }, 'worker started');
+
+  onShutdownSignal(async () => {
+    // No new jobs; active ones get the job timeout to finish. Whatever is still running after
+    // that is left locked and comes back through stall recovery on another worker.
+    state.draining = true;
+    ready.set(0);
+    stopMaintenance();
+    const closed = worker.close();
+    const timedOut = await Promise.race([closed.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), cfg.worker.jobTimeoutMs + 1_000))]);
+    if (timedOut) {
+      log.warn('active jobs did not finish in time; handing them back via stall recovery');
+      await worker.close(true).catch(() => {});
+    }
+    await pdf.close();
+    await queue.close().catch(() => {});
+    redis.disconnect();
+    await pool.end().catch(() => {});
+    metricsServer.close();
+    log.info('worker stopped');
+  }, log);
+});

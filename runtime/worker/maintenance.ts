@@ -1,0 +1,20 @@
+// Maintenance mode (set by `prodctl restore`): while the Redis flag exists the worker takes no
+// new jobs; it resumes by itself when the flag is removed.
+import type { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+
+export function watchMaintenance(redis: Redis, key: string, worker: Pick<Worker, 'pause' | 'resume' | 'isPaused'>, log: Logger, everyMs = 1_000): () => void {
+  const timer = setInterval(async () => {
+    const on = await redis.exists(key).catch(() => null);
+    if (on === 1 && !worker.isPaused()) {
+      log.warn('maintenance mode on: pausing');
+      void worker.pause(true);
+    } else if (on === 0 && worker.isPaused()) {
+      log.info('maintenance mode off: resuming');
+      worker.resume();
+    }
+  }, everyMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}

@@ -1,0 +1,87 @@
+// One job attempt: inputs from storage, the PDF work in a bounded worker thread, outputs stored and
+// verified, the result recorded in Postgres. Bad input fails for good (UnrecoverableError) with
+// a reason on the job; anything else is retried with backoff.
+import { UnrecoverableError, type Job } from 'bullmq';
+import type { Logger } from 'pino';
+import type { RuntimeConfig } from '../core/config.js';
+import type { Pool } from '../core/db.js';
+import type { RuntimeMetrics } from '../core/metrics.js';
+import { ResourceLimitError, type ThreadPool } from '../core/pdf/thread-pool.js';
+import type { QueuePayload } from '../core/queue.js';
+import { getFilesById, getJobById, markJobActive, markJobFailed, markJobRetrying } from '../core/repo.js';
+import type { BlobStore } from '../core/storage.js';
+import { completeJob, type Output } from './complete-job.js';
+
+export interface ProcessorDeps {
+  cfg: RuntimeConfig;
+  pool: Pool;
+  store: BlobStore;
+  pdf: ThreadPool;
+  metrics: RuntimeMetrics;
+  log: Logger;
+}
+
+export function createProcessor(d: ProcessorDeps) {
+  const duration = d.metrics.histogram('jobDuration', [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300]);
+  const total = d.metrics.counter('jobsTotal');
+  const active = d.metrics.gauge('workerActive');
+
+  async function attempt(job: Job<QueuePayload>): Promise<{ outputs: number; recorded: boolean }> {
+    const row = await getJobById(d.pool, job.data.jobId);
+    if (!row) throw new UnrecoverableError('job record not found in Postgres');
+    if (row.state === 'completed' || row.state === 'failed') return { outputs: row.result.length, recorded: false }; // delivered again after it finished
+    await markJobActive(d.pool, row.id, job.attemptsMade + 1);
+    const files = await getFilesById(d.pool, row.inputs);
+    const byId = new Map(files.map((f) => [f.id, f]));
+    const inputs: Uint8Array[] = [];
+    let total = 0;
+    for (const id of row.inputs) {
+      const f = byId.get(id);
+      if (!f) throw new UnrecoverableError(`input file ${id} no longer exists`);
+      total += Number(f.bytes);
+      if (total > d.cfg.worker.maxInputBytes) throw new UnrecoverableError(`inputs are ${total} bytes, over the limit of ${d.cfg.worker.maxInputBytes}`);
+      inputs.push(await d.store.read(f.sha256));
+    }
+    let reply;
+    try {
+      reply = await d.pdf.run({ kind: 'op', op: row.op, inputs, params: row.params, maxPages: d.cfg.worker.maxPages }, inputs.map((b) => b.buffer as ArrayBuffer));
+    } catch (err) {
+      if (err instanceof ResourceLimitError) throw new UnrecoverableError(err.message);
+      throw err;
+    }
+    if (!reply.ok) throw reply.badInput ? new UnrecoverableError(reply.message) : new Error(reply.message);
+    const outputs: Output[] = [];
+    for (let i = 0; i < reply.outputs.length; i++) {
+      const blob = await d.store.putBuffer(reply.outputs[i]);
+      outputs.push({ sha256: blob.sha256, bytes: blob.bytes, pages: reply.pages[i] });
+    }
+    const { recorded } = await completeJob(d.pool, { id: row.id, userId: row.user_id, op: row.op }, outputs, reply.info);
+    return { outputs: outputs.length, recorded };
+  }
+
+  return async function processJob(job: Job<QueuePayload>): Promise<{ outputs: number }> {
+    const started = process.hrtime.bigint();
+    const log = d.log.child({ jobId: job.data.jobId, op: job.data.op, attempt: job.attemptsMade + 1 });
+    const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
+    active.inc();
+    try {
+      const res = await attempt(job);
+      duration.observe({ op: job.data.op, outcome: 'completed' }, seconds());
+      total.inc({ op: job.data.op, outcome: 'completed' });
+      log.info({ outputs: res.outputs, recorded: res.recorded, ms: Math.round(seconds() * 1000) }, 'job completed');
+      return { outputs: res.outputs };
+    } catch (err) {
+      const message = (err as Error).message;
+      const final = err instanceof UnrecoverableError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      const outcome = final ? 'failed' : 'retried';
+      duration.observe({ op: job.data.op, outcome }, seconds());
+      total.inc({ op: job.data.op, outcome });
+      if (final) await markJobFailed(d.pool, job.data.jobId, message, job.attemptsMade + 1).catch((e) => log.error({ err: e }, 'could not record failure'));
+      else await markJobRetrying(d.pool, job.data.jobId, message).catch(() => {});
+      log.warn({ err: message, final }, final ? 'job failed' : 'job attempt failed; will retry');
+      throw err;
+    } finally {
+      active.dec();
+    }
+  };
+}
