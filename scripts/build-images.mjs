@@ -1,0 +1,175 @@
+#!/usr/bin/env node
+// Builds the offline images the Docker target's tests (and air-gapped users) run on, from Debian's
+// packages: debootstrap --variant=minbase → small fixups → `docker import`. No registry is needed.
+//
+//   node scripts/build-images.mjs            build what is missing (reused when already present)
+//   node scripts/build-images.mjs --force    rebuild everything
+//   node scripts/build-images.mjs --no-runtime   base images only
+//
+// Images (each tagged prodctl-local/<name>:bookworm, labelled with a hash of this script so a
+// changed script rebuilds them and an unchanged one reuses them):
+//   node      — the host's Node binary in a minbase rootfs (the runtime image builds FROM it)
+//   services  — postgres 15, redis, haproxy, prometheus, alertmanager and the exporters, tagged
+//               once per service (postgres, redis, haproxy, prometheus, alertmanager, *-exporter)
+// Then the runtime image (runtime/Dockerfile, ARG BASE_IMAGE) as prodctl-local/runtime:<git sha>
+// and prodctl-local/runtime:test.
+// The Debian mirror is read from apt's sources at run time; no host name is written here.
+import { $, fs, path, os } from 'zx';
+import { createHash } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+
+$.verbose = false;
+$.quiet = true;
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repo = path.resolve(here, '..');
+const args = new Set(process.argv.slice(2));
+const force = args.has('--force');
+const REPO_PREFIX = process.env.PRODCTL_IMAGE_PREFIX ?? 'prodctl-local';
+const SUITE = 'bookworm';
+const scriptHash = createHash('sha256').update(await fs.readFile(fileURLToPath(import.meta.url))).digest('hex').slice(0, 12);
+
+const SERVICE_TAGS = {
+  postgres: { entrypoint: ['/usr/local/bin/docker-entrypoint.sh'], cmd: ['postgres'], user: 'postgres' },
+  redis: { entrypoint: [], cmd: ['redis-server'], user: 'redis' },
+  haproxy: { entrypoint: [], cmd: ['haproxy', '-f', '/usr/local/etc/haproxy/haproxy.cfg'], user: 'haproxy' },
+  prometheus: { entrypoint: ['/bin/prometheus'], cmd: ['--config.file=/etc/prometheus/prometheus.yml', '--storage.tsdb.path=/prometheus'], user: 'nobody' },
+  alertmanager: { entrypoint: ['/bin/alertmanager'], cmd: ['--config.file=/etc/alertmanager/alertmanager.yml', '--storage.path=/alertmanager'], user: 'nobody' },
+  'postgres-exporter': { entrypoint: ['/bin/postgres_exporter'], cmd: [], user: 'nobody' },
+  'redis-exporter': { entrypoint: ['/bin/redis_exporter'], cmd: [], user: 'nobody' },
+  'node-exporter': { entrypoint: ['/bin/node_exporter'], cmd: [], user: 'nobody' },
+};
+
+const ROOTFS = {
+  node: { include: ['ca-certificates', 'tini', 'qpdf', 'poppler-utils'], fixup: fixupNode },
+  services: {
+    include: ['postgresql-15', 'redis-server', 'haproxy', 'prometheus', 'prometheus-alertmanager', 'prometheus-postgres-exporter', 'prometheus-redis-exporter', 'prometheus-node-exporter', 'ca-certificates', 'tini'],
+    fixup: fixupServices,
+  },
+};
+
+/** Reads the first Debian mirror URI from apt's deb822 or one-line sources. */
+async function readDebianMirror() {
+  const dir = '/etc/apt/sources.list.d';
+  const files = (await fs.readdir(dir)).filter((f) => f.endsWith('.sources') || f.endsWith('.list')).map((f) => path.join(dir, f));
+  if (await fs.pathExists('/etc/apt/sources.list')) files.push('/etc/apt/sources.list');
+  for (const file of files) {
+    const text = await fs.readFile(file, 'utf8');
+    const deb822 = text.match(/^URIs:\s*(\S+)/m);
+    const oneLine = text.match(/^deb\s+(?:\[[^\]]*\]\s+)?(\S+)\s+bookworm\s/m);
+    const uri = deb822?.[1] ?? oneLine?.[1];
+    if (uri && !/security/.test(uri)) return uri;
+  }
+  throw new Error(`no Debian mirror found in ${dir} — configure apt first`);
+}
+
+async function imageHash(ref) {
+  const r = await $`docker image inspect --format ${'{{ index .Config.Labels "prodctl.build-hash" }}'} ${ref}`.nothrow();
+  return r.exitCode === 0 ? r.stdout.trim() : null;
+}
+
+async function fixupNode(rootfs) {
+  await fs.copy(process.execPath, path.join(rootfs, 'usr/local/bin/node'));
+  await fs.ensureDir(path.join(rootfs, 'app'));
+  // The runtime runs as an unprivileged account with a fixed uid, so volume ownership is predictable.
+  await $`chroot ${rootfs} sh -c ${'groupadd -g 10001 app && useradd -u 10001 -g 10001 -d /app -s /usr/sbin/nologin app'}`;
+}
+
+async function fixupServices(rootfs) {
+  const link = (from, to) => $`ln -sf ${from} ${path.join(rootfs, to)}`;
+  await link('/usr/bin/prometheus', 'bin/prometheus');
+  await link('/usr/bin/prometheus-alertmanager', 'bin/alertmanager');
+  await link('/usr/bin/prometheus-postgres-exporter', 'bin/postgres_exporter');
+  await link('/usr/bin/prometheus-redis-exporter', 'bin/redis_exporter');
+  await link('/usr/bin/prometheus-node-exporter', 'bin/node_exporter');
+  for (const d of ['usr/local/etc/haproxy', 'usr/local/etc/redis', 'etc/prometheus', 'etc/alertmanager', 'prometheus', 'alertmanager', 'var/run/postgresql', 'var/lib/postgresql/data']) {
+    await fs.ensureDir(path.join(rootfs, d));
+  }
+  await $`chroot ${rootfs} sh -c ${'chown -R postgres:postgres /var/run/postgresql /var/lib/postgresql && chmod 2777 /var/run/postgresql && chown nobody /prometheus /alertmanager'}`;
+  // Debian's package made a cluster under /var/lib/postgresql/15/main; containers use their own data dir.
+  await fs.remove(path.join(rootfs, 'var/lib/postgresql/15'));
+  await fs.writeFile(path.join(rootfs, 'usr/local/bin/docker-entrypoint.sh'), POSTGRES_ENTRYPOINT, { mode: 0o755 });
+  for (const bin of ['postgres', 'initdb', 'pg_ctl', 'pg_dump', 'pg_restore', 'pg_isready', 'psql', 'pg_basebackup']) {
+    await link(`/usr/lib/postgresql/15/bin/${bin}`, `usr/local/bin/${bin}`);
+  }
+}
+
+// The official image's contract, small: initdb on an empty PGDATA with POSTGRES_USER / _DB /
+// _PASSWORD(_FILE), then exec postgres with the given arguments.
+const POSTGRES_ENTRYPOINT = `#!/bin/sh
+set -eu
+export PGDATA="\${PGDATA:-/var/lib/postgresql/data}"
+if [ "\${1:-postgres}" = postgres ] && [ ! -s "$PGDATA/PG_VERSION" ]; then
+  user="\${POSTGRES_USER:-postgres}"; db="\${POSTGRES_DB:-$user}"
+  pw="\${POSTGRES_PASSWORD:-}"
+  if [ -n "\${POSTGRES_PASSWORD_FILE:-}" ]; then pw="$(cat "$POSTGRES_PASSWORD_FILE")"; fi
+  pwfile="$(mktemp)"; printf '%s' "$pw" > "$pwfile"
+  initdb -D "$PGDATA" -U "$user" --pwfile="$pwfile" -A scram-sha-256 --auth-local=trust >/dev/null
+  rm -f "$pwfile"
+  printf "host all all all scram-sha-256\\n" >> "$PGDATA/pg_hba.conf"
+  if [ "$db" != postgres ]; then
+    postgres --single -D "$PGDATA" -c config_file="$PGDATA/postgresql.conf" postgres >/dev/null <<EOF
+CREATE DATABASE "$db" OWNER "$user";
+EOF
+  fi
+fi
+[ "\${1:-}" = postgres ] && shift && exec postgres "$@"
+exec "$@"
+`;
+
+async function buildRootfsImage(name, spec, mirror) {
+  const ref = `${REPO_PREFIX}/${name}:${SUITE}`;
+  if (!force && (await imageHash(ref)) === scriptHash) {
+    console.log(`reuse   ${ref}`);
+    return ref;
+  }
+  const started = Date.now();
+  const rootfs = await fs.mkdtemp(path.join(os.tmpdir(), `prodctl-rootfs-${name}-`));
+  try {
+    await $`debootstrap --variant=minbase --include=${spec.include.join(',')} ${SUITE} ${rootfs} ${mirror}`;
+    await spec.fixup(rootfs);
+    // Shrink: apt caches and docs are not needed at run time.
+    await $`rm -rf ${path.join(rootfs, 'var/cache/apt/archives')}/*.deb ${path.join(rootfs, 'var/lib/apt/lists')} ${path.join(rootfs, 'usr/share/doc')} ${path.join(rootfs, 'usr/share/man')}`;
+    await $`tar -C ${rootfs} -c . | docker import --change ${`LABEL prodctl.build-hash=${scriptHash}`} --change ${'ENV PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin'} - ${ref}`;
+    console.log(`built   ${ref} in ${((Date.now() - started) / 1000).toFixed(0)}s`);
+    return ref;
+  } finally {
+    await $`rm -rf ${rootfs}`.nothrow();
+  }
+}
+
+/** One small image per service on top of the shared services rootfs: its entrypoint, cmd and user. */
+async function tagServiceImages(servicesRef) {
+  for (const [name, s] of Object.entries(SERVICE_TAGS)) {
+    const ref = `${REPO_PREFIX}/${name}:${SUITE}`;
+    if (!force && (await imageHash(ref)) === scriptHash) continue;
+    const dockerfile = [
+      `FROM ${servicesRef}`,
+      `LABEL prodctl.build-hash=${scriptHash}`,
+      `USER ${s.user}`,
+      `ENTRYPOINT ${JSON.stringify(s.entrypoint)}`,
+      `CMD ${JSON.stringify(s.cmd)}`,
+      '',
+    ].join('\n');
+    await $({ input: dockerfile, env: { ...process.env, DOCKER_BUILDKIT: '0' } })`docker build -q -t ${ref} -`;
+    console.log(`tagged  ${ref}`);
+  }
+}
+
+async function buildRuntimeImage(nodeRef) {
+  const dockerfile = path.join(repo, 'runtime/Dockerfile');
+  if (!(await fs.pathExists(dockerfile))) {
+    console.log('skip    runtime image: runtime/Dockerfile does not exist yet');
+    return;
+  }
+  const sha = (await $`git -C ${repo} rev-parse --short=12 HEAD`.nothrow()).stdout.trim() || 'dev';
+  const tag = process.env.PRODCTL_RUNTIME_TAG ?? 'test';
+  await $({ cwd: repo, env: { ...process.env, DOCKER_BUILDKIT: '0' } })`docker build -q --build-arg BASE_IMAGE=${nodeRef} -f runtime/Dockerfile -t ${REPO_PREFIX}/runtime:${sha} -t ${REPO_PREFIX}/runtime:${tag} .`;
+  console.log(`built   ${REPO_PREFIX}/runtime:${tag} (${sha})`);
+}
+
+const t0 = Date.now();
+const mirror = await readDebianMirror();
+const [nodeRef, servicesRef] = await Promise.all([buildRootfsImage('node', ROOTFS.node, mirror), buildRootfsImage('services', ROOTFS.services, mirror)]);
+await tagServiceImages(servicesRef);
+if (!args.has('--no-runtime')) await buildRuntimeImage(nodeRef);
+console.log(`images ready in ${((Date.now() - t0) / 1000).toFixed(0)}s`);
