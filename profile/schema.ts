@@ -214,6 +214,10 @@ const loadtestSchema = z
           max_vus: posInt.min(1).optional(),
           stages: z.array(z.object({ duration, target: posInt.min(0) }).strict()).optional(),
           upload_share: z.number().min(0).max(1).optional(),
+          shape: z.enum(['spike', 'soak', 'stress']).optional().meta({ description: 'Derive ramping stages from vus and duration' }),
+          think_time: duration.optional().meta({ description: 'Pause between iterations of one VU (closed model)' }),
+          job_op: z.enum(['info', 'merge', 'split', 'rotate', 'watermark', 'optimize', 'extract', 'metadata']).optional(),
+          graceful_stop: duration.optional(),
         })
         .strict(),
     ),

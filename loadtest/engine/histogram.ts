@@ -1,0 +1,36 @@
+// HDR histograms (hdr-histogram-js) in microseconds, and their transport between threads:
+// workers send compressed snapshots, the main thread decodes and adds them.
+import * as hdr from 'hdr-histogram-js';
+
+export type Histogram = hdr.Histogram;
+
+export function createHistogram(): Histogram {
+  // 1 µs .. 1 h at 3 significant digits (0.1 %); packed buckets keep 1,000s of them cheap.
+  return hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3, bitBucketSize: 'packed', autoResize: true });
+}
+
+export function encodeHistogram(h: Histogram): string {
+  return hdr.encodeIntoCompressedBase64(h);
+}
+
+export function addEncoded(into: Histogram, encoded: string): void {
+  const h = hdr.decodeFromCompressedBase64(encoded, 'packed', false);
+  into.add(h);
+  h.destroy();
+}
+
+/** Trend values in ms, keyed by k6's aggregation names. */
+export function trendValues(h: Histogram, stats: readonly string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  if (h.totalCount === 0) return out;
+  for (const s of stats) {
+    const p = /^p\((\d+(?:\.\d+)?)\)$/.exec(s);
+    if (p) out[s] = h.getValueAtPercentile(Number(p[1])) / 1000;
+    else if (s === 'avg') out.avg = h.mean / 1000;
+    else if (s === 'min') out.min = h.minNonZeroValue / 1000;
+    else if (s === 'max') out.max = h.maxValue / 1000;
+    else if (s === 'med') out.med = h.getValueAtPercentile(50) / 1000;
+    else if (s === 'count') out.count = h.totalCount;
+  }
+  return out;
+}

@@ -1,0 +1,51 @@
+// What travels between the main thread and the VU workers. Plain data only (structured clone).
+import type { LoadPlan } from '../plan.js';
+
+export interface WorkerInit {
+  index: number;
+  count: number;
+  origin: string;
+  plan: LoadPlan;
+  /** API keys for the VUs this worker may run, by global VU number (1-based, like k6's __VU). */
+  keys: string[];
+  /** First global VU number of this worker (its VUs are firstVu + i*count… no: a contiguous block). */
+  firstVu: number;
+  pdf: Uint8Array;
+  authHeader: 'authorization' | 'x-api-key';
+  requestTimeoutMs: number;
+  /** Epoch ms at which the schedule starts (same for every worker). */
+  startAt: number;
+}
+
+export interface SeriesSnapshot {
+  endpoint: string;
+  method: string;
+  status: number;
+  count: number;
+  failed: number;
+  hist: string;
+}
+
+/** Counters of one interval (in a tick) or of the whole run (in the aggregate). */
+export interface Counters {
+  iterations: number;
+  interruptedIterations: number;
+  droppedIterations: number;
+  jobsCompleted: number;
+  jobsNotCompleted: number;
+  bytesIn: number;
+  bytesOut: number;
+}
+
+export interface WorkerTick extends Counters {
+  type: 'tick';
+  index: number;
+  final: boolean;
+  series: SeriesSnapshot[];
+  iterationHist: string;
+  jobTimeHist: string;
+  vus: number;
+  vusMax: number;
+}
+
+export type MainToWorker = { type: 'stop'; hard: boolean };

@@ -1,0 +1,160 @@
+// One VU worker thread: runs its share of the VUs (closed model) or of the arrivals (open model)
+// against one keep-alive pool, and posts an interval snapshot every second.
+import { parentPort, workerData } from 'node:worker_threads';
+import { parseDuration } from '../../profile/units.js';
+import { peakVus, scheduleDurationMs } from '../plan.js';
+import { HttpClient } from './http-client.js';
+import { Interrupted, buildVu, runIteration, sleep, type IterationEnv, type Vu } from './iterations.js';
+import type { MainToWorker, WorkerInit } from './messages.js';
+import { IntervalRecorder } from './recorder.js';
+import { arrivalOffsets, arrivalScheduleOf, shareOf, toStages, vusAt } from './schedule.js';
+import { buildMultipartPdf } from '../sample-pdf.js';
+
+const init = workerData as WorkerInit;
+const sc = init.plan.options.scenarios[init.plan.scenarioName];
+const startPerf = init.startAt - performance.timeOrigin;
+const scheduleMs = scheduleDurationMs(sc);
+const hardStopMs = scheduleMs + parseDuration(sc.gracefulStop);
+const maxVus = shareOf(peakVus(sc), init.index, init.count);
+const maxRequests = shareOf(init.plan.maxRequests, init.index, init.count);
+const upload = buildMultipartPdf(Buffer.from(init.pdf));
+
+const rec = new IntervalRecorder();
+const client = new HttpClient(init.origin, maxVus, init.requestTimeoutMs);
+let hardStopped = false;
+let stopping = false; // no new iterations
+let active = 0;
+let allocated = 0;
+let totalRequests = 0;
+
+const env: IterationEnv = {
+  client,
+  rec,
+  workload: init.plan.workload,
+  upload: upload.body,
+  isHardStopped: () => hardStopped,
+  random: Math.random,
+};
+
+const elapsed = () => performance.now() - startPerf;
+
+function newVu(localIndex: number): Vu {
+  allocated++;
+  return buildVu(init.firstVu + localIndex, init.keys[localIndex] ?? '', init.authHeader, upload.contentType);
+}
+
+function post(final: boolean): void {
+  totalRequests += rec.requests;
+  rec.requests = 0;
+  parentPort!.postMessage(rec.snapshot(init.index, final, active, allocated));
+  if (totalRequests >= maxRequests) stopping = true;
+}
+
+async function timedIteration(vu: Vu, scheduledAt?: number): Promise<boolean> {
+  const t0 = scheduledAt ?? performance.now();
+  active++;
+  try {
+    await runIteration(env, vu, scheduledAt);
+    if (!hardStopped) rec.iteration((performance.now() - t0) * 1000);
+    return true;
+  } catch (err) {
+    if (!(err instanceof Interrupted)) throw err;
+    return false; // counted once, in hardStop()
+  } finally {
+    active--;
+  }
+}
+
+async function runClosedVu(localIndex: number): Promise<void> {
+  const vu = newVu(localIndex);
+  const stages = sc.executor === 'ramping-vus' ? toStages(sc) : undefined;
+  const think = init.plan.workload.thinkTimeMs;
+  // Spread the first iterations over one think time so 1,000 VUs do not all fire in the same ms.
+  const firstAt = think > 0 ? Math.random() * think : 0;
+  if (firstAt > elapsed()) await sleep(firstAt - elapsed());
+  while (!stopping && elapsed() < scheduleMs) {
+    if (stages) {
+      const want = shareOf(vusAt(sc.startVUs ?? 0, stages, elapsed()), init.index, init.count);
+      if (localIndex >= want) {
+        await sleep(100);
+        continue;
+      }
+    }
+    if (!(await timedIteration(vu))) return;
+    if (think > 0) await sleep(think);
+  }
+}
+
+async function runClosed(): Promise<void> {
+  const loops: Promise<void>[] = [];
+  for (let i = 0; i < maxVus; i++) loops.push(runClosedVu(i));
+  await Promise.all(loops);
+}
+
+async function runOpen(): Promise<void> {
+  const { startRate, stages, timeUnitMs } = arrivalScheduleOf(sc);
+  const pre = shareOf(sc.preAllocatedVUs ?? 1, init.index, init.count);
+  const free: Vu[] = [];
+  for (let i = 0; i < pre; i++) free.push(newVu(i));
+  const running = new Set<Promise<void>>();
+  let n = 0;
+  for (const offset of arrivalOffsets(startRate, stages, timeUnitMs)) {
+    if (n++ % init.count !== init.index) continue;
+    if (stopping) break;
+    const wait = offset - elapsed();
+    if (wait > 1) await sleep(wait);
+    if (stopping) break;
+    const vu = free.pop() ?? (allocated < maxVus ? newVu(allocated) : undefined);
+    if (!vu) {
+      rec.droppedIterations++;
+      continue;
+    }
+    // Latency counts from the scheduled start: a late start is the system's delay, not hidden.
+    const p: Promise<void> = timedIteration(vu, startPerf + offset).then(() => {
+      free.push(vu);
+      running.delete(p);
+    });
+    running.add(p);
+  }
+  await Promise.all(running);
+}
+
+async function main(): Promise<void> {
+  if (elapsed() < 0) await sleep(-elapsed());
+  const ticker = setInterval(() => post(false), 1000);
+  const stopTimer = setTimeout(() => (stopping = true), Math.max(0, scheduleMs - elapsed()));
+  const hardTimer = setTimeout(() => hardStop(), Math.max(0, hardStopMs - elapsed()));
+  parentPort!.on('message', (m: MainToWorker) => {
+    stopping = true;
+    if (m.hard) hardStop();
+  });
+  const open = sc.executor.endsWith('arrival-rate');
+  await Promise.race([open ? runOpen() : runClosed(), hardStopped_()]);
+  clearInterval(ticker);
+  clearTimeout(stopTimer);
+  clearTimeout(hardTimer);
+  post(true);
+  await client.close().catch(() => undefined);
+}
+
+let resolveHard: () => void = () => undefined;
+const hardPromise = new Promise<void>((r) => (resolveHard = r));
+function hardStopped_(): Promise<void> {
+  return hardPromise;
+}
+function hardStop(): void {
+  if (hardStopped) return;
+  hardStopped = true;
+  stopping = true;
+  // Iterations still running now are interrupted, as k6 does after gracefulStop.
+  rec.interruptedIterations += active;
+  resolveHard();
+}
+
+// The main thread terminates us after the final tick; pending think-time timers do not matter.
+main().catch(
+  (err) => {
+    parentPort!.postMessage({ type: 'error', message: (err as Error).stack ?? String(err) });
+    process.exit(1);
+  },
+);
