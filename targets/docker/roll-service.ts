@@ -1,0 +1,123 @@
+// Rolls one service to the wanted spec, one replica at a time, health-gated:
+//   start new → Docker healthy (+ /readyz) → [API: add to edge, confirm routed → drain old for
+//   the drain window → remove old from edge] → stop old with SIGTERM and its stop timeout.
+// Old containers are only stopped (not removed) until the whole roll succeeded, so on failure
+// they are started again and put back, and everything new is removed.
+import { randomBytes } from 'node:crypto';
+import type Docker from 'dockerode';
+import type { Logger } from '../../lib/log.js';
+import type { ServicePlan } from '../../plan/types.js';
+import { buildContainerSpec, type SpecInput } from './container-spec.js';
+import { createAndStart, execIn, listServiceContainers, sleep, stopAndRemove, waitHealthy, type ContainerInfo } from './containers.js';
+import type { EdgeSwitch } from './haproxy-switch.js';
+import { LABEL } from './labels.js';
+
+export interface EdgeBinding {
+  edge: EdgeSwitch;
+  network: string;
+  port: number;
+  drainMs: number;
+}
+
+export interface RollInput {
+  docker: Docker;
+  log: Logger;
+  service: ServicePlan;
+  desired: number;
+  configHash: string;
+  timeoutMs: number;
+  spec: Omit<SpecInput, 'containerName' | 'service' | 'publish'>;
+  /** Only for the API: the edge it is served through. */
+  edge?: EdgeBinding;
+}
+
+export interface RollResult {
+  changed: boolean;
+  started: string[];
+  stopped: string[];
+}
+
+export function makeContainerName(project: string, service: string, hash: string): string {
+  return `${project}-${service}-${hash.slice(0, 8)}-${randomBytes(3).toString('hex')}`;
+}
+
+function readyProbe(s: ServicePlan): string[] | null {
+  const hc = s.healthcheck;
+  if (!hc?.httpPath || !hc.httpPort) return null;
+  const url = `http://127.0.0.1:${hc.httpPort}${hc.httpPath}`;
+  return ['node', '-e', `fetch(${JSON.stringify(url)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))`];
+}
+
+export async function rollService(i: RollInput): Promise<RollResult> {
+  const { docker, log, service: s } = i;
+  const running = (await listServiceContainers(docker, i.spec.project, s.name)).filter((c) => c.State === 'running');
+  const fresh = running.filter((c) => c.Labels[LABEL.configHash] === i.configHash);
+  const stale = running.filter((c) => c.Labels[LABEL.configHash] !== i.configHash);
+  if (stale.length === 0 && fresh.length === i.desired) return { changed: false, started: [], stopped: [] };
+
+  const toStart = Math.max(0, i.desired - fresh.length);
+  const retire: ContainerInfo[] = [...stale, ...fresh.slice(i.desired)];
+  const started: { id: string; name: string }[] = [];
+  const stoppedOld: ContainerInfo[] = [];
+  const probe = readyProbe(s);
+  try {
+    for (let n = 0; n < toStart; n++) {
+      const name = makeContainerName(i.spec.project, s.name, i.configHash);
+      log.info(`${s.name}: starting ${name}`);
+      const c = await createAndStart(docker, buildContainerSpec({ ...i.spec, service: s, containerName: name, publish: s.published.length > 0 && running.length === 0 && n === 0 }));
+      started.push({ id: c.id, name });
+      await waitHealthy(docker, c.id, i.timeoutMs, probe ? async () => (await execIn(docker, c.id, probe)).code === 0 : undefined);
+      if (i.edge) {
+        const ip = (await c.inspect()).NetworkSettings.Networks[i.edge.network]?.IPAddress;
+        await i.edge.edge.addServer(name, ip, i.edge.port);
+        await i.edge.edge.confirmRouting(name, i.timeoutMs);
+        log.info(`${s.name}: ${name} is healthy and routed by the edge`);
+      }
+      const old = retire.shift();
+      if (old) stoppedOld.push(await retireOne(i, old));
+    }
+    for (const old of retire.splice(0)) stoppedOld.push(await retireOne(i, old));
+  } catch (err) {
+    await undoRoll(i, started, stoppedOld);
+    throw err;
+  }
+  for (const old of stoppedOld) await stopAndRemove(docker, old.Id);
+  return { changed: true, started: started.map((c) => c.name), stopped: stoppedOld.map((c) => c.Names[0].slice(1)) };
+}
+
+async function retireOne(i: RollInput, old: ContainerInfo): Promise<ContainerInfo> {
+  const name = old.Names[0].slice(1);
+  if (i.edge) {
+    await i.edge.edge.drainServer(name).catch(() => undefined);
+    i.log.info(`${i.service.name}: draining ${name} for ${i.edge.drainMs} ms`);
+    await sleep(i.edge.drainMs);
+    await i.edge.edge.removeServer(name, 5000).catch(() => undefined);
+  }
+  i.log.info(`${i.service.name}: stopping ${name} (SIGTERM, ${i.service.stopGracePeriodSeconds}s)`);
+  await i.docker.getContainer(old.Id).stop({ t: i.service.stopGracePeriodSeconds }).catch(() => undefined);
+  return old;
+}
+
+/** Puts the old replicas back (started and routed) before removing what is new. */
+async function undoRoll(i: RollInput, started: { id: string; name: string }[], stoppedOld: ContainerInfo[]): Promise<void> {
+  for (const old of stoppedOld) {
+    const name = old.Names[0].slice(1);
+    i.log.warn(`${i.service.name}: restoring ${name}`);
+    try {
+      const c = i.docker.getContainer(old.Id);
+      await c.start();
+      await waitHealthy(i.docker, old.Id, i.timeoutMs);
+      if (i.edge) {
+        const ip = (await c.inspect()).NetworkSettings.Networks[i.edge.network]?.IPAddress;
+        await i.edge.edge.addServer(name, ip, i.edge.port);
+        await i.edge.edge.confirmRouting(name, i.timeoutMs);
+      }
+    } catch (err) {
+      i.log.warn(`${i.service.name}: could not restore ${name}: ${(err as Error).message}`);
+    }
+  }
+  for (const c of started.reverse()) {
+    if (i.edge) await i.edge.edge.removeServer(c.name, 2000).catch(() => undefined);
+    await stopAndRemove(i.docker, c.id, i.service.stopGracePeriodSeconds).catch(() => undefined);
+  }
+}
