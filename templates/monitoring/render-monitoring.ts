@@ -1,0 +1,43 @@
+// Entry point of the monitoring renderers: Prometheus config and rules, Alertmanager, Grafana.
+// Called by templates/render-all.ts. Pure: plan in, files out.
+import type { StackPlan } from '../../plan/types.js';
+import type { RenderedFile } from '../types.js';
+import { buildAlertRules, type AlertRule } from './alert-rules.js';
+import { buildDashboards, listDashboardExpressions, type DashboardSpec } from './dashboards.js';
+import { deriveMonitoringSettings, type MonitoringSettings } from './monitoring-settings.js';
+import { renderAlertmanagerConfig } from './render-alertmanager.js';
+import { renderGrafana } from './render-grafana.js';
+import { defaultRunbookBase, renderPrometheusConfig, renderRuleFiles } from './render-prometheus.js';
+
+export interface MonitoringModel {
+  settings: MonitoringSettings;
+  rules: AlertRule[];
+  dashboards: DashboardSpec[];
+}
+
+export function buildMonitoringModel(plan: StackPlan): MonitoringModel {
+  const settings = deriveMonitoringSettings(plan);
+  return { settings, rules: buildAlertRules(settings), dashboards: buildDashboards(settings) };
+}
+
+export function renderMonitoring(plan: StackPlan, opts: { runbookBaseUrl?: string } = {}): RenderedFile[] {
+  if (!plan.profile.monitoring.enabled) return [];
+  const { settings, rules, dashboards } = buildMonitoringModel(plan);
+  const ruleFiles = renderRuleFiles(rules, opts.runbookBaseUrl ?? defaultRunbookBase());
+  const groups = [...new Set(rules.map((r) => r.group))];
+  return [
+    renderPrometheusConfig(plan, settings, groups),
+    ...ruleFiles,
+    renderAlertmanagerConfig(plan, settings),
+    ...(plan.profile.monitoring.grafana.enabled ? renderGrafana(plan, dashboards) : []),
+  ];
+}
+
+/** Every PromQL expression in the rules and dashboards (for tests against a live Prometheus). */
+export function listMonitoringExpressions(plan: StackPlan): { source: string; expr: string }[] {
+  const { settings, rules, dashboards } = buildMonitoringModel(plan);
+  return [
+    ...rules.map((r) => ({ source: `rule ${r.alert}`, expr: r.expr })),
+    ...listDashboardExpressions(dashboards, settings.window).map((expr, i) => ({ source: `dashboard expr #${i + 1}`, expr })),
+  ];
+}
