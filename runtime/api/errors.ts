@@ -15,7 +15,7 @@ export function installErrorHandler(app: FastifyInstance): void {
     if (err instanceof HttpError) {
       return reply.code(err.statusCode).headers(err.headers).send({ error: err.code, message: err.message, ...(err.field ? { field: err.field } : {}) });
     }
-    if (err instanceof TooLargeError) return reply.code(413).header('connection', 'close').send({ error: 'too_large', message: err.message });
+    if (err instanceof TooLargeError) return reply.code(413).send({ error: 'too_large', message: err.message });
     if ((err as FastifyError).validation) {
       const v = (err as FastifyError).validation![0];
       const where = (err as FastifyError).validationContext ?? 'body';

@@ -50,10 +50,14 @@ export function installHooks(app: FastifyInstance, d: ApiDeps): void {
   });
 }
 
-/** 413 from the Content-Length alone, before a byte of the body is read. */
+/**
+ * 413 from the Content-Length alone, before a byte of the body is read. The connection is not
+ * closed on purpose: Node then discards the body unread (bounded by the request timeout), so the
+ * client gets the 413 instead of a TCP reset while it is still sending.
+ */
 function rejectOversize(req: FastifyRequest, max: number): void {
   const len = Number(req.headers['content-length']);
   if (Number.isFinite(len) && len > max) {
-    throw new HttpError(413, 'too_large', `upload of ${len} bytes exceeds the limit of ${max} bytes`, { connection: 'close' });
+    throw new HttpError(413, 'too_large', `upload of ${len} bytes exceeds the limit of ${max} bytes`);
   }
 }

@@ -1,7 +1,7 @@
 // API entry point: `node dist/runtime/api/main.js`, configured only by environment variables.
 import { HEALTH_PATHS, REDIS_KEYS } from '../../contract/index.js';
 import { createAuthenticator } from '../core/auth.js';
-import { createMigrationCheck, onShutdownSignal, runMain, startCore } from '../core/lifecycle.js';
+import { createMigrationCheck, onShutdownSignal, runMain, settleWithin, startCore } from '../core/lifecycle.js';
 import { serveMetrics } from '../core/metrics.js';
 import { createThreadPool } from '../core/pdf/thread-pool.js';
 import { createRateLimiter } from '../core/rate-limit.js';
@@ -39,11 +39,11 @@ runMain(async () => {
     deps.state.draining = true;
     ready.set(0);
     await new Promise((r) => setTimeout(r, cfg.drainWindowMs));
-    await app.close();
+    await settleWithin(app.close(), cfg.requestTimeoutMs);
     await deps.pdf.close();
-    await queue.close().catch(() => {});
+    await settleWithin(queue.close(), 2_000);
     redis.disconnect();
-    await pool.end().catch(() => {});
+    await settleWithin(pool.end(), 2_000);
     metricsServer.close();
     log.info('api stopped');
   }, log);

@@ -82,3 +82,11 @@ export async function startCore(role: Role): Promise<Core> {
   watchQueue(metrics, queue);
   return { cfg, log, pool, redis, metrics, queue };
 }
+
+/** Waits for a shutdown step, but never longer than ms: a dead Redis must not hang an exit. */
+export async function settleWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = await Promise.race([p.then(() => false, () => false), new Promise<boolean>((r) => (timer = setTimeout(() => r(true), ms)))]);
+  clearTimeout(timer);
+  return !timedOut;
+}

@@ -67,11 +67,23 @@ export function createLocalStore(root: string): BlobStore {
         cb(null, chunk);
       },
     });
+    // The source is piped by hand, not through pipeline(): on an oversize upload pipeline() would
+    // destroy the request socket and the client would never see the 413.
+    const done = pipeline(meter, createWriteStream(tmp, { flags: 'wx' }));
+    const onSourceError = (err: Error) => meter.destroy(err);
+    source.once('error', onSourceError);
+    source.pipe(meter);
     try {
-      await pipeline(source, meter, createWriteStream(tmp, { flags: 'wx' }));
+      await done;
     } catch (err) {
+      // Discard the rest of the body instead of pausing: the client then reads our 413 instead of
+      // a connection reset, and nothing more is kept in memory.
+      source.unpipe(meter);
+      source.resume();
       await rm(tmp, { force: true });
       throw err;
+    } finally {
+      source.off('error', onSourceError);
     }
     const sha256 = hash.digest('hex');
     await commit(tmp, sha256);

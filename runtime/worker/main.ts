@@ -1,7 +1,7 @@
 // Worker entry point: `node dist/runtime/worker/main.js`, configured only by environment variables.
 import { Worker } from 'bullmq';
 import { HEALTH_PATHS, REDIS_KEYS } from '../../contract/index.js';
-import { createMigrationCheck, onShutdownSignal, runMain, startCore } from '../core/lifecycle.js';
+import { createMigrationCheck, onShutdownSignal, runMain, settleWithin, startCore } from '../core/lifecycle.js';
 import { serveMetrics } from '../core/metrics.js';
 import { createThreadPool } from '../core/pdf/thread-pool.js';
 import type { QueuePayload } from '../core/queue.js';
@@ -39,7 +39,8 @@ runMain(async () => {
     const ok = checks.postgres === 'ok' && checks.redis === 'ok' && checks.migrations === 'ok';
     return { status: ok ? 200 : 503, body: { status: ok ? 'ready' : 'not ready', checks } };
   });
-  const stopMaintenance = watchMaintenance(redis, REDIS_KEYS.maintenance, worker, log);
+  // Checked once before taking any job, so a worker started during a restore stays idle.
+  const stopMaintenance = await watchMaintenance(redis, REDIS_KEYS.maintenance, worker, log);
   void worker.run();
   ready.set(1);
   log.info({ queue: cfg.queueName, concurrency: cfg.worker.concurrency, metricsPort: cfg.metricsPort }, 'worker started');
@@ -50,16 +51,15 @@ runMain(async () => {
     state.draining = true;
     ready.set(0);
     stopMaintenance();
-    const closed = worker.close();
-    const timedOut = await Promise.race([closed.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), cfg.worker.jobTimeoutMs + 1_000))]);
-    if (timedOut) {
+    const finished = await settleWithin(worker.close(), cfg.worker.jobTimeoutMs + 1_000);
+    if (!finished) {
       log.warn('active jobs did not finish in time; handing them back via stall recovery');
-      await worker.close(true).catch(() => {});
+      await settleWithin(worker.close(true), 2_000);
     }
     await pdf.close();
-    await queue.close().catch(() => {});
+    await settleWithin(queue.close(), 2_000);
     redis.disconnect();
-    await pool.end().catch(() => {});
+    await settleWithin(pool.end(), 2_000);
     metricsServer.close();
     log.info('worker stopped');
   }, log);

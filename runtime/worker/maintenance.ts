@@ -4,8 +4,8 @@ import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 
-export function watchMaintenance(redis: Redis, key: string, worker: Pick<Worker, 'pause' | 'resume' | 'isPaused'>, log: Logger, everyMs = 1_000): () => void {
-  const timer = setInterval(async () => {
+export async function watchMaintenance(redis: Redis, key: string, worker: Pick<Worker, 'pause' | 'resume' | 'isPaused'>, log: Logger, everyMs = 1_000): Promise<() => void> {
+  const check = async () => {
     const on = await redis.exists(key).catch(() => null);
     if (on === 1 && !worker.isPaused()) {
       log.warn('maintenance mode on: pausing');
@@ -14,7 +14,9 @@ export function watchMaintenance(redis: Redis, key: string, worker: Pick<Worker,
       log.info('maintenance mode off: resuming');
       worker.resume();
     }
-  }, everyMs);
+  };
+  await check();
+  const timer = setInterval(check, everyMs);
   timer.unref();
   return () => clearInterval(timer);
 }

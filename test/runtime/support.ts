@@ -65,6 +65,7 @@ export async function startRuntimeStack(redisSettings: Record<string, string | n
   await admin.query(`CREATE DATABASE ${database}`);
   await admin.end();
   const db = new pg.Pool({ connectionString: pgSrv.connectionString(database), max: 4 });
+  db.on('error', () => {}); // idle clients die with the server at cleanup
   await runMigrations(db);
   const pepper = `pepper-${uniqueName('p')}`;
   writeFileSync(path.join(dir, 'pepper'), pepper, { mode: 0o600 });

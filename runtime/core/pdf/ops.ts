@@ -22,9 +22,14 @@ export async function loadInput(bytes: Uint8Array, maxPages: number, name = 'inp
   try {
     doc = await PDFDocument.load(bytes, { updateMetadata: false, throwOnInvalidObject: true });
   } catch (err) {
-    if (err instanceof EncryptedPDFError || /encrypt/i.test((err as Error).message)) throw new BadInputError(`${name} is encrypted; remove the password first`);
+    // Encrypted streams often fail to parse before pdf-lib gets to say "encrypted"; the trailer's
+    // /Encrypt entry tells us the real reason.
+    if (err instanceof EncryptedPDFError || Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).includes('/Encrypt')) {
+      throw new BadInputError(`${name} is encrypted; remove the password first`);
+    }
     throw new BadInputError(`${name} is malformed: ${(err as Error).message.split('\n')[0]}`);
   }
+  if (doc.isEncrypted) throw new BadInputError(`${name} is encrypted; remove the password first`);
   let pages: number;
   try {
     pages = doc.getPageCount();
