@@ -1,0 +1,71 @@
+// Wires the adapters into one LiveProbes for a running stack found through the target's
+// endpoints file. Secrets are read from the profile's secret files, used, and never printed.
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { TargetError } from '../../lib/errors.js';
+import type { StackPlan } from '../../plan/types.js';
+import { backupSets } from './backup-probe.js';
+import { inspectContainers } from './docker-probe.js';
+import { httpBurst, httpGet } from './http-probe.js';
+import { createPgProbe } from './pg-probe.js';
+import type { LiveProbes, StackEndpoints } from './probes.js';
+import { createRedisProbe } from './redis-probe.js';
+import { certificate, diskFree } from './system-probe.js';
+
+export function endpointsFile(stateDir: string, target: string): string {
+  return path.join(stateDir, target === 'native' ? 'native' : 'docker', 'endpoints.json');
+}
+
+export function readEndpoints(file: string): StackEndpoints {
+  if (!existsSync(file)) {
+    throw new TargetError(`no running stack found: ${file} does not exist`, 'start it with `prodctl up`, point --state-dir at its state folder, or run `prodctl check --static-only`');
+  }
+  try {
+    const e = JSON.parse(readFileSync(file, 'utf8')) as StackEndpoints;
+    return { ...e, api: Array.isArray(e.api) ? e.api : [] };
+  } catch (err) {
+    throw new TargetError(`cannot read ${file}: ${(err as Error).message}`, 'restart the stack with `prodctl up` to rewrite it');
+  }
+}
+
+export function readSecret(plan: StackPlan, name: string): string | undefined {
+  const ref = plan.profile.secrets[name];
+  if (!ref) return undefined;
+  try {
+    return readFileSync(path.resolve(plan.profileDir, ref.file), 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+}
+
+export interface ProbeOptions {
+  stateDir: string;
+  endpointsPath?: string;
+  checkApiKey?: string | null;
+}
+
+export function createLiveProbes(plan: StackPlan, o: ProbeOptions): LiveProbes {
+  const source = o.endpointsPath ?? endpointsFile(o.stateDir, plan.target);
+  const endpoints = readEndpoints(source);
+  const p = plan.profile;
+  const redis = endpoints.redis ? createRedisProbe(endpoints.redis, readSecret(plan, p.redis.password_secret)) : null;
+  const pgp = endpoints.postgres ? createPgProbe(endpoints.postgres, { user: p.postgres.user, database: p.postgres.database, password: readSecret(plan, p.postgres.password_secret) }) : null;
+  const missing = (what: string) => new TargetError(`${source} names no ${what} endpoint`, 'restart the stack with `prodctl up`');
+  return {
+    endpoints,
+    endpointsSource: source,
+    checkApiKey: o.checkApiKey ?? null,
+    redisConfig: (keys) => (redis ? redis.config(keys) : Promise.reject(missing('redis'))),
+    queueWorkers: (queue) => (redis ? redis.queueWorkers(queue) : Promise.reject(missing('redis'))),
+    pgQuery: <T>(sql: string, params?: unknown[]) => (pgp ? pgp.query<T>(sql, params) : Promise.reject(missing('postgres'))),
+    http: httpGet,
+    httpBurst,
+    diskFree,
+    backupSets,
+    certificate,
+    containers: (project) => (plan.target === 'native' ? Promise.resolve(null) : inspectContainers(project)),
+    async close() {
+      await Promise.all([redis?.close(), pgp?.close()]);
+    },
+  };
+}

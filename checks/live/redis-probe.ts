@@ -1,0 +1,32 @@
+// Adapter: Redis questions over ioredis (CONFIG GET, CLIENT LIST for BullMQ workers).
+import { Redis } from 'ioredis';
+import type { Endpoint } from './probes.js';
+
+export interface RedisProbe {
+  config(keys: string[]): Promise<Record<string, string>>;
+  queueWorkers(queue: string, prefix?: string): Promise<number>;
+  close(): Promise<void>;
+}
+
+export function createRedisProbe(ep: Endpoint, password: string | undefined): RedisProbe {
+  const client = new Redis({ host: ep.host, port: ep.port, password, lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 2000, commandTimeout: 3000, enableOfflineQueue: true, retryStrategy: () => null });
+  return {
+    async config(keys) {
+      const out: Record<string, string> = {};
+      for (const k of keys) {
+        const pair = (await client.config('GET', k)) as string[];
+        if (pair.length >= 2) out[pair[0]] = pair[1];
+      }
+      return out;
+    },
+    async queueWorkers(queue, prefix = 'bull') {
+      // Same rule as BullMQ's Queue.getWorkers(): workers name their connections <prefix>:<base64(queue)>[:w:<name>].
+      const base = `${prefix}:${Buffer.from(queue).toString('base64')}`;
+      const list = String(await client.client('LIST'));
+      return list.split('\n').map((l) => /(?:^| )name=(\S*)/.exec(l)?.[1] ?? '').filter((n) => n === base || n.startsWith(`${base}:w:`)).length;
+    },
+    async close() {
+      client.disconnect();
+    },
+  };
+}

@@ -1,0 +1,175 @@
+// The edge as rendered: TLS, HSTS, HTTP→HTTPS, dashboard auth, metrics kept private, health-checked
+// backends. Traefik is judged on its static + dynamic files, HAProxy on haproxy.cfg.
+import { fail, judgeAll, pass, warn, type Finding, type StaticCheck, type StaticInput } from '../types.js';
+
+const HALF_YEAR_S = 15_552_000;
+
+function edgeKind(i: StaticInput): 'traefik' | 'haproxy' | null {
+  if (i.parsed.traefikStatic) return 'traefik';
+  if (i.parsed.haproxy) return 'haproxy';
+  return null;
+}
+
+function noEdge(): Finding {
+  return fail('no edge config rendered (neither a Traefik static file nor haproxy.cfg)');
+}
+
+function middlewares(i: StaticInput): [string, Record<string, any>, string][] {
+  return (i.parsed.traefikDynamic ?? []).flatMap((d) => Object.entries<Record<string, any>>(d.doc.http?.middlewares ?? {}).map(([n, m]) => [n, m, d.path] as [string, Record<string, any>, string]));
+}
+
+function routers(i: StaticInput): [string, Record<string, any>, string][] {
+  return (i.parsed.traefikDynamic ?? []).flatMap((d) => Object.entries<Record<string, any>>(d.doc.http?.routers ?? {}).map(([n, r]) => [n, r, d.path] as [string, Record<string, any>, string]));
+}
+
+function haproxyLines(i: StaticInput): string[] {
+  return (i.parsed.haproxy?.text ?? '').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+}
+
+export const edgeChecks: StaticCheck[] = [
+  {
+    id: 'SEC-020', title: 'TLS terminates at the edge for the domain', category: 'security', severity: 'critical', scope: 'static', section: 'security',
+    rationale: 'Uploads carry user documents and API keys; without TLS both travel in clear text.',
+    remediation: 'Set `project.domains` and an ACME e-mail (Traefik) or a certificate on the HAProxy https bind.',
+    references: ['OWASP ASVS 9.1', 'Traefik docs: HTTPS & TLS, ACME'],
+    run: (i) => {
+      const domains = i.plan.profile.project.domains;
+      if (domains.length === 0) return warn('project.domains is empty: no certificate can be issued (fine only for a private network)');
+      const kind = edgeKind(i);
+      if (kind === 'haproxy') {
+        const ssl = haproxyLines(i).filter((l) => /^bind\s.*\sssl\s.*crt/.test(l));
+        return ssl.length ? pass(`${i.parsed.haproxy!.path}: ${ssl[0]}`) : fail(`${i.parsed.haproxy!.path}: no \`bind … ssl crt …\` line`);
+      }
+      if (kind !== 'traefik') return noEdge();
+      const st = i.parsed.traefikStatic!;
+      const resolvers = Object.keys(st.doc.certificatesResolvers ?? {});
+      const tlsRouters = routers(i).filter(([, r]) => r.tls);
+      const eps = Object.entries<Record<string, any>>(st.doc.entryPoints ?? {}).filter(([, e]) => String(e.address ?? '').endsWith(':443') || e.http?.tls);
+      const problems: string[] = [];
+      if (resolvers.length === 0) problems.push(`${st.path}: no certificatesResolvers (ACME)`);
+      if (eps.length === 0) problems.push(`${st.path}: no TLS entry point`);
+      if (tlsRouters.length === 0 && !eps.some(([, e]) => e.http?.tls)) problems.push('no router or entry point enables tls');
+      return problems.length ? fail(...problems) : pass(`${st.path}: resolver ${resolvers.join(', ')}; TLS entry point ${eps.map(([n]) => n).join(', ')}`);
+    },
+  },
+  {
+    id: 'SEC-021', title: 'HSTS header of at least 180 days', category: 'security', severity: 'high', scope: 'static', section: 'security',
+    rationale: 'HSTS stops downgrade and cookie-stripping attacks after the first visit.',
+    remediation: 'Enable `edge.traefik.hsts` with max_age ≥ 180d (HAProxy: `http-response set-header Strict-Transport-Security`).',
+    references: ['OWASP HTTP Strict Transport Security Cheat Sheet', 'RFC 6797'],
+    run: (i) => {
+      const kind = edgeKind(i);
+      if (kind === 'haproxy') {
+        const l = haproxyLines(i).find((x) => /strict-transport-security/i.test(x));
+        const age = Number(/max-age=(\d+)/.exec(l ?? '')?.[1] ?? 0);
+        return age >= HALF_YEAR_S ? pass(`${i.parsed.haproxy!.path}: ${l}`) : fail(`${i.parsed.haproxy!.path}: ${l ?? 'no Strict-Transport-Security header'}`);
+      }
+      if (kind !== 'traefik') return noEdge();
+      const hsts = middlewares(i).filter(([, m]) => Number(m.headers?.stsSeconds ?? 0) > 0);
+      const best = hsts.sort((a, b) => b[1].headers.stsSeconds - a[1].headers.stsSeconds)[0];
+      if (!best) return fail('no Traefik headers middleware sets stsSeconds');
+      return best[1].headers.stsSeconds >= HALF_YEAR_S ? pass(`${best[2]}: http.middlewares.${best[0]}.headers.stsSeconds = ${best[1].headers.stsSeconds}`) : fail(`${best[2]}: http.middlewares.${best[0]}.headers.stsSeconds = ${best[1].headers.stsSeconds} (< ${HALF_YEAR_S})`);
+    },
+  },
+  {
+    id: 'SEC-022', title: 'HTTP redirects to HTTPS', category: 'security', severity: 'high', scope: 'static', section: 'security',
+    rationale: 'Plain-HTTP requests must never be served: a redirect moves every client to TLS.',
+    remediation: 'Set `edge.traefik.https_redirect: true` (HAProxy: `http-request redirect scheme https unless { ssl_fc }`).',
+    references: ['Traefik docs: EntryPoints redirections'],
+    run: (i) => {
+      const kind = edgeKind(i);
+      if (kind === 'haproxy') {
+        const l = haproxyLines(i).find((x) => /redirect\s+scheme\s+https/.test(x));
+        return l ? pass(`${i.parsed.haproxy!.path}: ${l}`) : fail(`${i.parsed.haproxy!.path}: no \`redirect scheme https\``);
+      }
+      if (kind !== 'traefik') return noEdge();
+      const st = i.parsed.traefikStatic!;
+      const ep = Object.entries<Record<string, any>>(st.doc.entryPoints ?? {}).find(([, e]) => e.http?.redirections?.entryPoint?.to);
+      if (ep) return pass(`${st.path}: entryPoints.${ep[0]}.http.redirections.entryPoint.to = ${ep[1].http.redirections.entryPoint.to}`);
+      const mw = middlewares(i).find(([, m]) => m.redirectScheme?.scheme === 'https');
+      return mw ? pass(`${mw[2]}: http.middlewares.${mw[0]}.redirectScheme.scheme = https`) : fail(`${st.path}: no entry point redirection and no redirectScheme middleware`);
+    },
+  },
+  {
+    id: 'SEC-023', title: 'Edge dashboard behind authentication', category: 'security', severity: 'critical', scope: 'static', section: 'security',
+    rationale: 'The Traefik dashboard / HAProxy stats page reveal every route and backend and, on HAProxy, can change server state.',
+    remediation: 'Keep `api.insecure` off and route api@internal through a basicAuth middleware (HAProxy: `stats auth`).',
+    references: ['Traefik docs: API & Dashboard security', 'HAProxy docs: stats auth'],
+    run: (i) => {
+      const kind = edgeKind(i);
+      if (kind === 'haproxy') {
+        const lines = haproxyLines(i);
+        if (!lines.some((l) => /^stats\s+uri/.test(l))) return pass(`${i.parsed.haproxy!.path}: no stats page`);
+        return lines.some((l) => /^stats\s+auth\s/.test(l)) ? pass(`${i.parsed.haproxy!.path}: stats auth set`) : fail(`${i.parsed.haproxy!.path}: stats uri without stats auth`);
+      }
+      if (kind !== 'traefik') return noEdge();
+      const st = i.parsed.traefikStatic!;
+      if (st.doc.api?.insecure === true) return fail(`${st.path}: api.insecure = true (dashboard open on :8080)`);
+      const authNames = new Set(middlewares(i).filter(([, m]) => m.basicAuth || m.digestAuth || m.forwardAuth).map(([n]) => n));
+      const dash = routers(i).filter(([, r]) => String(r.service ?? '') === 'api@internal');
+      const open = dash.filter(([, r]) => !(r.middlewares ?? []).some((m: string) => authNames.has(String(m).replace(/@.*$/, ''))));
+      if (open.length) return fail(...open.map(([n, , p]) => `${p}: http.routers.${n} serves api@internal without an auth middleware`));
+      return pass(dash.length ? `dashboard routers ${dash.map(([n]) => n).join(', ')} use ${[...authNames].join(', ')}` : 'dashboard not routed');
+    },
+  },
+  {
+    id: 'SEC-024', title: 'Metrics are never routed publicly', category: 'security', severity: 'high', scope: 'static', section: 'security',
+    rationale: 'Metrics endpoints leak internals (routes, queue depth, versions) and are an easy DoS target.',
+    remediation: 'Serve /metrics only on the internal network (separate metrics port, no public router).',
+    references: ['Prometheus docs: Security model'],
+    run: (i) => {
+      const kind = edgeKind(i);
+      if (kind === 'haproxy') {
+        const bad = haproxyLines(i).filter((l) => /\/metrics|prometheus-exporter/.test(l));
+        return judgeAll(bad.map((l) => `${i.parsed.haproxy!.path}: ${l}`), `${i.parsed.haproxy!.path}: no metrics route`);
+      }
+      if (kind !== 'traefik') return noEdge();
+      const st = i.parsed.traefikStatic!;
+      const bad = routers(i).filter(([, r]) => /\/metrics/.test(String(r.rule ?? '')) || String(r.service ?? '') === 'prometheus@internal').map(([n, , p]) => `${p}: http.routers.${n} routes metrics`);
+      const ep = st.doc.metrics?.prometheus?.entryPoint;
+      const publicEps = Object.entries<Record<string, any>>(st.doc.entryPoints ?? {}).filter(([, e]) => /:(80|443)$/.test(String(e.address ?? ''))).map(([n]) => n);
+      if (st.doc.metrics?.prometheus && (ep === undefined ? publicEps.includes('traefik') : publicEps.includes(ep))) bad.push(`${st.path}: metrics.prometheus.entryPoint = ${ep ?? 'traefik'} is public`);
+      return judgeAll(bad, 'no router serves /metrics; Traefik metrics on a private entry point');
+    },
+  },
+  {
+    id: 'REL-020', title: 'Edge health-checks the API replicas', category: 'reliability', severity: 'high', scope: 'static', section: 'services',
+    rationale: 'Without an active health check the edge keeps sending requests to a replica that is starting, draining or hung.',
+    remediation: 'Give the API load balancer a health check on /readyz (HAProxy: `option httpchk GET /readyz` and `check` on servers).',
+    references: ['Traefik docs: loadBalancer.healthCheck', 'HAProxy docs: option httpchk'],
+    run: (i) => {
+      const kind = edgeKind(i);
+      if (kind === 'haproxy') {
+        const l = haproxyLines(i);
+        const chk = l.find((x) => /^option\s+httpchk/.test(x)) ?? l.find((x) => /^http-check\s+send/.test(x));
+        return chk && l.some((x) => /^server\s.*\scheck\b/.test(x)) ? pass(`${i.parsed.haproxy!.path}: ${chk}`) : fail(`${i.parsed.haproxy!.path}: no option httpchk with checked servers`);
+      }
+      if (kind !== 'traefik') return noEdge();
+      const svcs = (i.parsed.traefikDynamic ?? []).flatMap((d) => Object.entries<Record<string, any>>(d.doc.http?.services ?? {}).map(([n, s]) => [n, s, d.path] as const));
+      const labels = i.parsed.compose ? JSON.stringify(i.parsed.compose.doc).match(/loadbalancer\.healthcheck\.path[^,]*/gi) : null;
+      const hc = svcs.find(([, s]) => s.loadBalancer?.healthCheck?.path);
+      if (hc) return pass(`${hc[2]}: http.services.${hc[0]}.loadBalancer.healthCheck.path = ${hc[1].loadBalancer.healthCheck.path}`);
+      if (labels?.length) return pass(`${i.parsed.compose!.path}: label ${labels[0]}`);
+      return fail('no Traefik service defines loadBalancer.healthCheck');
+    },
+  },
+  {
+    id: 'PERF-005', title: 'Edge limits request rate and connections', category: 'performance', severity: 'medium', scope: 'static', section: 'services',
+    rationale: 'A global limit at the edge absorbs floods before they reach the API replicas and their database pools.',
+    remediation: 'Attach a rateLimit middleware to the API router (HAProxy: `maxconn` in global and frontend).',
+    references: ['Traefik docs: RateLimit middleware', 'HAProxy docs: maxconn'],
+    run: (i) => {
+      const kind = edgeKind(i);
+      if (kind === 'haproxy') {
+        const l = haproxyLines(i).find((x) => /^maxconn\s+\d+/.test(x));
+        return l ? pass(`${i.parsed.haproxy!.path}: ${l}`) : fail(`${i.parsed.haproxy!.path}: no maxconn`);
+      }
+      if (kind !== 'traefik') return noEdge();
+      const rl = middlewares(i).filter(([, m]) => m.rateLimit);
+      if (!rl.length) return fail('no Traefik rateLimit middleware');
+      const names = new Set(rl.map(([n]) => n));
+      const used = routers(i).filter(([, r]) => (r.middlewares ?? []).some((m: string) => names.has(String(m).replace(/@.*$/, ''))));
+      return used.length ? pass(`${rl[0][2]}: http.middlewares.${rl[0][0]}.rateLimit.average = ${rl[0][1].rateLimit.average} on router ${used.map(([n]) => n).join(', ')}`) : fail(`rateLimit middleware ${[...names].join(', ')} is not attached to any router`);
+    },
+  },
+];

@@ -1,0 +1,44 @@
+// Every static check passes on the baseline stack and fails on its own scenario fixture, which
+// breaks exactly one thing: no other check changes (except the ones the fixture lists under `also`).
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { STATIC_CHECKS } from '../../checks/registry.js';
+import { runChecks } from '../../checks/run-checks.js';
+import { applyScenario, baselineFiles, baselinePlan, FIXTURES, loadScenario } from './fixture-stack.js';
+
+const SCENARIOS = path.join(FIXTURES, 'static');
+
+describe('static checks on the baseline stack', async () => {
+  const run = await runChecks({ plan: baselinePlan(), files: baselineFiles(), failOn: 'high', probes: null, staticOnly: true });
+  it('has at least 30 static checks with unique ids', () => {
+    expect(STATIC_CHECKS.length).toBeGreaterThanOrEqual(30);
+    expect(new Set(STATIC_CHECKS.map((c) => c.id)).size).toBe(STATIC_CHECKS.length);
+  });
+  for (const c of STATIC_CHECKS) {
+    it(`${c.id} passes: ${c.title}`, () => {
+      const r = run.results.find((x) => x.id === c.id)!;
+      expect(r.status, r.evidence.join('\n')).toBe('pass');
+      expect(r.evidence.length).toBeGreaterThan(0);
+    });
+  }
+});
+
+describe('static checks fail on their scenario', () => {
+  const files = readdirSync(SCENARIOS).filter((f) => f.endsWith('.fail.yaml'));
+  it('every static check has exactly one failing scenario fixture', () => {
+    expect(files.map((f) => f.replace('.fail.yaml', '')).sort()).toEqual(STATIC_CHECKS.map((c) => c.id).sort());
+  });
+  for (const f of files) {
+    const s = loadScenario(path.join(SCENARIOS, f));
+    it(`${s.check} fails when ${s.breaks}`, async () => {
+      const { plan, files: rendered } = applyScenario(s);
+      const run = await runChecks({ plan, files: rendered, failOn: 'high', probes: null, staticOnly: true });
+      const target = run.results.find((r) => r.id === s.check)!;
+      expect(target.status, target.evidence.join('\n')).toBe('fail');
+      expect(target.evidence.join(' ').length).toBeGreaterThan(10);
+      const failing = run.results.filter((r) => r.status !== 'pass').map((r) => r.id).sort();
+      expect(failing).toEqual([s.check, ...(s.also ?? [])].sort());
+    });
+  }
+});
