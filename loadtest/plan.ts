@@ -195,7 +195,7 @@ export function buildLoadPlan(config: LoadtestConfig, overrides: PlanOverrides =
       thinkTimeMs: parseDuration(scenario.think_time ?? (k6.executor.endsWith('arrival-rate') ? '0s' : DEFAULTS.thinkTime)),
       jobOp: scenario.job_op ?? 'info',
       pollIntervalMs: DEFAULTS.pollInterval,
-      jobDeadlineMs: DEFAULTS.jobDeadline,
+      jobDeadlineMs: scenario.job_deadline ? parseDuration(scenario.job_deadline) : DEFAULTS.jobDeadline,
     },
     maxDurationMs,
     maxRequests: Math.min(config.max_requests, overrides.maxRequests ?? Number.POSITIVE_INFINITY),

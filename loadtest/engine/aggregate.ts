@@ -37,7 +37,8 @@ export class Aggregate {
   private readonly vusMaxByWorker = new Map<number, number>();
   readonly vusByWorker = new Map<number, number>();
 
-  constructor(private readonly startAt: number) {}
+  /** Epoch ms of the schedule's start; set once the workers are started. */
+  constructor(public startAt: number) {}
 
   add(tick: WorkerTick, now = Date.now()): void {
     const second = Math.max(0, Math.floor((now - this.startAt) / 1000));

@@ -8,13 +8,11 @@ export interface WorkerInit {
   plan: LoadPlan;
   /** API keys for the VUs this worker may run, by global VU number (1-based, like k6's __VU). */
   keys: string[];
-  /** First global VU number of this worker (its VUs are firstVu + i*count… no: a contiguous block). */
+  /** Global number of this worker's first VU; its VUs are a contiguous block from there. */
   firstVu: number;
   pdf: Uint8Array;
   authHeader: 'authorization' | 'x-api-key';
   requestTimeoutMs: number;
-  /** Epoch ms at which the schedule starts (same for every worker). */
-  startAt: number;
 }
 
 export interface SeriesSnapshot {
@@ -48,4 +46,7 @@ export interface WorkerTick extends Counters {
   vusMax: number;
 }
 
-export type MainToWorker = { type: 'stop'; hard: boolean };
+/** `start` carries the epoch ms at which the schedule starts, the same for every worker. */
+export type MainToWorker = { type: 'stop'; hard: boolean } | { type: 'start'; startAt: number };
+
+export type WorkerToMain = WorkerTick | { type: 'ready'; index: number } | { type: 'error'; message: string };

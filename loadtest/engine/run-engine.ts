@@ -5,7 +5,7 @@ import { Worker } from 'node:worker_threads';
 import { parseDuration } from '../../profile/units.js';
 import { peakVus, scheduleDurationMs, type LoadPlan } from '../plan.js';
 import { Aggregate } from './aggregate.js';
-import type { MainToWorker, WorkerInit, WorkerTick } from './messages.js';
+import type { MainToWorker, WorkerInit, WorkerToMain } from './messages.js';
 import { shareOf } from './schedule.js';
 
 export interface EngineInput {
@@ -55,8 +55,11 @@ export async function runEngine(input: EngineInput): Promise<EngineRun> {
   const vus = peakVus(sc);
   const threads = Math.max(1, Math.min(input.threads ?? os.availableParallelism(), vus));
   if (input.keys.length < vus) throw new Error(`need ${vus} API keys (one per VU), got ${input.keys.length}`);
-  const startAt = Date.now() + 300 + threads * 100; // time for the workers to boot
-  const agg = new Aggregate(startAt);
+  const agg = new Aggregate(0);
+  let startAt = Number.POSITIVE_INFINITY;
+  let ready = 0;
+  let startReady: () => void = () => undefined;
+  const allReady = new Promise<void>((r) => (startReady = r));
   const workers: Worker[] = [];
   const finished: Promise<void>[] = [];
   let firstVu = 1;
@@ -76,15 +79,15 @@ export async function runEngine(input: EngineInput): Promise<EngineRun> {
       pdf: input.pdf,
       authHeader: input.authHeader ?? 'authorization',
       requestTimeoutMs: input.requestTimeoutMs ?? 60_000,
-      startAt,
     };
     firstVu += share;
     const w = spawnWorker(init);
     workers.push(w);
     finished.push(
       new Promise<void>((resolve, reject) => {
-        w.on('message', (m: WorkerTick | { type: 'error'; message: string }) => {
+        w.on('message', (m: WorkerToMain) => {
           if (m.type === 'error') return reject(new Error(`VU worker ${index} failed: ${m.message}`));
+          if (m.type === 'ready') return void (++ready === threads && startReady());
           agg.add(m);
           if (m.final) void w.terminate().then(() => resolve());
         });
@@ -94,6 +97,12 @@ export async function runEngine(input: EngineInput): Promise<EngineRun> {
     );
   }
 
+  // A worker that fails while loading rejects its promise; do not wait for "ready" forever then.
+  await Promise.race([allReady, Promise.all(finished)]);
+  startAt = Date.now() + 50;
+  agg.startAt = startAt;
+  lastAt = startAt;
+  workers.forEach((w) => w.postMessage({ type: 'start', startAt } satisfies MainToWorker));
   const stopAll = (hard: boolean) => workers.forEach((w) => w.postMessage({ type: 'stop', hard } satisfies MainToWorker));
   // Belt and braces on top of the workers' own timers: never run past max_duration.
   const budget = Math.min(plan.maxDurationMs, scheduleDurationMs(sc) + parseDuration(sc.gracefulStop) + 5_000);

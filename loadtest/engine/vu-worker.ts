@@ -12,7 +12,7 @@ import { buildMultipartPdf } from '../sample-pdf.js';
 
 const init = workerData as WorkerInit;
 const sc = init.plan.options.scenarios[init.plan.scenarioName];
-const startPerf = init.startAt - performance.timeOrigin;
+let startPerf = 0; // set by the main thread's start message
 const scheduleMs = scheduleDurationMs(sc);
 const hardStopMs = scheduleMs + parseDuration(sc.gracefulStop);
 const maxVus = shareOf(peakVus(sc), init.index, init.count);
@@ -52,6 +52,8 @@ function post(final: boolean): void {
 
 async function timedIteration(vu: Vu, scheduledAt?: number): Promise<boolean> {
   const t0 = scheduledAt ?? performance.now();
+  if (totalRequests + rec.requests >= maxRequests) stopping = true; // the run's request bound
+  if (stopping) return false;
   active++;
   try {
     await runIteration(env, vu, scheduledAt);
@@ -120,11 +122,23 @@ async function runOpen(): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  // Every worker loads first; the main thread then starts them all at the same instant.
+  const startAt = await new Promise<number>((resolve) => {
+    const onStart = (m: MainToWorker) => {
+      if (m.type !== 'start') return;
+      parentPort!.off('message', onStart);
+      resolve(m.startAt);
+    };
+    parentPort!.on('message', onStart);
+    parentPort!.postMessage({ type: 'ready', index: init.index });
+  });
+  startPerf = startAt - performance.timeOrigin;
   if (elapsed() < 0) await sleep(-elapsed());
   const ticker = setInterval(() => post(false), 1000);
   const stopTimer = setTimeout(() => (stopping = true), Math.max(0, scheduleMs - elapsed()));
   const hardTimer = setTimeout(() => hardStop(), Math.max(0, hardStopMs - elapsed()));
   parentPort!.on('message', (m: MainToWorker) => {
+    if (m.type !== 'stop') return;
     stopping = true;
     if (m.hard) hardStop();
   });

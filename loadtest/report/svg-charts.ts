@@ -37,7 +37,7 @@ export function lineChart(id: string, title: string, series: LineSeries[], yFmt:
   const yMax = niceMax(Math.max(0, ...series.flatMap((s) => s.points.map((p) => p.y))));
   const sx = (x: number) => PAD.l + (x / xMax) * (W - PAD.l - PAD.r);
   const sy = (y: number) => PAD.t + (1 - y / yMax) * (H - PAD.t - PAD.b);
-  const ticks = Array.from({ length: 6 }, (_, i) => ({ pos: sx((xMax * i) / 5), label: String(Math.round((xMax * i) / 5)) }));
+  const ticks = Array.from({ length: 6 }, (_, i) => ({ pos: sx((xMax * i) / 5), label: xMax >= 10 ? String(Math.round((xMax * i) / 5)) : ((xMax * i) / 5).toFixed(1) }));
   const parts = axes(title, xLabel, yMax, yFmt, ticks);
   series.forEach((s, i) => {
     const d = s.points.map((p, j) => `${j === 0 ? 'M' : 'L'}${sx(p.x).toFixed(1)},${sy(p.y).toFixed(1)}`).join(' ');

@@ -1,0 +1,133 @@
+// The built-in engine against a real local HTTP server: exact request accounting, one user per
+// VU, job completion, closed and open models, dropped iterations, and the run's bounds.
+import { afterEach, describe, expect, it } from 'vitest';
+import { HttpClient } from '../../loadtest/engine/http-client.js';
+import { addEncoded, createHistogram } from '../../loadtest/engine/histogram.js';
+import { buildVu, runIteration } from '../../loadtest/engine/iterations.js';
+import { IntervalRecorder } from '../../loadtest/engine/recorder.js';
+import { buildLoadPlan } from '../../loadtest/plan.js';
+import { buildMultipartPdf, renderSamplePdf } from '../../loadtest/sample-pdf.js';
+import { startTestApi, type TestApi } from './support/pdf-api-server.js';
+import { configWith, runAgainst } from './support/run.js';
+
+const DEFAULT_THRESHOLDS = {
+  'http_req_duration{endpoint:upload}': ['p(95)<5000'],
+  'http_req_duration{endpoint:status}': ['p(95)<1000'],
+  http_req_failed: ['rate<0.02'],
+  job_completion: ['rate>0.95'],
+};
+
+let api: TestApi | undefined;
+afterEach(async () => {
+  await api?.close();
+  api = undefined;
+});
+
+describe('built-in engine', () => {
+  it('closed model, mixed: every request counted, one user per VU, jobs completed, thresholds pass', async () => {
+    api = await startTestApi({ jobMs: 200 });
+    const r = await runAgainst(
+      api.origin,
+      configWith({ kind: 'mixed', executor: 'constant-vus', vus: 40, duration: '4s', upload_share: 0.2, think_time: '50ms', graceful_stop: '5s' }, DEFAULT_THRESHOLDS),
+      2,
+    );
+    const reqs = r.metrics.http_reqs.values.count;
+    expect(reqs).toBe(api.stats.requests);
+    expect(reqs).toBeGreaterThan(500);
+    expect(api.stats.byUser.size).toBe(40);
+    expect([...api.stats.byUser.keys()].sort()).toEqual(Array.from({ length: 40 }, (_, i) => `vu-key-${i + 1}`).sort());
+    expect(r.endpoints.map((e) => e.endpoint)).toEqual(['job', 'status', 'upload']);
+    expect(r.endpoints.find((e) => e.endpoint === 'upload')!.requests).toBe(api.stats.uploads);
+    expect(r.endpoints.find((e) => e.endpoint === 'job')!.requests).toBe(api.stats.jobs);
+    // Every upload carried exactly the multipart sample.
+    const expected = buildMultipartPdf(Buffer.from(renderSamplePdf(3))).body.length;
+    expect(new Set(api.stats.uploadBytes)).toEqual(new Set([expected]));
+    expect(r.jobs.completed).toBe(api.stats.jobs);
+    expect(r.jobs.rate).toBe(1);
+    expect(r.jobs.p50!).toBeGreaterThanOrEqual(200);
+    expect(r.thresholds.filter((t) => !t.ok)).toEqual([]);
+    expect(r.errorsByStatus).toEqual({});
+    expect(r.metrics.vus_max.values.value).toBe(40);
+    expect(r.timeline.length).toBeGreaterThanOrEqual(4);
+  });
+
+  it('names the failing thresholds: slow status checks, stuck jobs', async () => {
+    api = await startTestApi({ statusDelayMs: 150, stuckJobs: true });
+    const r = await runAgainst(
+      api.origin,
+      configWith(
+        { kind: 'mixed', executor: 'constant-vus', vus: 10, duration: '3s', upload_share: 0.3, think_time: '20ms', graceful_stop: '3s', job_deadline: '1s' },
+        { ...DEFAULT_THRESHOLDS, 'http_req_duration{endpoint:status}': ['p(95)<100'] },
+      ),
+    );
+    const failed = r.thresholds.filter((t) => !t.ok).map((t) => `${t.metric} ${t.expr}`);
+    expect(failed).toEqual(['http_req_duration{endpoint:status} p(95)<100', 'job_completion rate>0.95']);
+    expect(r.thresholds.find((t) => t.metric === 'http_req_duration{endpoint:status}')!.observed!).toBeGreaterThanOrEqual(150);
+    expect(r.jobs.completed).toBe(0);
+    expect(r.jobs.notCompleted).toBeGreaterThan(0);
+  });
+
+  it('open model: every scheduled arrival runs, is dropped, or is interrupted', async () => {
+    api = await startTestApi({ statusDelayMs: 100 });
+    const r = await runAgainst(
+      api.origin,
+      configWith({ kind: 'status', executor: 'constant-arrival-rate', rate: 100, time_unit: '1s', duration: '3s', pre_allocated_vus: 2, max_vus: 4, graceful_stop: '2s' }, { dropped_iterations: ['count<10'] }),
+      2,
+    );
+    const it = r.metrics.iterations.values.count;
+    const dropped = r.metrics.dropped_iterations.values.count;
+    const interrupted = r.metrics.interrupted_iterations.values.count;
+    expect(it + dropped + interrupted).toBe(300);
+    // 4 VUs at ≥100 ms per request cannot take 100/s: most arrivals are dropped, not queued.
+    expect(dropped).toBeGreaterThan(150);
+    expect(r.thresholds).toEqual([{ metric: 'dropped_iterations', expr: 'count<10', ok: false, observed: dropped, aggregation: 'count' }]);
+    expect(r.metrics.vus_max.values.value).toBe(4);
+  });
+
+  it('open model measures from the scheduled start (no coordinated omission)', async () => {
+    // An iteration due 400 ms ago (its VU was busy, or the generator was late) must report that
+    // wait in its latency, not just the 100 ms the server took once the request was sent.
+    api = await startTestApi({ statusDelayMs: 100 });
+    const rec = new IntervalRecorder();
+    const client = new HttpClient(api.origin, 1, 5000);
+    const env = { client, rec, workload: buildLoadPlan(configWith({ kind: 'status', executor: 'constant-arrival-rate', rate: 1 }, {})).workload, upload: Buffer.alloc(0), isHardStopped: () => false, random: () => 1 };
+    const upload = buildMultipartPdf(Buffer.from(renderSamplePdf(1)));
+    const vu = buildVu(1, 'k', 'authorization', upload.contentType);
+    await runIteration({ ...env, upload: upload.body }, vu); // first iteration: upload + job
+    expect(vu.jobId).toBeDefined();
+    rec.snapshot(0, false, 0, 1);
+    await runIteration(env, vu, performance.now() - 400);
+    await runIteration(env, vu);
+    await client.close();
+    const tick = rec.snapshot(0, true, 0, 1);
+    expect(tick.series).toHaveLength(1);
+    const h = createHistogram();
+    addEncoded(h, tick.series[0].hist);
+    expect(h.totalCount).toBe(2);
+    expect(h.minNonZeroValue / 1000).toBeGreaterThanOrEqual(100);
+    expect(h.minNonZeroValue / 1000).toBeLessThan(400);
+    expect(h.maxValue / 1000).toBeGreaterThanOrEqual(500);
+  });
+
+  it('stops at max_requests and at the hard stop after gracefulStop', async () => {
+    api = await startTestApi({ stuckJobs: true });
+    const r = await runAgainst(
+      api.origin,
+      configWith({ kind: 'upload', executor: 'constant-vus', vus: 5, duration: '2s', think_time: '0s', graceful_stop: '1s', job_deadline: '1m' }, {}, { max_requests: 1000 }),
+    );
+    // Every iteration polls a stuck job until the hard stop: all are interrupted.
+    expect(r.metrics.interrupted_iterations.values.count).toBe(5);
+    expect(r.jobs.completed + r.jobs.notCompleted).toBe(0);
+    // 2 s schedule + 1 s gracefulStop, then the hard stop (worker boot is not part of the run).
+    expect(r.durationMs).toBeGreaterThanOrEqual(3000);
+    expect(r.durationMs).toBeLessThan(3000 + 1500);
+
+    await api.close();
+    api = await startTestApi();
+    const capped = await runAgainst(api.origin, configWith({ kind: 'status', executor: 'constant-vus', vus: 4, duration: '20s', think_time: '0s', graceful_stop: '1s' }, {}, { max_requests: 300 }));
+    expect(capped.metrics.http_reqs.values.count).toBeGreaterThanOrEqual(300);
+    // Overshoot is bounded by the iterations already in flight (≤ 3 requests each).
+    expect(capped.metrics.http_reqs.values.count).toBeLessThanOrEqual(300 + 4 * 3);
+    expect(capped.durationMs).toBeLessThan(10_000);
+  });
+});
