@@ -27,7 +27,7 @@ export const monitoringChecks: StaticCheck[] = [
     references: ['Google SRE book: The four golden signals'],
     run: (i) =>
       rulesCover(i, {
-        latency: new RegExp(esc(METRICS.httpDuration.name)),
+        latency: new RegExp(`histogram_quantile\\(.*${esc(METRICS.httpDuration.name)}`),
         errors: /status=~?"5|code=~?"5/,
         availability: /\bup\s*==\s*0|absent\(/,
       }),
