@@ -19,3 +19,10 @@ export type JobOp = (typeof JOB_OPS)[number];
 
 export const JOB_STATES = ['queued', 'active', 'completed', 'failed'] as const;
 export type JobState = (typeof JOB_STATES)[number];
+
+// The route templates behind the upload and status latency objectives (alert rules, dashboards,
+// `prodctl status`). The `route` label of the HTTP histogram carries exactly these templates.
+export const SLI_ROUTES = {
+  upload: { method: 'POST', route: '/v1/files' },
+  status: { method: 'GET', route: '/v1/jobs/:id' },
+} as const;

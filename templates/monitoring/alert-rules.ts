@@ -1,6 +1,6 @@
 // The alert rules as plain data, built from the metrics contract and the profile's thresholds.
 // Every rule names its runbook section (docs/runbooks.md#<alert in lower case>). Pure.
-import { METRICS } from '../../contract/index.js';
+import { METRICS, SLI_ROUTES } from '../../contract/index.js';
 import type { MonitoringSettings } from './monitoring-settings.js';
 
 export type AlertGroup = 'api' | 'queue' | 'postgres' | 'redis' | 'host' | 'backup' | 'platform';
@@ -51,8 +51,8 @@ export function buildAlertRules(s: MonitoringSettings): AlertRule[] {
       summary: `API error ratio above ${pct(t.errorRatio)}`,
       description: `{{ $value | humanizePercentage }} of API requests answered 5xx over the last ${w}.`,
     },
-    latencyRule('ApiUploadLatencyHigh', 'POST', t.p95UploadSeconds, 'upload', s),
-    latencyRule('ApiStatusLatencyHigh', 'GET', t.p95StatusSeconds, 'status', s),
+    latencyRule('ApiUploadLatencyHigh', 'upload', t.p95UploadSeconds, s),
+    latencyRule('ApiStatusLatencyHigh', 'status', t.p95StatusSeconds, s),
     replicasRule('ApiReplicasDown', 'api', s.replicas.api, s),
     replicasRule('WorkerReplicasDown', 'worker', s.replicas.worker, s),
     {
@@ -221,15 +221,21 @@ export function buildAlertRules(s: MonitoringSettings): AlertRule[] {
   ];
 }
 
-function latencyRule(alert: string, method: string, seconds: number, what: string, s: MonitoringSettings): AlertRule {
+/** Label selector of one latency objective's route. */
+export function sliSelector(what: keyof typeof SLI_ROUTES): string {
+  return `method="${SLI_ROUTES[what].method}",route="${SLI_ROUTES[what].route}"`;
+}
+
+function latencyRule(alert: string, what: keyof typeof SLI_ROUTES, seconds: number, s: MonitoringSettings): AlertRule {
+  const { method, route } = SLI_ROUTES[what];
   return {
     group: 'api',
     alert,
-    expr: `histogram_quantile(0.95, sum by (le) (rate(${M.http}_bucket{method="${method}",${NOT_PROBES}}[${s.window}]))) > ${seconds}`,
+    expr: `histogram_quantile(0.95, sum by (le) (rate(${M.http}_bucket{${sliSelector(what)}}[${s.window}]))) > ${seconds}`,
     for: s.forMedium,
     severity: 'warning',
     summary: `API ${what} p95 above ${seconds}s`,
-    description: `p95 of ${method} requests is {{ $value | humanizeDuration }} over the last ${s.window} (threshold ${seconds}s from the profile).`,
+    description: `p95 of ${method} ${route} is {{ $value | humanizeDuration }} over the last ${s.window} (threshold ${seconds}s from the profile).`,
   };
 }
 

@@ -1,6 +1,7 @@
 // The Grafana dashboards as plain data: rows of panels, each with PromQL built from the metrics
 // contract. render-grafana.ts turns them into dashboard JSON; tests run every expression. Pure.
 import { METRICS } from '../../contract/index.js';
+import { sliSelector } from './alert-rules.js';
 import type { MonitoringSettings } from './monitoring-settings.js';
 
 export interface PanelQuery {
@@ -46,7 +47,7 @@ export function buildDashboards(s: MonitoringSettings): DashboardSpec[] {
           title: 'Latency p95 (upload / status)',
           kind: 'timeseries',
           unit: 's',
-          queries: [q(p95('', `method="POST",${NOT_PROBES}`), 'upload p95'), q(p95('', `method="GET",${NOT_PROBES}`), 'status p95'), q(p95('route', NOT_PROBES), 'p95 {{route}}')],
+          queries: [q(p95('', sliSelector('upload')), 'upload p95'), q(p95('', sliSelector('status')), 'status p95'), q(p95('route', NOT_PROBES), 'p95 {{route}}')],
         },
         {
           title: 'Saturation',
