@@ -169,7 +169,8 @@ export async function runLoadtestRun(ctx: CliContext, o: RunOptions): Promise<vo
     const result = buildRunResult(run, plan, origin);
     const rows = baseline ? compareToBaseline(baseline, buildSummaryExport(result)) : undefined;
     await writeReports(result, o);
-    if (ctx.json) printJson({ ...buildSummaryExport(result), thresholds: result.thresholds, endpoints: result.endpoints, baseline: rows, passed: thresholdsPassed(result) });
+    // printLine (text redaction), not printJson: key-based redaction would blank k6's `passes` counts.
+    if (ctx.json) printLine(JSON.stringify({ ...buildSummaryExport(result), thresholds: result.thresholds, endpoints: result.endpoints, baseline: rows, result: thresholdsPassed(result) ? 'thresholds passed' : 'thresholds failed' }, null, 2));
     else printLine(renderSummaryText(result, shouldColor(), rows));
     failIfThresholdsFailed(result);
   } finally {

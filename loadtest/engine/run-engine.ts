@@ -1,6 +1,8 @@
 // The built-in engine: one worker thread per core, each with its share of VUs and a keep-alive
 // pool; the main thread merges their HDR snapshots, draws the live line and enforces the bounds.
+import { createRequire } from 'node:module';
 import os from 'node:os';
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { parseDuration } from '../../profile/units.js';
 import { peakVus, scheduleDurationMs, type LoadPlan } from '../plan.js';
@@ -45,7 +47,9 @@ function spawnWorker(init: WorkerInit): Worker {
   // through tsx's API, because Node 20 workers do not take loader flags in execArgv.
   if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./vu-worker.js', import.meta.url), { workerData: init });
   const entry = new URL('./vu-worker.ts', import.meta.url).href;
-  const code = `import('tsx/esm/api').then((m) => m.tsImport(${JSON.stringify(entry)}, ${JSON.stringify(import.meta.url)}))`;
+  // The ESM build of tsx's API, found from our own node_modules (not from the cwd).
+  const tsxApi = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
+  const code = `import(${JSON.stringify(tsxApi)}).then((m) => m.tsImport(${JSON.stringify(entry)}, ${JSON.stringify(import.meta.url)}))`;
   return new Worker(code, { eval: true, workerData: init });
 }
 
