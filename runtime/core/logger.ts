@@ -36,5 +36,5 @@ export function createLogger(opts: { level: string; role: string; release: strin
 }
 
 export function maskSecrets(text: string): string {
-  return text.replace(/(pdk_)[A-Za-z0-9_-]{8,}/g, '$1***').replace(/(Bearer\s+)[A-Za-z0-9._~+/=-]+/gi, '$1***');
+  return text.replace(/(Bearer\s+)[A-Za-z0-9._~+/=_-]+/gi, '$1***').replace(/(pdk_)[A-Za-z0-9_-]{8,}/g, '$1***');
 }

@@ -1,0 +1,174 @@
+// Runtime benchmarks, each a ratio against a baseline measured in the same run (interleaved, since
+// the machine is shared): API reads vs bare node:http, worker watermark vs a raw pdf-lib loop,
+// queue throughput vs raw BullMQ. Loopback only, bounded in time and count.
+//   npx tsx bench/runtime.bench.ts [--json]
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { cpus } from 'node:os';
+import { promisify } from 'node:util';
+import { Queue, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import { PDFDocument } from 'pdf-lib';
+import { getFreePort } from '../lib/net.js';
+import { drawWatermark } from '../runtime/core/pdf/ops.js';
+import { buildJobOptions } from '../runtime/core/queue.js';
+import { readConfig } from '../runtime/core/config.js';
+import { makePdf } from '../test/fixtures/runtime/make-fixtures.js';
+import { mintKey, startProcess, startRuntimeStack, submitJob, uploadPdf, type RuntimeStack } from '../test/runtime/support.js';
+
+const json = process.argv.includes('--json');
+const say = (m: string) => (json ? process.stderr : process.stdout).write(`${m}\n`);
+const run = promisify(execFile);
+
+interface Result {
+  name: string;
+  value: number;
+  unit: string;
+  baseline: number;
+  ratio: number;
+  goal: number;
+}
+
+async function wrk(url: string, headers: Record<string, string>, seconds: number): Promise<number> {
+  const args = ['-t1', '-c32', `-d${seconds}s`, '--latency'];
+  for (const [k, v] of Object.entries(headers)) args.push('-H', `${k}: ${v}`);
+  const { stdout } = await run('wrk', [...args, url]);
+  const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(stdout);
+  if (non2xx) throw new Error(`wrk saw ${non2xx[1]} non-2xx answers from ${url}`);
+  return Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)![1]);
+}
+
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+async function benchApi(stack: RuntimeStack): Promise<Result> {
+  const api = await startProcess('api', stack.env, { RATE_REQUESTS_PER_SECOND: '1000000', RATE_BURST: '1000000', LOG_LEVEL: 'info' });
+  const barePort = await getFreePort();
+  // The baseline runs in its own process, like the API, so neither shares an event loop with wrk's driver.
+  const bareProc: ChildProcess = spawn(process.execPath, ['-e', `require('http').createServer((q,s)=>s.end('hello')).listen(${barePort},'127.0.0.1')`], { stdio: 'ignore' });
+  try {
+    const key = await mintKey(stack, 'bench');
+    const file = (await uploadPdf(api.base, key, await makePdf(1))).body.id;
+    const job = (await submitJob(api.base, key, { op: 'info', inputs: [file] })).body.id;
+    const url = `${api.base}/v1/jobs/${job}`;
+    await new Promise((r) => setTimeout(r, 300));
+    await wrk(url, { authorization: `Bearer ${key}` }, 2); // warm up JIT and pools
+    const subject: number[] = [];
+    const base: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      base.push(await wrk(`http://127.0.0.1:${barePort}/`, {}, 4));
+      subject.push(await wrk(url, { authorization: `Bearer ${key}` }, 4));
+    }
+    const value = mean(subject);
+    const baseline = mean(base);
+    say(`api: GET /v1/jobs/:id ${value.toFixed(0)} req/s (authenticated, rate-limited, Postgres read) vs bare node:http ${baseline.toFixed(0)} req/s`);
+    return { name: 'api_get_job_vs_bare_http', value: Math.round(value), unit: 'req/s', baseline: Math.round(baseline), ratio: round(value / baseline), goal: 0.35 };
+  } finally {
+    bareProc.kill();
+    await api.stop();
+  }
+}
+
+async function rawWatermarkRate(pdf: Uint8Array, n: number): Promise<number> {
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) {
+    const doc = await PDFDocument.load(pdf, { updateMetadata: false });
+    await drawWatermark(doc, { text: 'CONFIDENTIAL' });
+    await doc.save();
+  }
+  return n / ((performance.now() - t0) / 1000);
+}
+
+async function benchWorker(stack: RuntimeStack): Promise<Result> {
+  const pdf = await makePdf(10);
+  const env = { ...stack.env, QUEUE_NAME: `${stack.env.QUEUE_NAME}-wm`, WORKER_CONCURRENCY: '1' };
+  const api = await startProcess('api', env, { RATE_REQUESTS_PER_SECOND: '100000', RATE_BURST: '100000' });
+  const key = await mintKey(stack, 'bench-worker');
+  const file = (await uploadPdf(api.base, key, pdf)).body.id;
+  await rawWatermarkRate(pdf, 30); // warm up
+  const subject: number[] = [];
+  const base: number[] = [];
+  const N = 150;
+  for (let round = 0; round < 2; round++) {
+    base.push(await rawWatermarkRate(pdf, N));
+    // Queue first, then start the worker: we time the worker draining N jobs end to end
+    // (queue, Postgres, storage with fsync, PDF work in a thread, verify, result record).
+    const ids: string[] = [];
+    for (let i = 0; i < N; i++) ids.push((await submitJob(api.base, key, { op: 'watermark', inputs: [file], params: { text: 'CONFIDENTIAL' } })).body.id);
+    const worker = await startProcess('worker', env);
+    const t0 = performance.now();
+    for (;;) {
+      const r = await stack.db.query(`SELECT count(*)::int AS n FROM jobs WHERE id = ANY($1::uuid[]) AND state IN ('completed', 'failed')`, [ids]);
+      if (r.rows[0].n === N) break;
+      await new Promise((res) => setTimeout(res, 20));
+    }
+    subject.push(N / ((performance.now() - t0) / 1000));
+    await worker.stop();
+  }
+  await api.stop();
+  const value = mean(subject);
+  const baseline = mean(base);
+  say(`worker: watermark 10 pages ${value.toFixed(1)} jobs/s on one thread vs raw pdf-lib loop ${baseline.toFixed(1)}/s on one core`);
+  return { name: 'worker_watermark_per_core_vs_raw_pdf_lib', value: round(value), unit: 'jobs/s/core', baseline: round(baseline), ratio: round(value / baseline), goal: 0.85 };
+}
+
+async function queueRate(stack: RuntimeStack, ours: boolean, n: number): Promise<number> {
+  const name = `bench-q-${ours ? 'ours' : 'raw'}-${Date.now()}`;
+  const conn = new Redis({ host: stack.redis.host, port: stack.redis.port, maxRetriesPerRequest: null });
+  const queue = new Queue(name, { connection: conn });
+  const cfg = readConfig({ ...stack.env, STORAGE_PATH: '/tmp' }, 'worker');
+  let done = 0;
+  let finish!: () => void;
+  const all = new Promise<void>((r) => (finish = r));
+  const worker = new Worker(
+    name,
+    async () => {
+      if (++done === n) finish();
+    },
+    ours
+      ? { connection: conn, concurrency: 50, lockDuration: cfg.worker.lockDurationMs, stalledInterval: cfg.worker.stalledIntervalMs, maxStalledCount: 2 }
+      : { connection: conn, concurrency: 50 },
+  );
+  await worker.waitUntilReady();
+  const t0 = performance.now();
+  for (let i = 0; i < n; i += 100) {
+    const batch = Array.from({ length: Math.min(100, n - i) }, (_, j) => {
+      const id = `${i + j}`;
+      return ours ? { name: 'info', data: { jobId: id, op: 'info' }, opts: buildJobOptions(cfg.worker, `${name}-${id}`) } : { name: 'info', data: { jobId: id } };
+    });
+    await queue.addBulk(batch);
+  }
+  await all;
+  const rate = n / ((performance.now() - t0) / 1000);
+  await worker.close();
+  await queue.obliterate({ force: true });
+  await queue.close();
+  conn.disconnect();
+  return rate;
+}
+
+async function benchQueue(stack: RuntimeStack): Promise<Result> {
+  const N = 5000;
+  await queueRate(stack, false, 1000); // warm up
+  const subject: number[] = [];
+  const base: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    base.push(await queueRate(stack, false, N));
+    subject.push(await queueRate(stack, true, N));
+  }
+  const value = mean(subject);
+  const baseline = mean(base);
+  say(`queue: trivial jobs with the runtime's options ${value.toFixed(0)}/s vs raw BullMQ add+process ${baseline.toFixed(0)}/s`);
+  return { name: 'queue_trivial_jobs_vs_raw_bullmq', value: Math.round(value), unit: 'jobs/s', baseline: Math.round(baseline), ratio: round(value / baseline), goal: 0.8 };
+}
+
+function round(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
+
+const stack = await startRuntimeStack();
+try {
+  say(`runtime bench on ${cpus().length} cores (shared machine: baselines are measured interleaved in the same run)`);
+  const results = [await benchApi(stack), await benchWorker(stack), await benchQueue(stack)];
+  process.stdout.write(`${JSON.stringify({ bench: 'runtime', results })}\n`);
+} finally {
+  await stack.cleanup();
+}
