@@ -1,7 +1,7 @@
 // What is in a store: every set with its status (complete = has a valid manifest) and its last
 // verify record. A set without a manifest is "running" while its writer lives, else "incomplete".
 import { BackupError } from '../lib/errors.js';
-import { MANIFEST_NAME, parseManifest, setKey, VERIFY_NAME, type BlobEntry, type Manifest } from './manifest.js';
+import { MANIFEST_NAME, parseManifest, SET_ID_PATTERN, setKey, VERIFY_NAME, type BlobEntry, type Manifest } from './manifest.js';
 import type { BackupStore } from './stores/types.js';
 
 export const STARTED_NAME = 'started.json';
@@ -59,7 +59,7 @@ export async function readSet(store: BackupStore, id: string): Promise<SetInfo> 
 
 /** All sets, oldest first. */
 export async function listSets(store: BackupStore): Promise<SetInfo[]> {
-  const ids = await store.listChildren('sets');
+  const ids = (await store.listChildren('')).filter((n) => SET_ID_PATTERN.test(n));
   return Promise.all(ids.map((id) => readSet(store, id)));
 }
 

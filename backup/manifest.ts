@@ -97,7 +97,10 @@ export function listManifestFiles(m: Manifest): { part: PartName; file: Manifest
   return out;
 }
 
-export const setKey = (id: string, name = '') => `sets/${id}/${name}`;
+// Layout: <root>/<set id>/{manifest.json, verify.json, parts…} and <root>/blobs/<aa>/<sha>.
+// `prodctl check` (checks/live/backup-probe.ts) reads <root>/<id>/manifest.json and verify.json.
+export const setKey = (id: string, name = '') => `${id}/${name}`;
+export const SET_ID_PATTERN = /^\d{8}T\d{6}Z-[0-9a-z]+$/;
 export const MANIFEST_NAME = 'manifest.json';
 export const VERIFY_NAME = 'verify.json';
 export const blobKey = (address: string) => `blobs/${address.slice(0, 2)}/${address}`;

@@ -16,7 +16,8 @@ async function fsyncPath(p: string): Promise<void> {
   }
 }
 
-export function createLocalStore(root: string): BackupStore {
+export function createLocalStore(folder: string): BackupStore {
+  const root = path.resolve(folder);
   const resolve = (key: string) => {
     const p = path.resolve(root, key);
     if (p !== root && !p.startsWith(root + path.sep)) throw new BackupError(`bad store key ${key}`, 'keys must stay inside the backup folder');

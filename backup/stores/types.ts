@@ -1,4 +1,4 @@
-// The backup target. Everything above this interface speaks in keys ("sets/<id>/manifest.json",
+// The backup target. Everything above this interface speaks in keys ("<id>/manifest.json",
 // "blobs/ab/<sha>"), so an S3 store can follow without any change elsewhere.
 import type { Readable, Writable } from 'node:stream';
 
@@ -13,7 +13,7 @@ export interface StoreWriter {
 export interface BackupStore {
   /** Human description for messages, e.g. "local folder /var/backups/prodctl". */
   readonly description: string;
-  /** Immediate child names under a prefix ("sets/" → set ids). */
+  /** Immediate child names under a prefix ("" → set ids and "blobs"). */
   listChildren(prefix: string): Promise<string[]>;
   exists(key: string): Promise<boolean>;
   size(key: string): Promise<number>;

@@ -71,7 +71,7 @@ describe('prune on a local store', () => {
     const dry = await prune(store, fx.rule, { dryRun: true });
     expect(dry.decision.keep.map((k) => dayOf(k.id)).sort()).toEqual(Object.keys(fx.keep).sort());
     expect(dry.incomplete).toEqual(['20261128T040000Z-dead00']);
-    expect(await store.listChildren('sets')).toHaveLength(fx.days + 1);
+    expect(await store.listChildren('')).toHaveLength(fx.days + 1);
 
     await prune(store, fx.rule, { dryRun: false });
     const left = await listSets(store);

@@ -129,7 +129,7 @@ describe('a flipped byte in any part', () => {
     const store = createLocalStore(path.join(root, 'backups'));
     const sets = await listSets(store);
     const manifest = sets.find((s) => s.status === 'complete')!.manifest!;
-    const fileKey = part === 'manifest' ? `sets/${manifest.id}/manifest.json` : manifest.parts[part]!.files[0].key;
+    const fileKey = part === 'manifest' ? `${manifest.id}/manifest.json` : manifest.parts[part]!.files[0].key;
     const p = path.join(root, 'backups', fileKey);
     const original = readFileSync(p);
     const bad = Buffer.from(original);

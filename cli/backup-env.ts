@@ -1,0 +1,122 @@
+// Resolves what backup, verify and restore need from the CLI context: the store (profile's
+// backup.target or --to), the key (profile secret or --key-file), and the live stack (endpoints the
+// native target writes, profile credentials, or explicit --pg-url / --redis-url / --uploads).
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { readKeyFile } from '../backup/key.js';
+import type { PartName } from '../backup/manifest.js';
+import { PART_NAMES } from '../backup/manifest.js';
+import { createLocalPgTools } from '../backup/parts/pg-tools.js';
+import type { BackupSources } from '../backup/sources.js';
+import { createLocalStore } from '../backup/stores/local.js';
+import type { BackupStore } from '../backup/stores/types.js';
+import type { StreamCodec } from '../backup/stream/pipeline.js';
+import { UsageError } from '../lib/errors.js';
+import { registerSecret } from '../lib/redact.js';
+import type { StackPlan } from '../plan/types.js';
+import type { CliContext } from './context.js';
+import { VERSION } from './main.js';
+import { loadPlan } from './load-stack.js';
+
+export interface BackupEnvOptions {
+  to?: string;
+  keyFile?: string;
+  pgUrl?: string;
+  redisUrl?: string;
+  uploads?: string;
+}
+
+export interface BackupEnv {
+  plan: StackPlan;
+  store: BackupStore;
+  storeRoot: string;
+  codec: StreamCodec;
+  profileHash: string;
+  toolVersion: string;
+}
+
+function readSecretFile(plan: StackPlan, name: string): string {
+  const entry = plan.secrets.find((s) => s.name === name) ?? (plan.profile.secrets[name] ? { file: plan.profile.secrets[name].file } : undefined);
+  if (!entry) throw new UsageError(`secret ${name} is not declared under secrets:`, `add secrets.${name}.file to the profile`);
+  const file = path.resolve(plan.profileDir, entry.file);
+  if (!existsSync(file)) throw new UsageError(`secret file ${file} (secrets.${name}) does not exist`, 'create it, or run `prodctl init` to generate secrets');
+  const v = readFileSync(file, 'utf8').trim();
+  registerSecret(v);
+  return v;
+}
+
+function secretPath(plan: StackPlan, name: string): string {
+  const entry = plan.profile.secrets[name];
+  if (!entry) throw new UsageError(`secret ${name} is not declared under secrets:`, `add secrets.${name}.file to the profile`);
+  return path.resolve(plan.profileDir, entry.file);
+}
+
+export async function resolveBackupEnv(ctx: CliContext, o: BackupEnvOptions): Promise<BackupEnv> {
+  const plan = await loadPlan(ctx);
+  const b = plan.profile.backup;
+  const storeRoot = path.resolve(ctx.cwd, o.to ?? path.resolve(plan.profileDir, b.target.path));
+  const keyFile = o.keyFile ?? (b.encryption ? secretPath(plan, b.encryption.key_secret) : undefined);
+  return {
+    plan,
+    store: createLocalStore(storeRoot),
+    storeRoot,
+    codec: { compression: b.compression, key: keyFile ? readKeyFile(keyFile) : null },
+    profileHash: createHash('sha256').update(JSON.stringify(plan.profile)).digest('hex'),
+    toolVersion: VERSION,
+  };
+}
+
+interface NativeEndpoints {
+  postgres?: { host: string; port: number };
+  redis?: { host: string; port: number };
+  uploadsDir?: string;
+}
+
+function readNativeEndpoints(stateDir: string): NativeEndpoints {
+  const file = path.join(stateDir, 'native', 'endpoints.json');
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as NativeEndpoints) : {};
+}
+
+export function parseParts(list: string | undefined): PartName[] {
+  if (!list) return [...PART_NAMES];
+  const parts = [...new Set(list.split(',').map((p) => (p.trim() === 'db' ? 'postgres' : p.trim())).filter(Boolean))];
+  const bad = parts.filter((p) => !(PART_NAMES as readonly string[]).includes(p));
+  if (bad.length || !parts.length) throw new UsageError(`unknown part(s): ${bad.join(', ') || '(none)'}`, `use a comma list of ${PART_NAMES.join(', ')}`);
+  return parts as PartName[];
+}
+
+/** The running stack as backup sources; explicit URLs win over the native endpoints file. */
+export function resolveLiveSources(ctx: CliContext, env: BackupEnv, o: BackupEnvOptions, parts: PartName[]): BackupSources {
+  const p = env.plan.profile;
+  const ep = readNativeEndpoints(ctx.stateDir);
+  const sources: BackupSources = {};
+  if (parts.includes('postgres')) {
+    if (o.pgUrl) {
+      const u = new URL(o.pgUrl);
+      registerSecret(decodeURIComponent(u.password));
+      sources.postgres = {
+        conn: { host: u.hostname, port: Number(u.port || 5432), user: decodeURIComponent(u.username || 'postgres'), password: decodeURIComponent(u.password) || undefined, database: u.pathname.slice(1) || p.postgres.database },
+        tools: createLocalPgTools(),
+      };
+    } else {
+      sources.postgres = {
+        conn: { host: ep.postgres?.host ?? '127.0.0.1', port: ep.postgres?.port ?? p.postgres.port, user: p.postgres.user, password: readSecretFile(env.plan, p.postgres.password_secret), database: p.postgres.database },
+        tools: createLocalPgTools(),
+      };
+    }
+  }
+  if (parts.includes('redis')) {
+    if (o.redisUrl) {
+      const u = new URL(o.redisUrl);
+      registerSecret(decodeURIComponent(u.password));
+      sources.redis = { conn: { host: u.hostname, port: Number(u.port || 6379), password: decodeURIComponent(u.password) || undefined } };
+    } else {
+      sources.redis = { conn: { host: ep.redis?.host ?? '127.0.0.1', port: ep.redis?.port ?? p.redis.port, password: readSecretFile(env.plan, p.redis.password_secret) } };
+    }
+  }
+  if (parts.includes('files')) {
+    sources.files = { uploadsDir: path.resolve(ctx.cwd, o.uploads ?? ep.uploadsDir ?? path.resolve(env.plan.profileDir, p.storage.uploads_path)) };
+  }
+  return sources;
+}

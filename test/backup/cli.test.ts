@@ -1,0 +1,115 @@
+// The CLI end to end (built dist/, as users run it): backup, list, verify, prune --dry-run,
+// schedule, restore refusal without --yes, and must-show 3: `kill -9` mid-backup leaves no set
+// that `backup list` shows as complete.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { execa } from 'execa';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeTempDir, startTestPostgres, startTestRedis, type TestPostgres, type TestRedis } from '../support/services.js';
+
+const repo = path.resolve(import.meta.dirname, '../..');
+const bin = path.join(repo, 'bin/prodctl.js');
+let pgs: TestPostgres;
+let rds: TestRedis;
+let dir: string;
+let live: string[];
+
+async function cli(args: string[], opts: { reject?: boolean } = {}) {
+  return execa('node', [bin, '-f', path.join(dir, 'prodctl.yaml'), '--state-dir', path.join(dir, 'state'), ...args], { reject: opts.reject ?? true, env: { NO_COLOR: '1' } });
+}
+
+beforeAll(async () => {
+  if (!existsSync(path.join(repo, 'dist/cli/run-backup.js'))) await execa('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: repo, reject: false });
+  [pgs, rds] = await Promise.all([startTestPostgres(), startTestRedis()]);
+  dir = makeTempDir('prodctl-backup-cli-');
+  copyFileSync(path.join(repo, 'test/fixtures/backup/prodctl.yaml'), path.join(dir, 'prodctl.yaml'));
+  mkdirSync(path.join(dir, 'secrets'));
+  writeFileSync(path.join(dir, 'secrets/backup_key'), randomBytes(32).toString('hex'), { mode: 0o600 });
+  mkdirSync(path.join(dir, 'uploads'));
+  const c = new pg.Client({ connectionString: pgs.connectionString() });
+  await c.connect();
+  await c.query('CREATE DATABASE app');
+  await c.end();
+  const a = new pg.Client({ connectionString: pgs.connectionString('app') });
+  await a.connect();
+  // ~60 MB of rows, so the kill below lands in the middle of the dump.
+  await a.query(`CREATE TABLE big AS SELECT g AS id, md5(g::text) || md5((g * 7)::text) AS a, repeat(md5(g::text), 2) AS b FROM generate_series(1, 400000) g`);
+  await a.end();
+  live = ['--pg-url', pgs.connectionString('app'), '--redis-url', rds.url(), '--uploads', path.join(dir, 'uploads')];
+});
+
+afterAll(async () => {
+  await Promise.all([pgs?.cleanup(), rds?.cleanup()]);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('prodctl backup CLI', () => {
+  it('kill -9 mid-backup leaves no set that `backup list` shows as complete', async () => {
+    const child = spawn('node', [bin, '-f', path.join(dir, 'prodctl.yaml'), '--state-dir', path.join(dir, 'state'), 'backup', '--json', ...live], { stdio: 'ignore' });
+    const backups = path.join(dir, 'backups');
+    const deadline = Date.now() + 60_000;
+    let killedDuring = '';
+    while (Date.now() < deadline && !killedDuring) {
+      for (const id of existsSync(backups) ? readdirSync(backups) : []) {
+        const part = (existsSync(path.join(backups, id)) ? readdirSync(path.join(backups, id)) : []).find((f) => f.startsWith('postgres') && f.includes('.part-'));
+        // Kill once the dump is streaming (some encrypted bytes are already on disk).
+        if (part && (statSync(path.join(backups, id, part), { throwIfNoEntry: false })?.size ?? 0) > 64 * 1024) {
+          child.kill('SIGKILL');
+          killedDuring = `${id}/${part}`;
+        }
+      }
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(killedDuring).toMatch(/postgres\.dump\.zst\.enc\.part-/);
+    await new Promise((r) => child.once('exit', r));
+    const list = JSON.parse((await cli(['--json', 'backup', 'list'])).stdout) as { id: string; status: string; complete: boolean }[];
+    expect(list).toHaveLength(1);
+    expect(list[0]).toMatchObject({ status: 'incomplete', complete: false });
+    const text = (await cli(['backup', 'list'])).stdout;
+    expect(text).toMatch(/incomplete/);
+    expect(text).not.toMatch(/complete, not verified|verified/);
+    // restore and verify refuse it
+    const r = await cli(['--yes', 'restore', list[0].id, ...live], { reject: false });
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toMatch(/is incomplete/);
+  });
+
+  it('backs up, lists, verifies, and prune --dry-run explains what it keeps', async () => {
+    const run = await cli(['--json', 'backup', '--verify', ...live]);
+    const summary = JSON.parse(run.stdout);
+    expect(summary).toMatchObject({ parts: ['postgres', 'files', 'redis'], tables: 1, rows: 400000, encrypted: true, compression: 'zstd' });
+    expect(summary.verify.ok).toBe(true);
+    expect(summary.storedBytes).toBeLessThan(summary.plainBytes);
+    const prom = readFileSync(path.join(dir, 'state/textfile/prodctl_backup.prom'), 'utf8');
+    expect(prom).toMatch(/^prodctl_backup_last_verify_ok 1$/m);
+    expect(prom).toMatch(new RegExp(`^prodctl_backup_last_success_timestamp_seconds ${Math.floor(Date.parse(summary.time) / 1000 / 100)}\\d\\d$`, 'm'));
+
+    const list = JSON.parse((await cli(['--json', 'backup', 'list'])).stdout) as { id: string; status: string; verified: { ok: boolean } | null }[];
+    expect(list.map((s) => s.status)).toEqual(['complete', 'incomplete']);
+    expect(list[0].verified?.ok).toBe(true);
+
+    const dry = JSON.parse((await cli(['--json', 'backup', 'prune', '--dry-run'])).stdout);
+    expect(dry.keep).toEqual([{ id: summary.id, reasons: ['last', 'daily', 'newest-verified'] }]);
+    expect(dry.incomplete).toHaveLength(1);
+    expect(readdirSync(path.join(dir, 'backups')).filter((n) => n !== 'blobs')).toHaveLength(2);
+    await cli(['backup', 'prune']);
+    expect(readdirSync(path.join(dir, 'backups')).filter((n) => n !== 'blobs')).toEqual([summary.id]);
+  });
+
+  it('restore without --yes and without a terminal refuses and changes nothing', async () => {
+    const r = await cli(['restore', ...live], { reject: false });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/pass --yes/);
+  });
+
+  it('schedule renders a systemd timer and a cron entry', async () => {
+    const out = JSON.parse((await cli(['--json', 'backup', 'schedule', '--prodctl-bin', '/usr/local/bin/prodctl'])).stdout);
+    expect(out.onCalendar).toBe('Mon..Fri *-*-* 02:30:00');
+    expect(readFileSync(out.files.timer, 'utf8')).toMatch(/^OnCalendar=Mon\.\.Fri \*-\*-\* 02:30:00$/m);
+    expect(readFileSync(out.files.cron, 'utf8')).toMatch(/^30 2 \* \* 1-5 root \/usr\/local\/bin\/prodctl -f .* backup --json$/m);
+    expect(out.install.systemd).toContain('systemctl daemon-reload');
+  });
+});
