@@ -34,7 +34,7 @@ export class IntervalRecorder {
     const key = `${endpoint} ${method} ${status}`;
     let s = this.series.get(key);
     if (!s) {
-      s = { endpoint, method, status, count: 0, failed: 0, hist: createHistogram() };
+      s = { endpoint, method, status, count: 0, failed: 0, hist: createHistogram('fast') };
       this.series.set(key, s);
     }
     s.count++;
