@@ -11,7 +11,7 @@ import { buildContainerSpec, type SpecInput } from './container-spec.js';
 import { createAndStart, listServiceContainers, readLogTail, stopAndRemove, waitHealthy } from './containers.js';
 import { createHaproxySwitch, type EdgeSwitch } from './haproxy-switch.js';
 import { LABEL } from './labels.js';
-import { makeContainerName, rollService } from './roll-service.js';
+import { makeContainerName, rollService, type RollResult } from './roll-service.js';
 import { hashText, stageFiles } from './stage-files.js';
 
 export interface ApplyInput {
@@ -71,8 +71,10 @@ export async function applyStack(a: ApplyInput): Promise<ApplyResult> {
   if (api && desired.api > 0) await runMigrations(a, api, specBase(api), staged.configHash.api, changes);
   const edge = api && edgeService ? await connectEdge(docker, project, edgeService, api) : undefined;
   if (edge) await reconcileEdge(docker, project, edge.edge, edge.network, edge.port);
-  for (const s of byRole('app')) {
-    const r = await rollService({
+  const rolled: RollResult[] = [];
+  try {
+    for (const s of byRole('app')) {
+      const r = await rollService({
       docker,
       log,
       service: s,
@@ -80,10 +82,17 @@ export async function applyStack(a: ApplyInput): Promise<ApplyResult> {
       configHash: staged.configHash[s.name],
       timeoutMs,
       spec: specBase(s),
-      edge: s.name === 'api' && edge ? { ...edge, drainMs: parseDuration(plan.profile.api.drain_window) } : undefined,
-    });
-    if (r.changed) changes.push(`${s.name}: started ${r.started.length}, stopped ${r.stopped.length}`);
+        edge: s.name === 'api' && edge ? { ...edge, drainMs: parseDuration(plan.profile.api.drain_window) } : undefined,
+      });
+      rolled.push(r);
+      if (r.changed) changes.push(`${s.name}: started ${r.started.length}, stopped ${r.stopped.length}`);
+    }
+  } catch (err) {
+    // A later service failed: the services already rolled go back too, newest first.
+    for (const r of rolled.reverse()) await r.undo();
+    throw err;
   }
+  for (const r of rolled) await r.commit();
   return { changes, planHash };
 }
 

@@ -30,8 +30,10 @@ export async function waitHealthy(docker: Docker, id: string, timeoutMs: number,
     if (last === 'healthy' && (!extra || (await extra()))) return;
     await sleep(250);
   }
-  const name = (await docker.getContainer(id).inspect()).Name.slice(1);
-  throw new TargetError(`container ${name} did not turn healthy within ${Math.round(timeoutMs / 1000)}s (last status: ${last})`, 'see its last log lines below; raise deploy.timeout if it is only slow', await readLogTail(docker, id));
+  const info = await docker.getContainer(id).inspect();
+  const probe = info.State.Health?.Log?.at(-1);
+  const probeLine = probe ? [`health check (exit ${probe.ExitCode}): ${probe.Output.trim() || '(no output)'}`] : [];
+  throw new TargetError(`container ${info.Name.slice(1)} did not turn healthy within ${Math.round(timeoutMs / 1000)}s (last status: ${last})`, 'see its last log lines below; raise deploy.timeout if it is only slow', [...(await readLogTail(docker, id)), ...probeLine]);
 }
 
 /** SIGTERM, then SIGKILL after the container's stop timeout; then remove it. */

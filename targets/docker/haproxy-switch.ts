@@ -62,7 +62,8 @@ export function createHaproxySwitch(admin: { host: string; port: number }, backe
   return {
     listServers: list,
     async addServer(name, address, port) {
-      await run(`add server ${backend}/${name} ${address}:${port} check`);
+      // default-server lines do not apply to dynamic servers, so the check timing is given here.
+      await run(`add server ${backend}/${name} ${address}:${port} check inter 1s rise 1 fall 2`);
       await run(`enable health ${backend}/${name}`);
       await run(`enable server ${backend}/${name}`);
     },

@@ -10,7 +10,10 @@ export async function pruneImages(docker: Docker, stateDir: string, keep: number
   const inUse = new Set((await docker.listContainers({ all: true })).map((c) => c.ImageID));
   const removed: string[] = [];
   const seen = new Set<string>();
-  for (const r of [...releases].reverse()) {
+  // Only releases older than the oldest kept good one are candidates: a newer failed release's
+  // image may be fixed and redeployed, and is not ours to judge.
+  const oldestKept = releases.findIndex((r) => r.outcome === 'applied' && keepVersions.has(r.version));
+  for (const r of releases.slice(0, Math.max(0, oldestKept)).reverse()) {
     if (keepVersions.has(r.version) || !r.imageId || seen.has(r.imageId) || inUse.has(r.imageId)) continue;
     seen.add(r.imageId);
     if (releases.some((x) => keepVersions.has(x.version) && x.imageId === r.imageId)) continue;

@@ -35,7 +35,13 @@ export interface RollResult {
   changed: boolean;
   started: string[];
   stopped: string[];
+  /** Removes the stopped old replicas: call once the whole deploy succeeded. */
+  commit(): Promise<void>;
+  /** Puts the old replicas back and removes the new: call when a later step failed. */
+  undo(): Promise<void>;
 }
+
+const NOTHING = async () => undefined;
 
 export function makeContainerName(project: string, service: string, hash: string): string {
   return `${project}-${service}-${hash.slice(0, 8)}-${randomBytes(3).toString('hex')}`;
@@ -53,13 +59,14 @@ export async function rollService(i: RollInput): Promise<RollResult> {
   const running = (await listServiceContainers(docker, i.spec.project, s.name)).filter((c) => c.State === 'running');
   const fresh = running.filter((c) => c.Labels[LABEL.configHash] === i.configHash);
   const stale = running.filter((c) => c.Labels[LABEL.configHash] !== i.configHash);
-  if (stale.length === 0 && fresh.length === i.desired) return { changed: false, started: [], stopped: [] };
+  if (stale.length === 0 && fresh.length === i.desired) return { changed: false, started: [], stopped: [], commit: NOTHING, undo: NOTHING };
 
   const toStart = Math.max(0, i.desired - fresh.length);
   const retire: ContainerInfo[] = [...stale, ...fresh.slice(i.desired)];
   const started: { id: string; name: string }[] = [];
   const stoppedOld: ContainerInfo[] = [];
-  const probe = readyProbe(s);
+  // Behind the edge, the edge's own /readyz check (confirmRouting) is the readiness gate.
+  const probe = i.edge ? null : readyProbe(s);
   try {
     for (let n = 0; n < toStart; n++) {
       const name = makeContainerName(i.spec.project, s.name, i.configHash);
@@ -81,8 +88,15 @@ export async function rollService(i: RollInput): Promise<RollResult> {
     await undoRoll(i, started, stoppedOld);
     throw err;
   }
-  for (const old of stoppedOld) await stopAndRemove(docker, old.Id);
-  return { changed: true, started: started.map((c) => c.name), stopped: stoppedOld.map((c) => c.Names[0].slice(1)) };
+  return {
+    changed: true,
+    started: started.map((c) => c.name),
+    stopped: stoppedOld.map((c) => c.Names[0].slice(1)),
+    commit: async () => {
+      for (const old of stoppedOld) await stopAndRemove(docker, old.Id);
+    },
+    undo: () => undoRoll(i, started, stoppedOld),
+  };
 }
 
 async function retireOne(i: RollInput, old: ContainerInfo): Promise<ContainerInfo> {
@@ -117,7 +131,11 @@ async function undoRoll(i: RollInput, started: { id: string; name: string }[], s
     }
   }
   for (const c of started.reverse()) {
-    if (i.edge) await i.edge.edge.removeServer(c.name, 2000).catch(() => undefined);
+    if (i.edge) {
+      await i.edge.edge.drainServer(c.name).catch(() => undefined);
+      await sleep(i.edge.drainMs);
+      await i.edge.edge.removeServer(c.name, 5000).catch(() => undefined);
+    }
     await stopAndRemove(i.docker, c.id, i.service.stopGracePeriodSeconds).catch(() => undefined);
   }
 }

@@ -1,0 +1,44 @@
+// Shared by the Docker e2e tests: is an engine here (and must it be), the offline base images,
+// a bounded wrk run against the published loopback port.
+import { execa } from 'execa';
+import { createEngine, pingEngine } from '../../targets/docker/engine.js';
+
+export const REQUIRE_DOCKER = process.env.PRODCTL_REQUIRE_DOCKER === '1';
+
+/** Skips when no engine answers, unless PRODCTL_REQUIRE_DOCKER=1 (CI): then the suite fails. */
+export async function checkEngine(): Promise<boolean> {
+  const ok = await pingEngine(createEngine()).catch(() => false);
+  if (!ok && REQUIRE_DOCKER) throw new Error('no Docker engine answers and PRODCTL_REQUIRE_DOCKER=1 — start it with scripts/start-dockerd.sh');
+  if (!ok) console.warn('SKIPPED: Docker e2e tests — no Docker engine answers at DOCKER_HOST or /var/run/docker.sock');
+  return ok;
+}
+
+/** Builds (or reuses) the offline base images; the script keys them by its own content hash. */
+export async function ensureBaseImages(): Promise<void> {
+  await execa('node', ['scripts/build-images.mjs', '--no-runtime'], { stdio: 'inherit' });
+}
+
+export interface WrkResult {
+  requests: number;
+  seconds: number;
+  non2xx: number;
+  socketErrors: number;
+  ratePerSecond: number;
+  latency: string;
+}
+
+export function parseWrk(out: string): WrkResult {
+  const m = /(\d+) requests in ([\d.]+)(ms|s|m)/.exec(out);
+  if (!m) throw new Error(`unexpected wrk output:\n${out}`);
+  const seconds = Number(m[2]) * (m[3] === 'ms' ? 0.001 : m[3] === 'm' ? 60 : 1);
+  const sock = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+  const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
+  const socketErrors = sock ? sock.slice(1).reduce((a, b) => a + Number(b), 0) : 0;
+  const latency = /Latency\s+(.*)/.exec(out)?.[1].trim().replace(/\s+/g, ' ') ?? '';
+  return { requests: Number(m[1]), seconds, non2xx, socketErrors, ratePerSecond: Number(m[1]) / seconds, latency };
+}
+
+/** Constant load through the edge for a bounded time (127.0.0.1 only). */
+export function startWrk(port: number, seconds: number): Promise<WrkResult> {
+  return execa('wrk', ['-t1', '-c8', `-d${seconds}s`, '--timeout', '5s', `http://127.0.0.1:${port}/`]).then((r) => parseWrk(r.stdout));
+}
