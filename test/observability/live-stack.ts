@@ -31,6 +31,7 @@ export interface LiveStack {
   plan: StackPlan;
   dir: string;
   renderedDir: string;
+  stateDir: string;
   textfileDir: string;
   runtime: RuntimeStack;
   api: RuntimeProcess;
@@ -45,8 +46,10 @@ export async function startLiveStack(opts: { overrides?: Plain; webhookUrl?: str
   const { overrides = {}, webhookUrl } = opts;
   const dir = makeTempDir('prodctl-obs-live-');
   const renderedDir = path.join(dir, 'rendered');
-  const textfileDir = path.join(dir, 'textfile');
-  mkdirSync(textfileDir);
+  // <state>/textfile, as `prodctl backup` writes it and node-exporter reads it
+  const stateDir = path.join(dir, 'state');
+  const textfileDir = path.join(stateDir, 'textfile');
+  mkdirSync(textfileDir, { recursive: true });
   const receivers = webhookUrl ? { monitoring: { alertmanager: { receivers: [{ name: 'test', webhook_url: webhookUrl }] } } } : {};
   const plan = planFor('medium', mergeDeep(FAST_MONITORING, overrides, receivers));
   renderInto(plan, renderedDir);
@@ -82,6 +85,7 @@ export async function startLiveStack(opts: { overrides?: Plain; webhookUrl?: str
       plan,
       dir,
       renderedDir,
+      stateDir,
       textfileDir,
       runtime,
       api,
@@ -103,6 +107,7 @@ export async function startLiveStack(opts: { overrides?: Plain; webhookUrl?: str
 /** The backup and certificate textfiles, as `prodctl backup` and the certificate owner write them. */
 export function writeTextfiles(textfileDir: string, opts: { backupAgeSeconds: number; verifyOk: boolean; certDays: number }): void {
   const now = Math.floor(Date.now() / 1000);
+  mkdirSync(textfileDir, { recursive: true });
   writeFileSync(
     path.join(textfileDir, 'prodctl_backup.prom'),
     [

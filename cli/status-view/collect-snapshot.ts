@@ -1,0 +1,102 @@
+// Adapters behind `prodctl status`: the target's status, Prometheus instant queries, the
+// Alertmanager API and the backup textfile. Each source fails on its own; the view shows what
+// it got and says what it could not reach.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { TEXTFILE_NAME } from '../../backup/textfile.js';
+import type { StackPlan } from '../../plan/types.js';
+import type { Target, TargetContext } from '../../targets/types.js';
+import { applyQueryResults, buildStatusQueries, emptySnapshot, parseBackupTextfile, type FiringAlert, type StatusSnapshot } from './snapshot.js';
+
+export interface StatusSources {
+  plan: StackPlan;
+  target: Target | null;
+  targetError?: string;
+  targetCtx: TargetContext;
+  prometheusUrl: string;
+  alertmanagerUrl: string;
+  textfile: string;
+  rateWindow: string;
+  timeoutMs: number;
+}
+
+export async function collectSnapshot(src: StatusSources): Promise<StatusSnapshot> {
+  const snap = emptySnapshot(src.plan.project, src.plan.target, src.prometheusUrl, src.alertmanagerUrl);
+  await Promise.all([collectServices(src, snap), collectMetrics(src, snap), collectAlerts(src, snap)]);
+  collectBackup(src, snap);
+  return snap;
+}
+
+async function collectServices(src: StatusSources, snap: StatusSnapshot): Promise<void> {
+  if (!src.target) {
+    snap.servicesError = src.targetError ?? 'no target';
+    return;
+  }
+  try {
+    const st = await src.target.status(src.targetCtx);
+    snap.services = st.services;
+    snap.release = st.release;
+    snap.target = st.target;
+  } catch (err) {
+    snap.servicesError = err instanceof Error ? err.message : String(err);
+  }
+}
+
+async function collectMetrics(src: StatusSources, snap: StatusSnapshot): Promise<void> {
+  const queries = Object.entries(buildStatusQueries(src.rateWindow));
+  const results: Record<string, number | null> = {};
+  try {
+    await Promise.all(
+      queries.map(async ([key, expr]) => {
+        results[key] = await instantQuery(src.prometheusUrl, expr, src.timeoutMs);
+      }),
+    );
+    snap.prometheus.reachable = true;
+    applyQueryResults(snap, results);
+  } catch (err) {
+    snap.prometheus.error = describeFetchError(err);
+  }
+}
+
+async function instantQuery(base: string, expr: string, timeoutMs: number): Promise<number | null> {
+  const res = await fetch(`${base}/api/v1/query?query=${encodeURIComponent(expr)}`, { signal: AbortSignal.timeout(timeoutMs) });
+  const body = (await res.json()) as { status: string; error?: string; data?: { result: { value: [number, string] }[] } };
+  if (body.status !== 'success') throw new Error(`query failed: ${body.error ?? res.status}`);
+  const first = body.data?.result[0];
+  return first ? Number(first.value[1]) : null;
+}
+
+async function collectAlerts(src: StatusSources, snap: StatusSnapshot): Promise<void> {
+  try {
+    const res = await fetch(`${src.alertmanagerUrl}/api/v2/alerts?active=true&silenced=false&inhibited=false`, { signal: AbortSignal.timeout(src.timeoutMs) });
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    const alerts = (await res.json()) as { labels: Record<string, string>; annotations: Record<string, string>; startsAt: string; status: { state: string } }[];
+    snap.alerts.reachable = true;
+    snap.alerts.firing = alerts
+      .filter((a) => a.status.state === 'active')
+      .map((a): FiringAlert => ({ name: a.labels.alertname ?? '?', severity: a.labels.severity ?? 'none', since: a.startsAt, summary: a.annotations.summary ?? '' }))
+      .sort((a, b) => (a.severity === b.severity ? a.name.localeCompare(b.name) : a.severity === 'critical' ? -1 : 1));
+  } catch (err) {
+    snap.alerts.error = describeFetchError(err);
+  }
+}
+
+function collectBackup(src: StatusSources, snap: StatusSnapshot): void {
+  try {
+    const text = readFileSync(src.textfile, 'utf8');
+    snap.backup = { source: src.textfile, ...parseBackupTextfile(text, Date.now()) };
+  } catch {
+    snap.backup.source = null; // no backup taken yet on this host
+  }
+}
+
+function describeFetchError(err: unknown): string {
+  const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
+  if (e?.name === 'TimeoutError') return 'timed out';
+  // fetch wraps the reason ("fetch failed"); the cause says what happened
+  return e?.cause?.code ?? e?.cause?.message ?? e?.message ?? String(err);
+}
+
+export function textfilePath(stateDir: string): string {
+  return path.join(stateDir, 'textfile', TEXTFILE_NAME);
+}
