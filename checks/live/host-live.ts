@@ -5,6 +5,11 @@ import { roleOf } from '../service-view.js';
 import { formatBytes, formatDuration } from '../../lib/output.js';
 import { fail, judgeAll, pass, skip, warn, type LiveCheck } from '../types.js';
 import { probing } from './live-helpers.js';
+import path from 'node:path';
+import type { LiveInput } from '../types.js';
+
+/** Profile paths are relative to the profile's folder (absolute ones stay as they are). */
+const profilePath = (i: LiveInput, p: string) => path.resolve(i.plan.profileDir, p);
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -16,7 +21,7 @@ export const hostLiveChecks: LiveCheck[] = [
     remediation: 'Run `prodctl backup` now, then `prodctl backup schedule` to put the schedule back in effect.',
     references: ['Production checklist: automated daily backups'],
     run: async (i) => {
-      const dir = i.plan.profile.backup.target.path;
+      const dir = profilePath(i, i.plan.profile.backup.target.path);
       const sets = await i.probes.backupSets(dir);
       if (!sets.length) return fail(`${dir}: no backup set with a manifest.json`);
       const limit = longestCronGapMs(i.plan.profile.backup.schedule) + HOUR;
@@ -31,7 +36,7 @@ export const hostLiveChecks: LiveCheck[] = [
     remediation: 'Run `prodctl backup verify` and fix what it reports.',
     references: ['PostgreSQL docs: "you should still perform test restores"', 'pgBackRest docs: verify'],
     run: async (i) => {
-      const dir = i.plan.profile.backup.target.path;
+      const dir = profilePath(i, i.plan.profile.backup.target.path);
       const sets = await i.probes.backupSets(dir);
       const verified = sets.filter((s) => s.verify).sort((a, b) => (b.verify!.at || '').localeCompare(a.verify!.at || ''));
       if (!verified.length) return fail(`${dir}: no verify record for any of ${sets.length} set(s)`);
@@ -48,7 +53,7 @@ export const hostLiveChecks: LiveCheck[] = [
     references: ['node_exporter docs: filesystem collector'],
     run: (i) =>
       probing('disk', async () => {
-        const paths = new Map<string, string>([['uploads', i.plan.profile.storage.uploads_path], ['backups', i.plan.profile.backup.target.path]]);
+        const paths = new Map<string, string>([['uploads', profilePath(i, i.plan.profile.storage.uploads_path)], ['backups', profilePath(i, i.plan.profile.backup.target.path)]]);
         if (i.probes.endpoints.postgres) {
           const [r] = await i.probes.pgQuery<{ data_directory: string }>('SHOW data_directory').catch(() => [{ data_directory: '' }]);
           if (r.data_directory) paths.set('postgres', r.data_directory);

@@ -8,12 +8,13 @@ export interface PgProbe {
 }
 
 export function createPgProbe(ep: Endpoint, opts: { user: string; database: string; password?: string }): PgProbe {
-  let client: pg.Client | null = null;
-  const connect = async () => {
-    if (client) return client;
+  // One connection shared by checks that run concurrently: memoise the promise, not the client.
+  let connecting: Promise<pg.Client> | null = null;
+  const connect = () => (connecting ??= open());
+  const open = async () => {
     const c = new pg.Client({ host: ep.host, port: ep.port, user: opts.user, database: opts.database, password: opts.password, connectionTimeoutMillis: 3000, statement_timeout: 5000, application_name: 'prodctl-check' });
+    c.on('error', () => {}); // a server going away is reported by the next query, not as a crash
     await c.connect();
-    client = c;
     return c;
   };
   return {
@@ -22,8 +23,9 @@ export function createPgProbe(ep: Endpoint, opts: { user: string; database: stri
       return (await c.query(sql, params)).rows as T[];
     },
     async close() {
-      await client?.end().catch(() => {});
-      client = null;
+      const c = connecting;
+      connecting = null;
+      if (c) await c.then((x) => x.end()).catch(() => {});
     },
   };
 }

@@ -79,3 +79,13 @@ describe('gate and score', () => {
     expect((await runChecks({ ...med, failOn: 'low', probes: null, staticOnly: true })).summary.gateFailures).toBe(1);
   });
 });
+
+describe('docs/checks.md', () => {
+  it('lists every check and is up to date (regenerate: npx tsx scripts/gen-checks-doc.ts)', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { renderChecksDoc } = await import('../../checks/render-checks-doc.js');
+    const doc = readFileSync(new URL('../../docs/checks.md', import.meta.url), 'utf8');
+    expect(doc).toBe(renderChecksDoc());
+    for (const c of ALL_CHECKS) expect(doc).toContain(`| ${c.id} |`);
+  });
+});

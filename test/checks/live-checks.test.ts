@@ -1,0 +1,247 @@
+// Live checks against real servers started here: Postgres + Redis, the runtime API and a BullMQ
+// worker (runtime/), Prometheus and Alertmanager (Debian binaries), a backup folder written with
+// the backup module's own manifest sealing, a TLS server. First everything passes; then each
+// check is broken one at a time and must fail naming the evidence.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MANIFEST_FORMAT, MANIFEST_NAME, newSetId, sealManifest, setKey, VERIFY_NAME } from '../../backup/manifest.js';
+import { createLiveProbes } from '../../checks/live/create-probes.js';
+import type { LiveProbes } from '../../checks/live/probes.js';
+import { LIVE_CHECKS } from '../../checks/registry.js';
+import { runChecks } from '../../checks/run-checks.js';
+import type { CheckRun } from '../../checks/types.js';
+import type { StackPlan } from '../../plan/types.js';
+import type { RenderedFile } from '../../templates/types.js';
+import { getFreePort } from '../../lib/net.js';
+import { makeTempDir } from '../support/services.js';
+import { mintKey, startProcess, startRuntimeStack, type RuntimeProcess, type RuntimeStack } from '../runtime/support.js';
+import { applyScenario, FIXTURES, type Edit } from './fixture-stack.js';
+import { startAlertmanager, startPrometheus, startTlsServer, waitTargets, type Server } from './live-support.js';
+
+let stack: RuntimeStack;
+let api: RuntimeProcess;
+let worker: RuntimeProcess;
+let prom: Server;
+let am: Server;
+let dir: string;
+let backups: string;
+let checkKey: string;
+const toStop: (() => Promise<unknown>)[] = [];
+
+function writeBackupSet(root: string, finishedAt: Date, ok: boolean): string {
+  const id = newSetId(finishedAt, Math.random().toString(36).slice(2, 6));
+  mkdirSync(path.dirname(path.join(root, setKey(id, MANIFEST_NAME))), { recursive: true });
+  const m = sealManifest({ format: MANIFEST_FORMAT, id, time: finishedAt.toISOString(), finishedAt: finishedAt.toISOString(), tool: { name: 'prodctl', version: '0.1.0' }, profileHash: 'x', compression: 'zstd', encryption: null, parts: {}, durationMs: 1000 });
+  writeFileSync(path.join(root, setKey(id, MANIFEST_NAME)), JSON.stringify(m));
+  writeFileSync(path.join(root, setKey(id, VERIFY_NAME)), JSON.stringify({ setId: id, ok, time: finishedAt.toISOString(), durationMs: 500, problems: ok ? [] : ['table users: checksum differs'], checked: { files: 1, tables: 1, redisDbs: 1, blobs: 0 } }));
+  return id;
+}
+
+/** The baseline rendered stack, with the settings the probes need to match the test servers. */
+function stackFor(edits: Edit[] = [], profile: (p: StackPlan['profile']) => void = () => {}): { plan: StackPlan; files: RenderedFile[] } {
+  const s = applyScenario({
+    check: 'live',
+    breaks: 'nothing',
+    edits: [
+      { file: 'compose.yaml', set: 'services.worker.environment.QUEUE_NAME', value: stack.env.QUEUE_NAME },
+      { file: 'compose.yaml', set: 'services.api.environment.RATE_BURST', value: '10' },
+      ...edits,
+    ],
+  });
+  const p = s.plan.profile;
+  p.project.domains = [];
+  p.postgres.user = stack.pg.user;
+  p.postgres.database = stack.database;
+  p.backup.target.path = backups;
+  p.storage.uploads_path = dir;
+  profile(p);
+  return s;
+}
+
+async function check(ids: string[], o: { edits?: Edit[]; profile?: (p: StackPlan['profile']) => void; endpoints?: (e: any) => void; key?: string | null } = {}): Promise<CheckRun> {
+  const { plan, files } = stackFor(o.edits, o.profile);
+  const state = makeTempDir('prodctl-check-state-');
+  const endpoints = {
+    postgres: { host: stack.pg.host, port: stack.pg.port },
+    redis: { host: stack.redis.host, port: stack.redis.port },
+    api: [{ id: 'api-1', host: '127.0.0.1', port: api.port, metricsPort: api.metricsPort }],
+    prometheus: { url: prom.url },
+    alertmanager: { url: am.url },
+  };
+  o.endpoints?.(endpoints);
+  mkdirSync(path.join(state, 'native'), { recursive: true });
+  writeFileSync(path.join(state, 'native', 'endpoints.json'), JSON.stringify(endpoints));
+  plan.target = 'native';
+  const probes: LiveProbes = createLiveProbes(plan, { stateDir: state, checkApiKey: o.key === undefined ? checkKey : o.key });
+  try {
+    return await runChecks({ plan, files, failOn: 'high', probes, liveOnly: true, only: ids });
+  } finally {
+    await probes.close();
+    rmSync(state, { recursive: true, force: true });
+  }
+}
+
+const byId = (run: CheckRun, id: string) => run.results.find((r) => r.id === id)!;
+
+beforeAll(async () => {
+  stack = await startRuntimeStack({ appendonly: 'yes' });
+  dir = makeTempDir('prodctl-live-');
+  backups = path.join(dir, 'backups');
+  [api, worker] = await Promise.all([
+    startProcess('api', stack.env, { RATE_REQUESTS_PER_SECOND: '5', RATE_BURST: '10' }),
+    startProcess('worker', stack.env),
+  ]);
+  am = await startAlertmanager(dir);
+  prom = await startPrometheus(dir, { api: `127.0.0.1:${api.metricsPort}`, worker: `127.0.0.1:${worker.metricsPort}` }, path.join(FIXTURES, 'baseline/prometheus/rules/alerts.yml'), am.url);
+  checkKey = await mintKey(stack, 'prodctl-check');
+  writeBackupSet(backups, new Date(Date.now() - 3_600_000), true);
+  await waitTargets(prom.url, () => 'up');
+}, 180_000);
+
+afterAll(async () => {
+  for (const stop of toStop) await stop().catch(() => {});
+  await Promise.all([api?.stop(), worker?.stop(), prom?.stop(), am?.stop()].map((p) => p?.catch(() => {})));
+  await stack?.cleanup();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('live checks against real servers', () => {
+  it('all pass on the healthy stack, in well under 10 s', async () => {
+    const t0 = Date.now();
+    const run = await check([]);
+    const ms = Date.now() - t0;
+    const notPassing = run.results.filter((r) => r.status !== 'pass').map((r) => `${r.id} ${r.status}: ${r.evidence.join('; ')}`);
+    // Cert expiry is skipped (no domain here) and docker inspect is skipped on the native target.
+    expect(notPassing).toEqual([
+      'SEC-102 skip: project.domains is empty: no certificate to check',
+      'SEC-103 skip: native target: no Docker containers to inspect',
+    ]);
+    expect(run.results.length).toBe(LIVE_CHECKS.length);
+    expect(ms).toBeLessThan(10_000);
+    console.log(`live checks: ${run.results.length} in ${ms} ms`);
+  });
+
+  it('REL-101 fails when Redis is switched to allkeys-lru', async () => {
+    execFileSync('redis-cli', ['-h', stack.redis.host, '-p', String(stack.redis.port), 'CONFIG', 'SET', 'maxmemory-policy', 'allkeys-lru']);
+    try {
+      const r = byId(await check(['REL-101']), 'REL-101');
+      expect(r.status).toBe('fail');
+      expect(r.evidence[0]).toMatch(/CONFIG GET maxmemory-policy = allkeys-lru$/);
+    } finally {
+      execFileSync('redis-cli', ['-h', stack.redis.host, '-p', String(stack.redis.port), 'CONFIG', 'SET', 'maxmemory-policy', 'noeviction']);
+    }
+  });
+
+  it('DATA-101 fails when AOF is off', async () => {
+    execFileSync('redis-cli', ['-h', stack.redis.host, '-p', String(stack.redis.port), 'CONFIG', 'SET', 'appendonly', 'no']);
+    const r = byId(await check(['DATA-101']), 'DATA-101');
+    expect(r.status).toBe('fail');
+    expect(r.evidence[0]).toContain('appendonly = no');
+    execFileSync('redis-cli', ['-h', stack.redis.host, '-p', String(stack.redis.port), 'CONFIG', 'SET', 'appendonly', 'yes']);
+  });
+
+  it('REL-102 fails when the pools exceed the running max_connections', async () => {
+    const r = byId(await check(['REL-102'], { edits: [{ file: 'compose.yaml', set: 'services.worker.environment.PG_POOL_MAX', value: '100' }] }), 'REL-102');
+    expect(r.status).toBe('fail');
+    expect(r.evidence[0]).toMatch(/SHOW max_connections = 200; pools 320 \+ reserve 10 = 330/);
+  });
+
+  it('REL-104 and REL-105 fail on a stuck job and a burst of failures', async () => {
+    const { rows } = await stack.db.query("INSERT INTO users (name) VALUES ('live-check-user') RETURNING id");
+    const uid = rows[0].id;
+    const stuck = await stack.db.query("INSERT INTO jobs (user_id, op, inputs, state, started_at) VALUES ($1, 'info', '{}', 'active', now() - interval '1 hour') RETURNING id", [uid]);
+    await stack.db.query("INSERT INTO jobs (user_id, op, inputs, state, started_at, finished_at) SELECT $1, 'info', '{}', 'failed', now(), now() FROM generate_series(1, 5)", [uid]);
+    try {
+      const run = await check(['REL-104', 'REL-105']);
+      expect(byId(run, 'REL-104').status).toBe('fail');
+      expect(byId(run, 'REL-104').evidence[0]).toMatch(new RegExp(`job ${stuck.rows[0].id} active for 3[56]\\d\\d s \\(timeout 120 s\\)`));
+      expect(byId(run, 'REL-105').status).toBe('fail');
+      expect(byId(run, 'REL-105').evidence[0]).toBe('jobs table: 5 failed of 5 finished in the last hour (100.0%)');
+    } finally {
+      await stack.db.query('DELETE FROM jobs WHERE user_id = $1', [uid]);
+    }
+  });
+
+  it('REL-103 fails when a replica does not answer /readyz', async () => {
+    const r = byId(await check(['REL-103'], { endpoints: (e) => e.api.push({ id: 'api-2', host: '127.0.0.1', port: am.port }) }), 'REL-103');
+    expect(r.status).toBe('fail');
+    expect(r.evidence).toEqual([`api-2 http://127.0.0.1:${am.port}/readyz → 404`]);
+  });
+
+  it('SEC-101 fails when the "api" answers a protected route without credentials', async () => {
+    // Alertmanager stands in as a replica that does not enforce auth: it answers 404, not 401.
+    const r = byId(await check(['SEC-101'], { endpoints: (e) => (e.api = [{ id: 'api-x', host: '127.0.0.1', port: am.port }]) }), 'SEC-101');
+    expect(r.status).toBe('fail');
+    expect(r.evidence[0]).toMatch(/without credentials → 404/);
+  });
+
+  it('PERF-101 fails when a replica does not enforce the per-user limit', async () => {
+    const loose = await startProcess('api', stack.env, { RATE_REQUESTS_PER_SECOND: '100000', RATE_BURST: '100000' });
+    toStop.push(() => loose.stop());
+    const r = byId(await check(['PERF-101'], { endpoints: (e) => (e.api = [{ id: 'loose', host: '127.0.0.1', port: loose.port }]) }), 'PERF-101');
+    expect(r.status).toBe('fail');
+    expect(r.evidence[0]).toMatch(/30 requests at once as the check user .* \(burst 10\): 404×30$/);
+    await loose.stop();
+    const nokey = byId(await check(['PERF-101'], { key: null }), 'PERF-101');
+    expect(nokey.status).toBe('warn');
+  });
+
+  it('OPS-102 fails when a rendered rule is not loaded; OPS-103 when Alertmanager is down', async () => {
+    const closed = await getFreePort(); // nothing listens there
+    const run = await check(['OPS-102', 'OPS-103'], {
+      edits: [{ file: 'prometheus/rules/alerts.yml', set: 'groups.0.rules.8', value: { alert: 'NotLoadedRule', expr: 'vector(1)' } }],
+      endpoints: (e) => (e.alertmanager = { url: `http://127.0.0.1:${closed}` }),
+    });
+    expect(byId(run, 'OPS-102').evidence).toEqual([`${prom.url}: rendered rules not loaded: NotLoadedRule`]);
+    expect(byId(run, 'OPS-103').status).toBe('fail');
+    expect(byId(run, 'OPS-103').evidence[0]).toMatch(new RegExp(`^GET http://127\\.0\\.0\\.1:${closed}/-/ready → .*ECONNREFUSED`));
+  });
+
+  it('DATA-103 fails when the last verify failed; OPS-104 fails on a nearly full data volume', async () => {
+    const other = path.join(dir, 'backups-bad');
+    writeBackupSet(other, new Date(Date.now() - 60_000), false);
+    const small = path.join(dir, 'small');
+    mkdirSync(small, { recursive: true });
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=8m', 'tmpfs', small]);
+    try {
+      const run = await check(['DATA-103', 'OPS-104'], { profile: (p) => ((p.backup.target.path = other), (p.storage.uploads_path = small)) });
+      expect(byId(run, 'DATA-103').status).toBe('fail');
+      expect(byId(run, 'DATA-103').evidence[0]).toMatch(/verify\.json: set .* FAILED \(table users: checksum differs\)$/);
+      expect(byId(run, 'OPS-104').status).toBe('fail');
+      expect(byId(run, 'OPS-104').evidence.join('\n')).toMatch(new RegExp(`uploads ${small}: 8\\.0 MiB free of 8\\.0 MiB`));
+    } finally {
+      execFileSync('umount', [small]);
+    }
+  });
+
+  it('SEC-102 passes for a 90-day certificate and fails for one that expires in 3 days', async () => {
+    const good = await startTlsServer(dir, 'pdf.example.com', 90);
+    const bad = await startTlsServer(dir, 'pdf.example.com', 3);
+    toStop.push(good.stop, bad.stop);
+    const at = (port: number) => (e: any) => (e.edge = { host: '127.0.0.1', httpsPort: port });
+    const domain = (p: StackPlan['profile']) => (p.project.domains = ['pdf.example.com']);
+    expect(byId(await check(['SEC-102'], { profile: domain, endpoints: at(good.port) }), 'SEC-102').status).toBe('pass');
+    const r = byId(await check(['SEC-102'], { profile: domain, endpoints: at(bad.port) }), 'SEC-102');
+    expect(r.status).toBe('fail');
+    expect(r.evidence[0]).toMatch(/CN=pdf\.example\.com, valid to .* \([23] days left\)/);
+  });
+
+  it('backups deleted: DATA-102 and DATA-103 fail naming the folder', async () => {
+    rmSync(backups, { recursive: true, force: true });
+    const run = await check(['DATA-102', 'DATA-103']);
+    expect(byId(run, 'DATA-102').evidence).toEqual([`${backups}: no backup set with a manifest.json`]);
+    expect(byId(run, 'DATA-103').evidence).toEqual([`${backups}: no verify record for any of 0 set(s)`]);
+  });
+
+  it('all workers stopped: REL-106 and OPS-101 fail naming the evidence', async () => {
+    await worker.stop();
+    await waitTargets(prom.url, (job) => (job === 'worker' ? 'down' : 'up'));
+    const run = await check(['REL-106', 'OPS-101']);
+    expect(byId(run, 'REL-106').status).toBe('fail');
+    expect(byId(run, 'REL-106').evidence[0]).toMatch(new RegExp(`CLIENT LIST: 0 BullMQ worker connection\\(s\\) on queue ${stack.env.QUEUE_NAME}$`));
+    expect(byId(run, 'OPS-101').status).toBe('fail');
+    expect(byId(run, 'OPS-101').evidence[0]).toMatch(new RegExp(`^worker http://127\\.0\\.0\\.1:${worker.metricsPort}/metrics: down`));
+  });
+});
