@@ -1,12 +1,22 @@
 import type { Command } from 'commander';
-import { UsageError } from '../../lib/errors.js';
+import { createContext } from '../context.js';
 
-// Placeholder registration: replaced by the real command.
 export function register(program: Command): void {
   program
     .command('releases')
-    .description('(not available in this build)')
-    .action(() => {
-      throw new UsageError('`prodctl releases` is not available in this build', 'see `prodctl --help`');
+    .description('List recorded releases: version, image, plan hash, who, when, outcome, duration')
+    .option('-n, --limit <count>', 'show only the newest N', '20')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ prodctl releases
+  $ prodctl releases --json | jq '.[] | select(.outcome == "applied") | .version'
+
+Releases live in <state>/releases.json and on the containers' prodctl.release labels.`,
+    )
+    .action(async (opts, cmd: Command) => {
+      const { runReleases } = await import('../run-releases.js');
+      runReleases(createContext(cmd), opts);
     });
 }

@@ -1,12 +1,23 @@
 import type { Command } from 'commander';
-import { UsageError } from '../../lib/errors.js';
+import { createContext } from '../context.js';
 
-// Placeholder registration: replaced by the real command.
 export function register(program: Command): void {
   program
     .command('rollback')
-    .description('(not available in this build)')
-    .action(() => {
-      throw new UsageError('`prodctl rollback` is not available in this build', 'see `prodctl --help`');
+    .argument('[version]', 'release version to return to (default: the last good release before the current one)')
+    .description('Return to an earlier release through the same health-gated rolling path as deploy')
+    .option('--lock-wait <duration>', 'wait this long for another deploy to finish instead of failing fast')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ prodctl rollback            back to the previous good release
+  $ prodctl rollback v41        back to v41 (its image must still be on the engine: deploy.keep_images)
+
+Exit codes: 0 rolled back · 1 failed (the current release keeps serving) · 2 no such release`,
+    )
+    .action(async (version: string | undefined, opts, cmd: Command) => {
+      const { runRollback } = await import('../run-rollback.js');
+      await runRollback(createContext(cmd), version, opts);
     });
 }

@@ -1,12 +1,23 @@
 import type { Command } from 'commander';
-import { UsageError } from '../../lib/errors.js';
+import { createContext } from '../context.js';
 
-// Placeholder registration: replaced by the real command.
 export function register(program: Command): void {
   program
     .command('scale')
-    .description('(not available in this build)')
-    .action(() => {
-      throw new UsageError('`prodctl scale` is not available in this build', 'see `prodctl --help`');
+    .argument('<counts...>', 'service=count pairs: api=3 workers=5')
+    .description('Change replica counts, health-gated (new replicas must turn healthy before old ones go)')
+    .option('--target <kind>', 'override the profile target: native | docker')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ prodctl scale workers=5
+  $ prodctl scale api=3 workers=2 --json
+
+The counts are kept in the state folder and survive the next deploy.`,
+    )
+    .action(async (counts: string[], opts, cmd: Command) => {
+      const { runScale } = await import('../run-scale.js');
+      await runScale(createContext(cmd), counts, opts);
     });
 }

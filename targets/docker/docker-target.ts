@@ -150,3 +150,13 @@ async function printLogs(docker: Docker, ctx: TargetContext, service: string, op
     for (const line of demuxLogs(buf).split('\n').filter(Boolean)) process.stdout.write(`${c.Names[0].slice(1)} | ${line}\n`);
   }
 }
+
+/** `prodctl rollback`: the same locked, health-gated path as deploy, recorded as a rollback. */
+export function rollbackDocker(ctx: TargetContext, opts: DeployOptions): Promise<DeployResult> {
+  return deployWithLock(createEngine(), ctx, opts, 'rollback');
+}
+
+/** The deploy lock store of a stack on the engine host (for `prodctl lock`). */
+export function openEngineLock(project: string, image: string) {
+  return createEngineLockStore(createEngine(), project, async () => image);
+}

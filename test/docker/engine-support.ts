@@ -40,5 +40,5 @@ export function parseWrk(out: string): WrkResult {
 
 /** Constant load through the edge for a bounded time (127.0.0.1 only). */
 export function startWrk(port: number, seconds: number): Promise<WrkResult> {
-  return execa('wrk', ['-t1', '-c8', `-d${seconds}s`, '--timeout', '5s', `http://127.0.0.1:${port}/`]).then((r) => parseWrk(r.stdout));
+  return execa('wrk', ['-t2', '-c32', `-d${seconds}s`, '--timeout', '5s', `http://127.0.0.1:${port}/`]).then((r) => parseWrk(r.stdout));
 }

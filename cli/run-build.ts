@@ -1,0 +1,47 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import { printJson, printLine } from '../lib/output.js';
+import type { CliContext } from './context.js';
+import { loadPlan } from './load-stack.js';
+
+export interface BuildCliOptions {
+  version?: string;
+  baseImage?: string;
+  context?: string;
+  dockerfile: string;
+  repo?: string;
+}
+
+/** The prodctl package folder (dist/cli/ → ../..), where runtime/Dockerfile lives. */
+function packageRoot(): string {
+  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+}
+
+async function resolveVersion(explicit: string | undefined, cwd: string): Promise<string> {
+  if (explicit) return explicit;
+  const r = await execa('git', ['rev-parse', '--short=12', 'HEAD'], { cwd, reject: false });
+  return r.exitCode === 0 ? r.stdout.trim() : 'dev';
+}
+
+export async function runBuild(ctx: CliContext, o: BuildCliOptions): Promise<void> {
+  const contextDir = path.resolve(ctx.cwd, o.context ?? packageRoot());
+  const repo = o.repo ?? (await loadPlan(ctx).then((p) => p.profile.images.api.replace(/:[^/]*$/, '')).catch(() => 'prodctl/runtime'));
+  const version = await resolveVersion(o.version, contextDir);
+  const tag = `${repo}:${version}`;
+  const { createEngine } = await import('../targets/docker/engine.js');
+  const { buildImage } = await import('../targets/docker/build-image.js');
+  ctx.log.step(`building ${tag} from ${path.join(contextDir, o.dockerfile)}`);
+  const started = Date.now();
+  const imageId = await buildImage(createEngine(), {
+    contextDir,
+    dockerfile: o.dockerfile,
+    tags: [tag],
+    buildArgs: o.baseImage ? { BASE_IMAGE: o.baseImage } : undefined,
+    labels: { 'prodctl.version': version },
+    onLine: (l) => ctx.log.debug(l),
+  });
+  const result = { image: tag, imageId, version, durationMs: Date.now() - started };
+  if (ctx.json) printJson(result);
+  else printLine(`built ${tag} (${imageId.replace('sha256:', '').slice(0, 12)}) in ${(result.durationMs / 1000).toFixed(1)}s`);
+}
