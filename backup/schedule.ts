@@ -41,6 +41,9 @@ function toCalendarField(field: string, pad: number, star = '*'): string {
 
 export function cronToOnCalendar(cron: string): string {
   const [min, hour, dom, mon, dow] = parseCronFields(cron);
+  // cron runs when EITHER restricted day field matches, systemd only when BOTH do: refuse rather
+  // than render a timer that fires on other days than the cron entry.
+  if (dom !== '*' && dow !== '*') throw new BackupError(`backup.schedule "${cron}" restricts both day-of-month and day-of-week`, 'cron ORs them but systemd ANDs them; restrict only one');
   const days =
     dow === '*'
       ? ''

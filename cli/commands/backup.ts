@@ -16,7 +16,22 @@ function liveOptions(cmd: Command): Command {
 }
 
 export function register(program: Command): void {
-  const backup = program.command('backup').description('consistent, checksummed, encrypted backups of Postgres, Redis and uploaded files; list, verify, prune, schedule');
+  const backup = program
+    .command('backup')
+    .description('consistent, checksummed, encrypted backups of Postgres, Redis and uploaded files; list, verify, prune, schedule')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ prodctl backup                  take a set now (same as \`prodctl backup run\`)
+  $ prodctl backup list             sets and their verification status
+  $ prodctl backup verify           restore the newest set into scratch instances and compare
+  $ prodctl backup prune --dry-run  what GFS retention would remove, and why the rest stays
+  $ prodctl backup schedule         render a systemd timer / cron entry for backup.schedule
+  $ prodctl restore --yes           restore the newest set (see \`prodctl restore --help\`)
+
+Docs: docs/backup.md`,
+    );
 
   liveOptions(storeOptions(backup.command('run', { isDefault: true })))
     .description('take a backup set now (the default subcommand)')
