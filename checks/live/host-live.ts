@@ -102,7 +102,7 @@ export const hostLiveChecks: LiveCheck[] = [
     run: async (i) => {
       const containers = await i.probes.containers(i.plan.project);
       if (containers === null) return skip(`${i.plan.target} target: no Docker containers to inspect`);
-      if (!containers.length) return fail(`no container labelled com.docker.compose.project=${i.plan.project}`);
+      if (!containers.length) return fail(`no container labelled prodctl.project (or com.docker.compose.project)=${i.plan.project}`);
       const bad: string[] = [];
       for (const c of containers) {
         const s = i.parsed.services.find((x) => x.name === c.service) ?? i.parsed.services.find((x) => roleOf(x.name) === roleOf(c.service));
