@@ -4,9 +4,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import pg from 'pg';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getFreePort, waitForPort } from '../../lib/net.js';
+import { runMigrations } from '../../runtime/core/migrate.js';
 import { makePdf } from '../fixtures/runtime/make-fixtures.js';
 import { startTestRedis } from '../support/services.js';
 import { authed, mintKey, startProcess, startRuntimeStack, submitJob, uploadPdf, type RuntimeProcess, type RuntimeStack } from './support.js';
@@ -112,6 +114,30 @@ describe('redis eviction policy', () => {
       }
     } finally {
       await lru.cleanup();
+    }
+  });
+});
+
+describe('readiness', () => {
+  it('/readyz stays 503 until migrations are current', async () => {
+    const admin = new pg.Client({ connectionString: stack.pg.connectionString() });
+    await admin.connect();
+    await admin.query('CREATE DATABASE fresh');
+    await admin.end();
+    const api = await startProcess('api', { ...stack.env, PGDATABASE: 'fresh' }, {}, { waitReady: false });
+    procs.push(api);
+    await waitForPort(api.port);
+    const before = await fetch(`${api.base}/readyz`);
+    expect(before.status).toBe(503);
+    expect((await before.json()).checks.migrations).toBe('pending: run prodctl migrate');
+    expect((await fetch(`${api.base}/livez`)).status).toBe(200);
+    const pool = new pg.Pool({ connectionString: stack.pg.connectionString('fresh'), max: 1 });
+    await runMigrations(pool);
+    await pool.end();
+    const deadline = Date.now() + 10_000;
+    while ((await fetch(`${api.base}/readyz`)).status !== 200) {
+      if (Date.now() > deadline) throw new Error('never ready after migrating');
+      await new Promise((r) => setTimeout(r, 200));
     }
   });
 });

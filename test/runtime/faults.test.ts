@@ -103,4 +103,26 @@ describe('crash recovery', () => {
     const res = await fetch(`${api.base}/v1/files/${results.rows[0].result[0]}`, { headers: authed(key) });
     expect(res.status).toBe(200);
   });
+
+  it('SIGTERM: the worker takes no new jobs, finishes its active ones and exits 0', async () => {
+    const file = (await uploadPdf(api.base, key, readFileSync(fx.tenPages))).body.id;
+    const worker = await startProcess('worker', stack.env, { WORKER_CONCURRENCY: '1' });
+    procs.push(worker);
+    const ids: string[] = [];
+    for (let i = 0; i < 20; i++) ids.push((await submitJob(api.base, key, { op: 'watermark', inputs: [file], params: { text: `t${i}` } })).body.id);
+    const deadline = Date.now() + 30_000;
+    while ((await stack.db.query(`SELECT count(*)::int AS n FROM jobs WHERE id = ANY($1::uuid[]) AND state = 'active'`, [ids])).rows[0].n === 0) {
+      if (Date.now() > deadline) throw new Error('worker never got busy');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(await worker.stop('SIGTERM')).toBe(0);
+    const states = await stack.db.query(`SELECT state, count(*)::int AS n FROM jobs WHERE id = ANY($1::uuid[]) GROUP BY state`, [ids]);
+    const by = Object.fromEntries(states.rows.map((r) => [r.state, r.n]));
+    expect(by.active ?? 0).toBe(0); // nothing left half-done
+    expect(by.completed).toBeGreaterThan(0);
+    expect(by.queued).toBeGreaterThan(0); // it stopped taking new ones
+    const next = await startProcess('worker', stack.env);
+    procs.push(next);
+    for (const id of ids) expect((await waitForJob(api.base, key, id, 60_000)).state).toBe('completed');
+  });
 });

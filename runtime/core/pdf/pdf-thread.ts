@@ -33,3 +33,6 @@ parentPort?.on('message', (task: ThreadTask) => {
     (err: Error) => parentPort!.postMessage({ ok: false, badInput: err instanceof BadInputError, message: err.message } satisfies ThreadReply),
   );
 });
+
+// Tell the pool the code is loaded; task time limits start counting from here.
+parentPort?.postMessage({ ready: true });

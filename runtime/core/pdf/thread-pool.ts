@@ -37,6 +37,8 @@ interface Pending {
 
 interface Slot {
   worker: Worker;
+  /** Set once the thread has loaded its code: a task's time limit counts from then on. */
+  ready: boolean;
   busy: Pending | null;
   timer: NodeJS.Timeout | null;
 }
@@ -64,8 +66,13 @@ export function createThreadPool(o: PoolOptions) {
       eval: entry.eval,
       resourceLimits: { maxOldGenerationSizeMb: o.memoryMb, maxYoungGenerationSizeMb: Math.min(64, Math.max(8, Math.floor(o.memoryMb / 8))) },
     });
-    const slot: Slot = { worker, busy: null, timer: null };
-    worker.on('message', (reply: ThreadReply) => finish(slot, (p) => p.resolve(reply)));
+    const slot: Slot = { worker, ready: false, busy: null, timer: null };
+    worker.on('message', (reply: ThreadReply | { ready: true }) => {
+      if ('ready' in reply) {
+        slot.ready = true;
+        pump();
+      } else finish(slot, (p) => p.resolve(reply));
+    });
     worker.on('error', (err: Error & { code?: string }) => {
       const msg = err.code === 'ERR_WORKER_OUT_OF_MEMORY' ? `PDF work exceeded the per-job memory limit of ${o.memoryMb} MB` : `PDF thread crashed: ${err.message}`;
       replace(slot, new ResourceLimitError(msg));
@@ -99,7 +106,7 @@ export function createThreadPool(o: PoolOptions) {
 
   function pump(): void {
     for (const slot of slots) {
-      if (slot.busy || !queue.length) continue;
+      if (!slot.ready || slot.busy || !queue.length) continue;
       const p = queue.shift()!;
       slot.busy = p;
       slot.timer = setTimeout(() => replace(slot, new TaskTimeoutError(o.timeoutMs)), o.timeoutMs);
