@@ -32,12 +32,13 @@ prodctl check --list                            # every check
 | \`--sarif FILE\` | SARIF 2.1.0: one rule per check, one result per warn/fail/waived (waived = suppression) |
 | \`--report FILE\` | readiness.md: results by checklist section (infrastructure, services, testing, monitoring, backups, security), evidence, score, waivers, sign-off table |
 | \`--api-key-file FILE\` | API key of the check user for the rate-limit probe (also \`PRODCTL_CHECK_API_KEY\`, or \`<state>/check-api-key\`) |
-| \`--endpoints FILE\` | endpoints of the running stack (default \`<state>/native/endpoints.json\`, \`<state>/docker/endpoints.json\`) |
+| \`--endpoints FILE\` | endpoints of the running stack (default: native \`<state>/native/endpoints.json\`; docker/swarm: \`<state>/docker/endpoints.json\` if present, else the engine's containers labelled \`prodctl.project\`) |
 
 **Exit codes:** 0 — nothing failed at or above \`--fail-on\`; 1 — a check failed (or \`--live-only\` and no running
 stack); 2 — usage or config error.
 
-**Live checks** find the stack through the endpoints file the target writes. Without one, live checks are
+**Live checks** find the stack through the endpoints file the native target writes, or on Docker through the
+engine (container addresses on the stack networks, ports from the plan). Without either, live checks are
 skipped with a warning (and \`--live-only\` exits 1). The rate-limit probe needs a dedicated user:
 \`prodctl keys create --user prodctl-check --json\`, then pass the key with \`--api-key-file\`.
 

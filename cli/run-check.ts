@@ -48,7 +48,7 @@ export async function runCheckCommand(ctx: CliContext, o: CheckOptions): Promise
   let liveUnavailable: string | undefined;
   if (!o.staticOnly) {
     try {
-      probes = createLiveProbes(plan, { stateDir: ctx.stateDir, endpointsPath: o.endpoints, checkApiKey: readApiKey(ctx, o.apiKeyFile) });
+      probes = await createLiveProbes(plan, { stateDir: ctx.stateDir, endpointsPath: o.endpoints, checkApiKey: readApiKey(ctx, o.apiKeyFile) });
     } catch (err) {
       if (o.liveOnly || !(err instanceof ProdctlError)) throw err;
       liveUnavailable = `${err.message} — ${err.hint ?? ''}`.trim();

@@ -6,6 +6,7 @@ import { TargetError } from '../../lib/errors.js';
 import type { StackPlan } from '../../plan/types.js';
 import { backupSets } from './backup-probe.js';
 import { inspectContainers } from './docker-probe.js';
+import { endpointsFromContainers, listContainerAddresses } from './docker-endpoints.js';
 import { httpBurst, httpGet } from './http-probe.js';
 import { createPgProbe } from './pg-probe.js';
 import type { LiveProbes, StackEndpoints } from './probes.js';
@@ -44,9 +45,19 @@ export interface ProbeOptions {
   checkApiKey?: string | null;
 }
 
-export function createLiveProbes(plan: StackPlan, o: ProbeOptions): LiveProbes {
-  const source = o.endpointsPath ?? endpointsFile(o.stateDir, plan.target);
-  const endpoints = readEndpoints(source);
+/** The endpoints file when there is one; on docker/swarm without one, the engine's containers. */
+async function findEndpoints(plan: StackPlan, o: ProbeOptions): Promise<{ endpoints: StackEndpoints; source: string }> {
+  const file = o.endpointsPath ?? endpointsFile(o.stateDir, plan.target);
+  if (o.endpointsPath || plan.target === 'native' || existsSync(file)) return { endpoints: readEndpoints(file), source: file };
+  const containers = await listContainerAddresses(plan.project);
+  if (!containers?.length) {
+    throw new TargetError(`no running stack found: no container labelled prodctl.project=${plan.project}${containers === null ? ' (no Docker engine answers)' : ''}`, 'deploy it with `prodctl up`, pass --endpoints FILE, or run `prodctl check --static-only`');
+  }
+  return { endpoints: endpointsFromContainers(plan, containers), source: `docker engine (project ${plan.project})` };
+}
+
+export async function createLiveProbes(plan: StackPlan, o: ProbeOptions): Promise<LiveProbes> {
+  const { endpoints, source } = await findEndpoints(plan, o);
   const p = plan.profile;
   const redis = endpoints.redis ? createRedisProbe(endpoints.redis, readSecret(plan, p.redis.password_secret)) : null;
   const pgp = endpoints.postgres ? createPgProbe(endpoints.postgres, { user: p.postgres.user, database: p.postgres.database, password: readSecret(plan, p.postgres.password_secret) }) : null;

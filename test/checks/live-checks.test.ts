@@ -76,7 +76,7 @@ async function check(ids: string[], o: { edits?: Edit[]; profile?: (p: StackPlan
   mkdirSync(path.join(state, 'native'), { recursive: true });
   writeFileSync(path.join(state, 'native', 'endpoints.json'), JSON.stringify(endpoints));
   plan.target = 'native';
-  const probes: LiveProbes = createLiveProbes(plan, { stateDir: state, checkApiKey: o.key === undefined ? checkKey : o.key });
+  const probes: LiveProbes = await createLiveProbes(plan, { stateDir: state, checkApiKey: o.key === undefined ? checkKey : o.key });
   try {
     return await runChecks({ plan, files, failOn: 'high', probes, liveOnly: true, only: ids });
   } finally {
