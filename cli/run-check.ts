@@ -9,7 +9,7 @@ import { renderJunit } from '../checks/report/junit.js';
 import { renderReadiness } from '../checks/report/readiness.js';
 import { renderSarif } from '../checks/report/sarif.js';
 import { formatReport } from '../checks/report/table.js';
-import { runChecks, unknownIds } from '../checks/run-checks.js';
+import { isAtLeast, runChecks, unknownIds } from '../checks/run-checks.js';
 import type { CheckRun, Severity } from '../checks/types.js';
 import { CheckError, ProdctlError, UsageError } from '../lib/errors.js';
 import { formatTable, printJson, printLine, shouldColor } from '../lib/output.js';
@@ -67,7 +67,7 @@ export async function runCheckCommand(ctx: CliContext, o: CheckOptions): Promise
   if (ctx.json) printJson(run);
   else printLine(formatReport(run, shouldColor(), ctx.verbose));
   if (run.summary.gateFailures > 0) {
-    const ids = run.results.filter((r) => r.status === 'fail').map((r) => r.id);
+    const ids = run.results.filter((r) => r.status === 'fail' && isAtLeast(r.severity, run.failOn)).map((r) => r.id);
     throw new CheckError(`${run.summary.gateFailures} check(s) failed at or above ${run.failOn}: ${ids.join(', ')}`, 'fix them (see the remediation above) or waive them in the profile under checks.waive with a reason and an expiry');
   }
   return run;

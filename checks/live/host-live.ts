@@ -54,6 +54,8 @@ export const hostLiveChecks: LiveCheck[] = [
     run: (i) =>
       probing('disk', async () => {
         const paths = new Map<string, string>([['uploads', profilePath(i, i.plan.profile.storage.uploads_path)], ['backups', profilePath(i, i.plan.profile.backup.target.path)]]);
+        // On Docker the data lives in volumes under the engine's root, not at the profile's container paths.
+        if (i.plan.target !== 'native') paths.set('docker volumes', '/var/lib/docker');
         if (i.probes.endpoints.postgres) {
           const [r] = await i.probes.pgQuery<{ data_directory: string }>('SHOW data_directory').catch(() => [{ data_directory: '' }]);
           if (r.data_directory) paths.set('postgres', r.data_directory);

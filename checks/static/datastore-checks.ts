@@ -7,12 +7,12 @@ import { envNumber, pgBytes, pgMillis, redisBytes, servicesOf, where } from './h
 
 function redisSetting(i: StaticInput, key: string): { value?: string; where: string } {
   const rc = i.parsed.redisConf;
-  return { value: rc?.settings.get(key), where: rc ? `${rc.path}: ${key}` : 'redis.conf not rendered' };
+  return { value: rc?.settings.get(key), where: rc ? `${rc.path}: ${key}` : `redis.conf (not rendered): ${key}` };
 }
 
 function pgSetting(i: StaticInput, key: string): { value?: string; where: string } {
   const pc = i.parsed.postgresConf;
-  return { value: pc?.settings.get(key), where: pc ? `${pc.path}: ${key}` : 'postgresql.conf not rendered' };
+  return { value: pc?.settings.get(key), where: pc ? `${pc.path}: ${key}` : `postgresql.conf (not rendered): ${key}` };
 }
 
 /** A timeout set in postgresql.conf, or else on every app service's connection settings. */
@@ -50,7 +50,7 @@ export const datastoreChecks: StaticCheck[] = [
     references: ['BullMQ docs: Going to production (maxmemory-policy)'],
     run: (i) => {
       const s = redisSetting(i, 'maxmemory-policy');
-      return s.value === 'noeviction' ? pass(`${s.where} = noeviction`) : fail(`${s.where} = ${s.value ?? 'unset (default noeviction is not guaranteed by the file)'}`);
+      return s.value === 'noeviction' ? pass(`${s.where} = noeviction`) : fail(`${s.where} = ${s.value ?? 'unset'}`);
     },
   },
   {

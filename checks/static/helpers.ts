@@ -48,6 +48,8 @@ export function redisBytes(v: string | undefined): number | null {
 
 /** Collect offenders over app/data services (every service of the stack). */
 export function offendersOver(input: StaticInput, test: (s: ServiceView) => string | null): string[] {
+  // A stack with no services proves nothing: it must not pass vacuously.
+  if (input.parsed.services.length === 0) return [`${input.parsed.servicesSource}: no services to check`];
   return input.parsed.services.map((s) => {
     const why = test(s);
     return why ? `${where(input, s)}: ${why}` : null;

@@ -89,3 +89,14 @@ describe('docs/checks.md', () => {
     for (const c of ALL_CHECKS) expect(doc).toContain(`| ${c.id} |`);
   });
 });
+
+describe('an empty stack proves nothing', () => {
+  it('service checks fail when there are no services at all', async () => {
+    const run = await runChecks({ plan: baselinePlan(), files: [], failOn: 'high', probes: null, staticOnly: true, only: ['SEC-001', 'REL-001', 'REL-006'] });
+    expect(run.results.map((r) => [r.id, r.status, r.evidence[0]])).toEqual([
+      ['SEC-001', 'fail', 'plan: no services to check'],
+      ['REL-001', 'fail', 'plan: no services to check'],
+      ['REL-006', 'fail', 'redis.conf (not rendered): maxmemory-policy = unset'],
+    ]);
+  });
+});
