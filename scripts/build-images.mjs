@@ -26,7 +26,6 @@ const args = new Set(process.argv.slice(2));
 const force = args.has('--force');
 const REPO_PREFIX = process.env.PRODCTL_IMAGE_PREFIX ?? 'prodctl-local';
 const SUITE = 'bookworm';
-const scriptHash = createHash('sha256').update(await fs.readFile(fileURLToPath(import.meta.url))).digest('hex').slice(0, 12);
 
 const SERVICE_TAGS = {
   postgres: { entrypoint: ['/usr/local/bin/docker-entrypoint.sh'], cmd: ['postgres'], user: 'postgres' },
@@ -81,10 +80,10 @@ async function fixupServices(rootfs) {
   await link('/usr/bin/prometheus-postgres-exporter', 'bin/postgres_exporter');
   await link('/usr/bin/prometheus-redis-exporter', 'bin/redis_exporter');
   await link('/usr/bin/prometheus-node-exporter', 'bin/node_exporter');
-  for (const d of ['usr/local/etc/haproxy', 'usr/local/etc/redis', 'etc/prometheus', 'etc/alertmanager', 'prometheus', 'alertmanager', 'var/run/postgresql', 'var/lib/postgresql/data']) {
+  for (const d of ['data', 'usr/local/etc/haproxy', 'usr/local/etc/redis', 'etc/prometheus', 'etc/alertmanager', 'prometheus', 'alertmanager', 'var/run/postgresql', 'var/lib/postgresql/data']) {
     await fs.ensureDir(path.join(rootfs, d));
   }
-  await $`chroot ${rootfs} sh -c ${'chown -R postgres:postgres /var/run/postgresql /var/lib/postgresql && chmod 2777 /var/run/postgresql && chown nobody /prometheus /alertmanager'}`;
+  await $`chroot ${rootfs} sh -c ${'chown -R postgres:postgres /var/run/postgresql /var/lib/postgresql && chmod 2777 /var/run/postgresql && chown nobody /prometheus /alertmanager && chown redis:redis /data'}`;
   // Debian's package made a cluster under /var/lib/postgresql/15/main; containers use their own data dir.
   await fs.remove(path.join(rootfs, 'var/lib/postgresql/15'));
   await fs.writeFile(path.join(rootfs, 'usr/local/bin/docker-entrypoint.sh'), POSTGRES_ENTRYPOINT, { mode: 0o755 });
@@ -155,17 +154,46 @@ async function tagServiceImages(servicesRef) {
   }
 }
 
+// Only what runtime/Dockerfile copies goes into the context (no .git, dist or tests).
+const RUNTIME_CONTEXT = ['package.json', 'package-lock.json', 'tsconfig.json', 'node_modules', 'contract', 'runtime'];
+
+/** Hash of the runtime's sources and lock file: an unchanged runtime reuses its image. */
+async function hashRuntimeSources() {
+  const files = (await $({ cwd: repo })`find contract runtime package.json package-lock.json tsconfig.json -type f`).stdout.split('\n').filter(Boolean).sort();
+  const h = createHash('sha256').update(scriptHash);
+  for (const f of files) h.update(f).update(await fs.readFile(path.join(repo, f)));
+  return h.digest('hex').slice(0, 12);
+}
+
 async function buildRuntimeImage(nodeRef) {
   const dockerfile = path.join(repo, 'runtime/Dockerfile');
   if (!(await fs.pathExists(dockerfile))) {
     console.log('skip    runtime image: runtime/Dockerfile does not exist yet');
     return;
   }
-  const sha = (await $`git -C ${repo} rev-parse --short=12 HEAD`.nothrow()).stdout.trim() || 'dev';
   const tag = process.env.PRODCTL_RUNTIME_TAG ?? 'test';
-  await $({ cwd: repo, env: { ...process.env, DOCKER_BUILDKIT: '0' } })`docker build -q --build-arg BASE_IMAGE=${nodeRef} -f runtime/Dockerfile -t ${REPO_PREFIX}/runtime:${sha} -t ${REPO_PREFIX}/runtime:${tag} .`;
-  console.log(`built   ${REPO_PREFIX}/runtime:${tag} (${sha})`);
+  const ref = `${REPO_PREFIX}/runtime:${tag}`;
+  const sourceHash = await hashRuntimeSources();
+  if (!force && (await imageHash(ref)) === sourceHash) {
+    console.log(`reuse   ${ref}`);
+    return;
+  }
+  const started = Date.now();
+  const sha = (await $`git -C ${repo} rev-parse --short=12 HEAD`.nothrow()).stdout.trim() || 'dev';
+  // The context goes in as a tar on stdin; the Dockerfile is read from inside it.
+  await $({ cwd: repo, env: { ...process.env, DOCKER_BUILDKIT: '0' } })`tar -c ${RUNTIME_CONTEXT} | docker build -q --label ${`prodctl.build-hash=${sourceHash}`} --build-arg BASE_IMAGE=${nodeRef} -f runtime/Dockerfile -t ${REPO_PREFIX}/runtime:${sha} -t ${ref} -`;
+  console.log(`built   ${ref} (${sha}) in ${((Date.now() - started) / 1000).toFixed(0)}s`);
 }
+
+// Base images are keyed by what goes into them (packages, fixups, entrypoints), so editing the
+// runtime step of this script does not rebuild them.
+const scriptHash = createHash('sha256')
+  .update(JSON.stringify({ SUITE, SERVICE_TAGS, ROOTFS }))
+  .update(fixupNode.toString())
+  .update(fixupServices.toString())
+  .update(POSTGRES_ENTRYPOINT)
+  .digest('hex')
+  .slice(0, 12);
 
 const t0 = Date.now();
 const mirror = await readDebianMirror();

@@ -13,9 +13,9 @@ export async function checkEngine(): Promise<boolean> {
   return ok;
 }
 
-/** Builds (or reuses) the offline base images; the script keys them by its own content hash. */
-export async function ensureBaseImages(): Promise<void> {
-  await execa('node', ['scripts/build-images.mjs', '--no-runtime'], { stdio: 'inherit' });
+/** Builds (or reuses) the offline images; the script keys them by content hashes. */
+export async function ensureImages(opts: { runtime: boolean }): Promise<void> {
+  await execa('node', ['scripts/build-images.mjs', ...(opts.runtime ? [] : ['--no-runtime'])], { stdio: 'inherit' });
 }
 
 export interface WrkResult {

@@ -18,7 +18,7 @@ import { LABEL } from '../../targets/docker/labels.js';
 import type { TargetContext } from '../../targets/types.js';
 import { buildFixturePlan, FIXTURE_DIR } from '../fixtures/docker/stack-plan.js';
 import { makeTempDir } from '../support/services.js';
-import { checkEngine, ensureBaseImages, startWrk } from './engine-support.js';
+import { checkEngine, ensureImages, startWrk } from './engine-support.js';
 
 const engineHere = await checkEngine();
 const docker = createEngine();
@@ -33,7 +33,7 @@ describe.skipIf(!engineHere)('docker target: rolling deploys on the real engine'
   const fetchVersion = async () => ((await (await fetch(`http://127.0.0.1:${httpPort}/`)).json()) as { version: string }).version;
 
   beforeAll(async () => {
-    await ensureBaseImages();
+    await ensureImages({ runtime: false });
     const appDir = path.join(FIXTURE_DIR, 'app');
     for (const [v, broken] of [['v1', '0'], ['v2', '0'], ['broken', '1']]) {
       await buildImage(docker, { contextDir: appDir, dockerfile: 'Dockerfile', tags: [image(v)], buildArgs: { APP_VERSION: v, BROKEN: broken } });
