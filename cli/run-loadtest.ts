@@ -6,7 +6,7 @@ import path from 'node:path';
 import { ThresholdError, UsageError } from '../lib/errors.js';
 import { printJson, printLine, shouldColor } from '../lib/output.js';
 import { runEngine } from '../loadtest/engine/run-engine.js';
-import { readKeysFile } from '../loadtest/keys.js';
+import { mintKeys, readKeysFile } from '../loadtest/keys.js';
 import { buildLoadPlan, checkPlanBounds, type LoadPlan, type PlanOverrides } from '../loadtest/plan.js';
 import { compareToBaseline, parseSummaryExport } from '../loadtest/report/baseline.js';
 import { renderHtmlReport } from '../loadtest/report/html.js';
@@ -18,7 +18,9 @@ import { buildRunResult, thresholdsPassed, type RunResult } from '../loadtest/re
 import { checkTargetAllowed } from '../loadtest/safety.js';
 import { renderSamplePdf } from '../loadtest/sample-pdf.js';
 import { loadProfile } from '../profile/load-profile.js';
+import { createApiKey, revokeApiKey } from '../runtime/core/api-keys.js';
 import type { CliContext } from './context.js';
+import { resolveDatabase, resolvePepper, withDatabase } from './runtime-database.js';
 
 export interface LoadtestOptions {
   scenario?: string;
@@ -99,13 +101,31 @@ async function defaultTarget(ctx: CliContext): Promise<string> {
   throw new UsageError(`no --target given and no running stack found (${file})`, 'start the stack with `prodctl up`, or pass --target http://127.0.0.1:PORT');
 }
 
-async function postgresPort(ctx: CliContext, fallback: number): Promise<number> {
-  try {
-    const ep = JSON.parse(await readFile(path.join(ctx.stateDir, 'native', 'endpoints.json'), 'utf8')) as { postgres?: { port?: number } };
-    return ep.postgres?.port ?? fallback;
-  } catch {
-    return fallback;
-  }
+interface MintedKeys {
+  keys: string[];
+  ids: string[];
+  db: Awaited<ReturnType<typeof resolveDatabase>>;
+}
+
+/** One user and key per VU in the stack's database, with the runtime's own key functions. */
+async function mintRunKeys(ctx: CliContext, count: number): Promise<MintedKeys> {
+  const db = await resolveDatabase(ctx, {});
+  const pepper = await resolvePepper(ctx);
+  const ids: string[] = [];
+  const keys = await withDatabase(db, (pool) =>
+    mintKeys(count, async (user) => {
+      const k = await createApiKey(pool, user, pepper);
+      ids.push(k.id);
+      return k.key;
+    }, 2),
+  );
+  return { keys, ids, db };
+}
+
+async function revokeRunKeys(m: MintedKeys): Promise<void> {
+  await withDatabase(m.db, async (pool) => {
+    for (const id of m.ids) await revokeApiKey(pool, id);
+  });
 }
 
 async function writeReports(r: RunResult, o: RunOptions): Promise<void> {
@@ -133,14 +153,12 @@ export async function runLoadtestRun(ctx: CliContext, o: RunOptions): Promise<vo
   if (engine === 'k6' && o.html) throw new UsageError('--html needs the built-in engine (k6 does not export its timeline)', 'add --engine builtin');
 
   let keys: string[];
-  let minted: { revoke(): Promise<void>; close(): Promise<void> } | undefined;
+  let minted: MintedKeys | undefined;
   if (o.keysFile) keys = await readKeysFile(o.keysFile);
   else {
-    const { mintStackKeys } = await import('../loadtest/stack-keys.js');
-    ctx.log.info(`minting ${plan.usersNeeded} API keys (one user per VU)`);
-    const m = await mintStackKeys({ profile: loaded.profile, dir: loaded.dir }, { host: '127.0.0.1', port: await postgresPort(ctx, loaded.profile.postgres.port) }, plan.usersNeeded);
-    keys = m.keys;
-    minted = m;
+    ctx.log.info(`minting ${plan.usersNeeded} API keys (one user per VU); they are revoked after the run`);
+    minted = await mintRunKeys(ctx, plan.usersNeeded);
+    keys = minted.keys;
   }
   if (keys.length < plan.usersNeeded) throw new UsageError(`the run needs ${plan.usersNeeded} API keys (one per VU), the keys file has ${keys.length}`, 'mint more with `prodctl keys create`, or leave out --keys-file to mint them');
 
@@ -174,9 +192,6 @@ export async function runLoadtestRun(ctx: CliContext, o: RunOptions): Promise<vo
     else printLine(renderSummaryText(result, shouldColor(), rows));
     failIfThresholdsFailed(result);
   } finally {
-    if (minted) {
-      await minted.revoke().catch((err) => ctx.log.warn(`could not revoke the load-test keys: ${(err as Error).message}`));
-      await minted.close();
-    }
+    if (minted) await revokeRunKeys(minted).catch((err) => ctx.log.warn(`could not revoke the load-test keys: ${(err as Error).message}`));
   }
 }
