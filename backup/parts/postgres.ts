@@ -16,7 +16,7 @@ export interface PostgresBackupResult {
 }
 
 /** The runtime's schema: files.sha256 is the content address of each stored blob. */
-export const DEFAULT_REFERENCED_BLOBS_SQL = `SELECT DISTINCT sha256 AS address FROM files WHERE to_regclass('files') IS NOT NULL`;
+export const DEFAULT_REFERENCED_BLOBS_SQL = 'SELECT DISTINCT sha256 AS address FROM files';
 
 function clientOf(conn: PgConn): pg.Client {
   return new pg.Client({ host: conn.host, port: conn.port, user: conn.user, password: conn.password, database: conn.database, application_name: 'prodctl-backup' });

@@ -99,6 +99,21 @@ describe('prodctl backup CLI', () => {
     expect(readdirSync(path.join(dir, 'backups')).filter((n) => n !== 'blobs')).toEqual([summary.id]);
   });
 
+  it('restore --yes brings the data back and leaves a safety set', async () => {
+    const a = new pg.Client({ connectionString: pgs.connectionString('app') });
+    await a.connect();
+    const before = (await a.query('SELECT count(*)::int AS n, sum(hashtextextended(t::text, 0))::text AS s FROM big t')).rows[0];
+    await a.query('DELETE FROM big WHERE id % 2 = 0');
+    const r = JSON.parse((await cli(['--json', '--yes', 'restore', '--parts', 'db,redis', '--drain-ms', '0', ...live])).stdout);
+    expect(r.parts).toEqual(['postgres', 'redis']);
+    expect(r.safetySetId).toMatch(/^\d{8}T\d{6}Z-/);
+    expect((await a.query('SELECT count(*)::int AS n, sum(hashtextextended(t::text, 0))::text AS s FROM big t')).rows[0]).toEqual(before);
+    await a.end();
+    const list = JSON.parse((await cli(['--json', 'backup', 'list'])).stdout) as { id: string; status: string }[];
+    expect(list.map((s) => s.status)).toEqual(['complete', 'complete']);
+    expect(list[0].id).toBe(r.safetySetId);
+  });
+
   it('restore without --yes and without a terminal refuses and changes nothing', async () => {
     const r = await cli(['restore', ...live], { reject: false });
     expect(r.exitCode).toBe(2);
