@@ -38,7 +38,8 @@ export interface MonitoringSettings {
 export function deriveMonitoringSettings(plan: StackPlan): MonitoringSettings {
   const p = plan.profile;
   const scrapeSeconds = Math.max(1, parseDuration(p.monitoring.scrape_interval) / 1000);
-  const evaluationSeconds = Math.max(1, parseDuration(p.monitoring.evaluation_interval) / 1000);
+  // Sub-second evaluation is allowed: it shortens the gap between a scrape and the rule seeing it.
+  const evaluationSeconds = Math.max(0.1, parseDuration(p.monitoring.evaluation_interval) / 1000);
   const scale = (nominalSeconds: number, minScrapes = 0) =>
     formatSeconds(Math.max(Math.round((nominalSeconds * scrapeSeconds) / NOMINAL_SCRAPE_SECONDS), Math.ceil(minScrapes * scrapeSeconds)));
   const jobTimeoutSeconds = parseDuration(p.workers.job_timeout) / 1000;
@@ -99,6 +100,11 @@ export function backupMaxAgeSeconds(schedule: string): number {
     // The profile loader validates the schedule; an unparsable one falls back to daily.
   }
   return Math.round(gap + Math.max(3600, gap / 4));
+}
+
+/** Prometheus duration for a possibly fractional number of seconds: 15s, 500ms. */
+export function formatPromSeconds(seconds: number): string {
+  return Number.isInteger(seconds) ? formatSeconds(seconds) : `${Math.round(seconds * 1000)}ms`;
 }
 
 export function formatSeconds(seconds: number): string {

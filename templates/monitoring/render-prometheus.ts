@@ -3,7 +3,7 @@ import { stringify } from 'yaml';
 import type { StackPlan } from '../../plan/types.js';
 import type { RenderedFile } from '../types.js';
 import { RUNBOOK_DOC, runbookAnchor, type AlertRule } from './alert-rules.js';
-import type { MonitoringSettings } from './monitoring-settings.js';
+import { formatPromSeconds, type MonitoringSettings } from './monitoring-settings.js';
 import { discoveryFor, listScrapeJobs } from './scrape-jobs.js';
 
 export const RULES_DIR = 'rules';
@@ -14,7 +14,7 @@ export function renderPrometheusConfig(plan: StackPlan, s: MonitoringSettings, r
   const config = {
     global: {
       scrape_interval: `${s.scrapeSeconds}s`,
-      evaluation_interval: `${s.evaluationSeconds}s`,
+      evaluation_interval: formatPromSeconds(s.evaluationSeconds),
       // A scrape must end before the next one starts.
       scrape_timeout: `${Math.max(1, Math.min(10, Math.floor(s.scrapeSeconds * 0.8)))}s`,
       external_labels: { project: plan.project, environment: plan.profile.project.environment },

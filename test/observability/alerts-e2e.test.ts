@@ -95,7 +95,7 @@ describe('alerts end to end (real faults → Prometheus → Alertmanager API)', 
     // 1. stop every worker while submissions continue
     await Promise.all(stack.workers.map((w) => w.stop('SIGKILL')));
     const stoppedAt = Date.now();
-    await waitFor('QueueBacklogGrowing in Alertmanager', async () => (await activeAlerts()).includes('QueueBacklogGrowing'), 60_000, 100);
+    await waitFor('QueueBacklogGrowing in Alertmanager', async () => (await activeAlerts()).includes('QueueBacklogGrowing'), 60_000, 50);
     const backlogLatency = Date.now() - stoppedAt;
     // The condition needs the backlog above the workers' capacity and two samples showing growth:
     // one scrape after the stop; then `for`; then delivery. The issue's bound: for + two scrapes.
@@ -105,7 +105,7 @@ describe('alerts end to end (real faults → Prometheus → Alertmanager API)', 
     // 2. stop Redis
     await stack.runtime.redis.stop();
     const redisStoppedAt = Date.now();
-    await waitFor('RedisDown in Alertmanager', async () => (await activeAlerts()).includes('RedisDown'), 60_000, 100);
+    await waitFor('RedisDown in Alertmanager', async () => (await activeAlerts()).includes('RedisDown'), 60_000, 50);
     const redisLatency = Date.now() - redisStoppedAt;
     console.log(`RedisDown reached Alertmanager ${redisLatency} ms after Redis stopped (for ${redisFor} ms, scrape ${scrapeMs} ms)`);
     expect(redisLatency).toBeLessThanOrEqual(redisFor + 2 * scrapeMs);

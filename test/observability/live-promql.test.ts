@@ -22,7 +22,7 @@ beforeAll(async () => {
   expect(up.status).toBe(201);
   expect((await uploadPdf(stack.api.base, key, Buffer.from(renderSamplePdf(1)))).status).toBe(429);
   const job = await submitJob(stack.api.base, key, { op: 'info', inputs: [up.body.id] });
-  expect(job.status, JSON.stringify(job.body)).toBeLessThan(300);
+  expect(job.status, `${JSON.stringify(job.body)}\n${stack.api.output().slice(-2000)}`).toBeLessThan(300);
   expect((await waitForJob(stack.api.base, key, job.body.id)).state).toBe('completed');
   await fetch(`${stack.api.base}/v1/jobs/00000000-0000-0000-0000-000000000000`, { headers: { authorization: `Bearer ${key}` } });
   const prom = stack.procs.prometheus.port;

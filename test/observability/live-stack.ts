@@ -24,7 +24,8 @@ export const FAST_MONITORING: Plain = {
   target: 'native',
   api: { replicas: 1 },
   workers: { replicas: 1, concurrency: 2 },
-  monitoring: { scrape_interval: '1s', evaluation_interval: '1s' },
+  // rules evaluate twice per scrape so a new sample is seen within half a scrape
+  monitoring: { scrape_interval: '1s', evaluation_interval: '500ms' },
 };
 
 export interface LiveStack {

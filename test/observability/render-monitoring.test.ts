@@ -93,6 +93,8 @@ describe('renderMonitoring', () => {
     expect([medium.window, medium.forShort, medium.forMedium, medium.forLong]).toEqual(['5m', '1m', '2m', '5m']);
     const fast = deriveMonitoringSettings(planFor('medium', { monitoring: { scrape_interval: '1s', evaluation_interval: '1s' } }));
     expect([fast.window, fast.forShort, fast.forMedium, fast.forLong, fast.discoveryRefresh]).toEqual(['20s', '4s', '8s', '20s', '2s']);
+    const half = renderMonitoring(planFor('medium', { monitoring: { scrape_interval: '1s', evaluation_interval: '500ms' } }));
+    expect(parse(fileOf(half, 'prometheus/prometheus.yml')).global).toMatchObject({ scrape_interval: '1s', evaluation_interval: '500ms', scrape_timeout: '1s' });
     const slow = deriveMonitoringSettings(planFor('medium', { monitoring: { scrape_interval: '30s' } }));
     expect([slow.window, slow.forMedium]).toEqual(['10m', '4m']);
   });
