@@ -26,6 +26,24 @@ function haproxyLines(i: StaticInput): string[] {
   return (i.parsed.haproxy?.text ?? '').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
 }
 
+/** frontend/listen sections that bind on a non-loopback address, with their lines. */
+export function publicHaproxySections(text: string): { name: string; lines: string[] }[] {
+  const sections: { name: string; lines: string[] }[] = [];
+  for (const raw of text.split('\n')) {
+    const l = raw.trim();
+    if (!l || l.startsWith('#')) continue;
+    if (/^(global|defaults|frontend|backend|listen|resolvers|peers|userlist|program)\b/.test(l)) sections.push({ name: l, lines: [] });
+    else sections.at(-1)?.lines.push(l);
+  }
+  const loopback = (b: string) => /^bind\s+(127\.\d+\.\d+\.\d+|\[?::1\]?|localhost|unix@|\/)/.test(b);
+  return sections.filter((s) => /^(frontend|listen)\b/.test(s.name) && s.lines.some((l) => l.startsWith('bind ') && !loopback(l)));
+}
+
+/** HSTS and the HTTPS redirect only apply with TLS, which needs a domain. */
+function noDomain(i: StaticInput): Finding | null {
+  return i.plan.profile.project.domains.length === 0 ? warn('project.domains is empty: no TLS, so HSTS and the HTTPS redirect cannot apply') : null;
+}
+
 export const edgeChecks: StaticCheck[] = [
   {
     id: 'SEC-020', title: 'TLS terminates at the edge for the domain', category: 'security', severity: 'critical', scope: 'static', section: 'security',
@@ -58,6 +76,8 @@ export const edgeChecks: StaticCheck[] = [
     remediation: 'Enable `edge.traefik.hsts` with max_age ≥ 180d (HAProxy: `http-response set-header Strict-Transport-Security`).',
     references: ['OWASP HTTP Strict Transport Security Cheat Sheet', 'RFC 6797'],
     run: (i) => {
+      const nd = noDomain(i);
+      if (nd) return nd;
       const kind = edgeKind(i);
       if (kind === 'haproxy') {
         const l = haproxyLines(i).find((x) => /strict-transport-security/i.test(x));
@@ -77,6 +97,8 @@ export const edgeChecks: StaticCheck[] = [
     remediation: 'Set `edge.traefik.https_redirect: true` (HAProxy: `http-request redirect scheme https unless { ssl_fc }`).',
     references: ['Traefik docs: EntryPoints redirections'],
     run: (i) => {
+      const nd = noDomain(i);
+      if (nd) return nd;
       const kind = edgeKind(i);
       if (kind === 'haproxy') {
         const l = haproxyLines(i).find((x) => /redirect\s+scheme\s+https/.test(x));
@@ -98,9 +120,8 @@ export const edgeChecks: StaticCheck[] = [
     run: (i) => {
       const kind = edgeKind(i);
       if (kind === 'haproxy') {
-        const lines = haproxyLines(i);
-        if (!lines.some((l) => /^stats\s+uri/.test(l))) return pass(`${i.parsed.haproxy!.path}: no stats page`);
-        return lines.some((l) => /^stats\s+auth\s/.test(l)) ? pass(`${i.parsed.haproxy!.path}: stats auth set`) : fail(`${i.parsed.haproxy!.path}: stats uri without stats auth`);
+        const open = publicHaproxySections(i.parsed.haproxy!.text).filter((sec) => sec.lines.some((l) => /^stats\s+(uri|enable)/.test(l)) && !sec.lines.some((l) => /^stats\s+auth\s/.test(l)));
+        return judgeAll(open.map((sec) => `${i.parsed.haproxy!.path}: ${sec.name} serves the stats page publicly without stats auth`), `${i.parsed.haproxy!.path}: no public stats page without auth`);
       }
       if (kind !== 'traefik') return noEdge();
       const st = i.parsed.traefikStatic!;
@@ -120,8 +141,8 @@ export const edgeChecks: StaticCheck[] = [
     run: (i) => {
       const kind = edgeKind(i);
       if (kind === 'haproxy') {
-        const bad = haproxyLines(i).filter((l) => /\/metrics|prometheus-exporter/.test(l));
-        return judgeAll(bad.map((l) => `${i.parsed.haproxy!.path}: ${l}`), `${i.parsed.haproxy!.path}: no metrics route`);
+        const bad = publicHaproxySections(i.parsed.haproxy!.text).flatMap((sec) => sec.lines.filter((l) => /\/metrics|prometheus-exporter/.test(l)).map((l) => `${i.parsed.haproxy!.path}: ${sec.name}: ${l}`));
+        return judgeAll(bad, `${i.parsed.haproxy!.path}: no public frontend routes metrics`);
       }
       if (kind !== 'traefik') return noEdge();
       const st = i.parsed.traefikStatic!;

@@ -40,8 +40,11 @@ export function baselinePlan(profileEdit?: (p: Profile) => void): StackPlan {
   return { version: 1, project: profile.project.name, target: profile.target, preset: 'medium', services: [], networks: [], volumes: [], secrets: [], files: [], profile, profileDir: FIXTURES };
 }
 
-export function baselineFiles(): RenderedFile[] {
-  return walk(path.join(FIXTURES, 'baseline'));
+/** The baseline rendered files; with the HAProxy edge, haproxy/haproxy.cfg replaces the Traefik files. */
+export function baselineFiles(edge: 'traefik' | 'haproxy' = 'traefik'): RenderedFile[] {
+  const files = walk(path.join(FIXTURES, 'baseline'));
+  if (edge === 'traefik') return files;
+  return [...files.filter((f) => !f.path.startsWith('traefik/')), { path: 'haproxy/haproxy.cfg', content: readFileSync(path.join(FIXTURES, 'haproxy', 'haproxy.cfg'), 'utf8') }];
 }
 
 function setPath(obj: any, dotted: string, value: unknown, del: boolean): void {
@@ -62,8 +65,8 @@ export function loadScenario(file: string): Scenario {
 }
 
 /** Applies a scenario's edits to fresh copies of the baseline plan and files. */
-export function applyScenario(s: Scenario): { plan: StackPlan; files: RenderedFile[] } {
-  const files = baselineFiles();
+export function applyScenario(s: Scenario, edge: 'traefik' | 'haproxy' = 'traefik'): { plan: StackPlan; files: RenderedFile[] } {
+  const files = baselineFiles(edge);
   const plan = baselinePlan((p) => {
     for (const e of s.edits.filter((x) => x.profile)) setPath(p, e.profile!, e.value, e.delete === true);
   });
