@@ -11,7 +11,7 @@ import { renderSamplePdf } from '../../loadtest/sample-pdf.js';
 import { parseDuration } from '../../profile/units.js';
 import { buildMonitoringModel } from '../../templates/monitoring/render-monitoring.js';
 import { mintKey, startProcess, submitJob, uploadPdf } from '../runtime/support.js';
-import { startLiveStack, type LiveStack } from './live-stack.js';
+import { startLiveStack, submitFirstJob, type LiveStack } from './live-stack.js';
 import { queryPrometheus, waitFor, writeTargets } from './monitoring-processes.js';
 
 interface AmAlert {
@@ -85,7 +85,7 @@ describe('alerts end to end (real faults → Prometheus → Alertmanager API)', 
     const backlogFor = parseDuration(rule('QueueBacklogGrowing').for!);
     const redisFor = parseDuration(rule('RedisDown').for!);
 
-    const probe = await submitJob(stack.api.base, key, { op: 'info', inputs: [fileId] });
+    const probe = await submitFirstJob(stack, key, { op: 'info', inputs: [fileId] });
     expect(probe.status, `${JSON.stringify(probe.body)}\n${stack.api.output().slice(-1500)}`).toBeLessThan(300);
     load = startLoad();
     // workers keep up: jobs complete and the backlog alert stays quiet

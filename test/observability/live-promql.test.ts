@@ -5,8 +5,8 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderSamplePdf } from '../../loadtest/sample-pdf.js';
 import { listMonitoringExpressions } from '../../templates/monitoring/render-monitoring.js';
-import { mintKey, submitJob, uploadPdf, waitForJob } from '../runtime/support.js';
-import { startLiveStack, writeTextfiles, type LiveStack } from './live-stack.js';
+import { mintKey, uploadPdf, waitForJob } from '../runtime/support.js';
+import { startLiveStack, submitFirstJob, writeTextfiles, type LiveStack } from './live-stack.js';
 import { queryPrometheus, waitFor } from './monitoring-processes.js';
 
 let stack: LiveStack;
@@ -21,7 +21,7 @@ beforeAll(async () => {
   const up = await uploadPdf(stack.api.base, key, Buffer.from(renderSamplePdf(3)));
   expect(up.status).toBe(201);
   expect((await uploadPdf(stack.api.base, key, Buffer.from(renderSamplePdf(1)))).status).toBe(429);
-  const job = await submitJob(stack.api.base, key, { op: 'info', inputs: [up.body.id] });
+  const job = await submitFirstJob(stack, key, { op: 'info', inputs: [up.body.id] });
   expect(job.status, `${JSON.stringify(job.body)}\n${stack.api.output().slice(-2000)}`).toBeLessThan(300);
   expect((await waitForJob(stack.api.base, key, job.body.id)).state).toBe('completed');
   await fetch(`${stack.api.base}/v1/jobs/00000000-0000-0000-0000-000000000000`, { headers: { authorization: `Bearer ${key}` } });

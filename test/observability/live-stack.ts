@@ -5,7 +5,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { StackPlan } from '../../plan/types.js';
 import { mergeDeep, type Plain } from '../../profile/merge.js';
-import { startProcess, startRuntimeStack, type RuntimeProcess, type RuntimeStack } from '../runtime/support.js';
+import { startProcess, startRuntimeStack, submitJob, type RuntimeProcess, type RuntimeStack } from '../runtime/support.js';
 import { makeTempDir } from '../support/services.js';
 import { planFor, renderInto } from './monitoring-fixtures.js';
 import {
@@ -119,4 +119,18 @@ export function writeTextfiles(textfileDir: string, opts: { backupAgeSeconds: nu
     ].join('\n'),
   );
   writeFileSync(path.join(textfileDir, 'prodctl_tls.prom'), `prodctl_tls_certificate_not_after_timestamp_seconds{domain="pdf.example.com"} ${now + opts.certDays * 86400}\n`);
+}
+
+/**
+ * The first job of a freshly started stack, retried while the API answers 503 + Retry-After
+ * (it does so while a backing service is briefly slow on a busy 2-core box); says how often.
+ */
+export async function submitFirstJob(stack: LiveStack, key: string, body: unknown): Promise<{ status: number; body: any }> {
+  const deadline = Date.now() + 20_000;
+  for (let attempt = 1; ; attempt++) {
+    const r = await submitJob(stack.api.base, key, body);
+    if (r.status !== 503 || Date.now() > deadline) return r;
+    console.warn(`first job submission answered 503 (attempt ${attempt}); retrying after Retry-After`);
+    await new Promise((res) => setTimeout(res, Number(r.headers.get('retry-after') ?? 1) * 1000));
+  }
 }
