@@ -43,6 +43,15 @@ export function parseKeyspace(info: string): Record<string, DbKeys> {
   return out;
 }
 
+/**
+ * Key counts never include the maintenance flag: a restore does not copy it back, and a live
+ * server carries it while a restore runs. Pure.
+ */
+export function withoutMaintenanceKey(counts: Record<string, DbKeys>, flagPresent: boolean): Record<string, DbKeys> {
+  if (!flagPresent || !counts.db0) return counts;
+  return { ...counts, db0: { ...counts.db0, keys: counts.db0.keys - 1 } };
+}
+
 /** Differences between the key counts of the manifest and of a restored server. Pure. */
 export function diffKeyCounts(expected: Record<string, DbKeys>, actual: Record<string, DbKeys>): string[] {
   const problems: string[] = [];
@@ -84,8 +93,8 @@ async function startBgsave(r: Redis): Promise<Record<string, DbKeys>> {
     // BGSAVE forks inside the command; INFO keyspace pipelined right behind it runs before Redis
     // serves any other client, so the counts describe the instant of the fork. (Inside MULTI,
     // Redis would only *schedule* the save, leaving a window.)
-    const res = await r.pipeline().bgsave().info('keyspace').exec();
-    const [saveRes, infoRes] = res ?? [];
+    const res = await r.pipeline().bgsave().info('keyspace').exists(REDIS_KEYS.maintenance).exec();
+    const [saveRes, infoRes, maintRes] = res ?? [];
     if (saveRes?.[0]) {
       if (/already in progress/i.test(String(saveRes[0]))) {
         await new Promise((r2) => setTimeout(r2, 200));
@@ -94,7 +103,7 @@ async function startBgsave(r: Redis): Promise<Record<string, DbKeys>> {
       throw new BackupError(`part redis: BGSAVE refused: ${String(saveRes[0])}`, 'see the Redis log');
     }
     await waitForSave(r, before, 10 * 60_000);
-    return parseKeyspace(String(infoRes?.[1] ?? ''));
+    return withoutMaintenanceKey(parseKeyspace(String(infoRes?.[1] ?? '')), Number(maintRes?.[1]) === 1);
   }
   throw new BackupError('part redis: another save kept running', 'try again later');
 }
@@ -126,7 +135,8 @@ export async function readKeyCounts(conn: RedisConn): Promise<Record<string, DbK
   const r = connectRedis(conn);
   try {
     await r.connect();
-    return parseKeyspace(await r.info('keyspace'));
+    const res = (await r.pipeline().info('keyspace').exists(REDIS_KEYS.maintenance).exec()) ?? [];
+    return withoutMaintenanceKey(parseKeyspace(String(res[0]?.[1] ?? '')), Number(res[1]?.[1]) === 1);
   } finally {
     r.disconnect();
   }

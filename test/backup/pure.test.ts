@@ -5,7 +5,7 @@ import { execa } from 'execa';
 import { newSetId } from '../../backup/manifest.js';
 import { diffTableSums } from '../../backup/parts/pg-checksums.js';
 import { pgDumpArgs, pgRestoreArgs } from '../../backup/parts/pg-tools.js';
-import { diffKeyCounts, parseKeyspace } from '../../backup/parts/redis.js';
+import { diffKeyCounts, parseKeyspace, withoutMaintenanceKey } from '../../backup/parts/redis.js';
 import { cronToOnCalendar, renderCronEntry, renderSystemdUnits } from '../../backup/schedule.js';
 import { renderTextfile } from '../../backup/textfile.js';
 import { zstdArgs } from '../../backup/stream/compress.js';
@@ -70,6 +70,8 @@ describe('comparisons', () => {
     expect(diffKeyCounts(ks, { db0: { keys: 11, expires: 1 }, db3: { keys: 1, expires: 0 } })).toEqual([]);
     expect(diffKeyCounts(ks, { db0: { keys: 11, expires: 2 }, db3: { keys: 1, expires: 0 } })).toEqual(['redis db0: 9 keys without TTL, expected 10']);
     expect(diffKeyCounts(ks, { db0: { keys: 12, expires: 2 } })).toEqual(['redis db3: 0 keys without TTL, expected 1']);
+    expect(withoutMaintenanceKey(ks, true)).toEqual({ db0: { keys: 11, expires: 2 }, db3: { keys: 1, expires: 0 } });
+    expect(withoutMaintenanceKey(ks, false)).toBe(ks);
   });
 
   it('names every table that differs', () => {
