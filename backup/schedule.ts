@@ -1,5 +1,6 @@
 // `backup schedule`: turns the profile's cron expression into what runs it. Pure renderers; the
 // CLI writes the files into the state folder and prints how to install them.
+import { CronExpressionParser } from 'cron-parser';
 import { BackupError } from '../lib/errors.js';
 
 export interface ScheduleInput {
@@ -93,4 +94,10 @@ export function renderSystemdUnits(s: ScheduleInput): { service: string; timer: 
     '',
   ].join('\n');
   return { service, timer };
+}
+
+/** Next time the cron expression fires strictly after `after` (UTC), for the in-process scheduler. */
+export function nextRunAfter(cron: string, after: Date): Date {
+  parseCronFields(cron);
+  return CronExpressionParser.parse(cron, { currentDate: after, tz: 'UTC' }).next().toDate();
 }

@@ -93,8 +93,18 @@ Exit codes: 0 verified · 1 a checksum, table or key count differs (named in the
     .command('schedule')
     .description('render backup.schedule as a systemd timer and a cron entry into the state folder, with install steps')
     .option('--prodctl-bin <path>', 'prodctl executable the timer runs (default: this one)')
-    .addHelpText('after', `\nExamples:\n  $ prodctl backup schedule\n  $ prodctl backup schedule --prodctl-bin /usr/local/bin/prodctl --json`)
+    .option('--run-loop', 'instead of rendering, stay in the foreground and run `prodctl backup` on the schedule (Docker scheduler service)')
+    .option('--cron <expr>', 'with --run-loop: this schedule instead of backup.schedule')
+    .option('--once', 'with --run-loop: wait for the next fire time, run one backup, exit')
+    .addHelpText(
+      'after',
+      `\nExamples:\n  $ prodctl backup schedule\n  $ prodctl backup schedule --prodctl-bin /usr/local/bin/prodctl --json\n  $ prodctl backup schedule --run-loop          foreground scheduler (containers)`,
+    )
     .action(async (opts, cmd: Command) => {
+      if (opts.runLoop) {
+        const { runBackupLoop } = await import('../run-backup-loop.js');
+        return runBackupLoop(createContext(cmd), opts);
+      }
       const { runBackupSchedule } = await import('../run-backup-schedule.js');
       await runBackupSchedule(createContext(cmd), opts);
     });

@@ -6,7 +6,7 @@ import { newSetId } from '../../backup/manifest.js';
 import { diffTableSums } from '../../backup/parts/pg-checksums.js';
 import { pgDumpArgs, pgRestoreArgs } from '../../backup/parts/pg-tools.js';
 import { diffKeyCounts, parseKeyspace, withoutMaintenanceKey } from '../../backup/parts/redis.js';
-import { cronToOnCalendar, renderCronEntry, renderSystemdUnits } from '../../backup/schedule.js';
+import { cronToOnCalendar, nextRunAfter, renderCronEntry, renderSystemdUnits } from '../../backup/schedule.js';
 import { renderTextfile } from '../../backup/textfile.js';
 import { zstdArgs } from '../../backup/stream/compress.js';
 
@@ -32,6 +32,12 @@ describe('schedule', () => {
     expect(service).toContain("ExecStart=/usr/bin/prodctl -f '/srv/my app/prodctl.yaml' backup\n");
     expect(service).toContain('Type=oneshot\n');
     expect(timer).toContain('OnCalendar=*-*-* 03:00:00\nPersistent=true\n');
+  });
+
+  it('computes the next fire time in UTC for the in-process scheduler', () => {
+    expect(nextRunAfter('0 3 * * *', new Date('2026-11-28T02:59:59Z')).toISOString()).toBe('2026-11-28T03:00:00.000Z');
+    expect(nextRunAfter('0 3 * * *', new Date('2026-11-28T03:00:00Z')).toISOString()).toBe('2026-11-29T03:00:00.000Z');
+    expect(nextRunAfter('30 2 * * 1-5', new Date('2026-11-28T12:00:00Z')).toISOString()).toBe('2026-11-30T02:30:00.000Z');
   });
 
   it('systemd-analyze accepts every rendered calendar expression', async () => {
