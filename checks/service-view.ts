@@ -34,6 +34,8 @@ export interface ServiceView {
   environment: Record<string, string>;
   networks: string[];
   replicas: number;
+  /** Secrets mounted into the service: name and in-container path. */
+  secrets: { name: string; target: string }[];
 }
 
 const DOCKER_SIZE = /^(\d+(?:\.\d+)?)\s*([bkmgt])?i?b?$/i;
@@ -87,6 +89,17 @@ export function readMount(v: unknown, namedVolumes: Set<string>): MountView {
   return { type, source, target, readOnly: mode.split(',').includes('ro') };
 }
 
+/** `- name` or `{ source, target }`; the default target is /run/secrets/<name>. */
+function readSecretMount(x: unknown): { name: string; target: string } {
+  if (x && typeof x === 'object') {
+    const o = x as Record<string, unknown>;
+    const name = String(o.source ?? '');
+    const t = o.target ? String(o.target) : name;
+    return { name, target: t.startsWith('/') ? t : `/run/secrets/${t}` };
+  }
+  return { name: String(x), target: `/run/secrets/${String(x)}` };
+}
+
 export function readComposeServices(doc: Record<string, any>): ServiceView[] {
   const named = new Set(Object.keys(doc.volumes ?? {}));
   return Object.entries<Record<string, any>>(doc.services ?? {}).map(([name, s]) => {
@@ -112,6 +125,7 @@ export function readComposeServices(doc: Record<string, any>): ServiceView[] {
       environment: readEnvironment(s.environment),
       networks,
       replicas: toNumber(s.deploy?.replicas) ?? 1,
+      secrets: (s.secrets ?? []).map((x: unknown) => readSecretMount(x)),
     };
   });
 }
@@ -136,6 +150,7 @@ export function viewsFromPlan(plan: StackPlan): ServiceView[] {
     environment: s.env,
     networks: s.networks,
     replicas: s.replicas,
+    secrets: s.secrets.map((x) => ({ name: x.name, target: x.target })),
   }));
 }
 

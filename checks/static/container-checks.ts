@@ -152,6 +152,21 @@ export const containerChecks: StaticCheck[] = [
       ),
   },
   {
+    id: 'SEC-013', title: 'Every *_FILE setting points at a mounted secret', category: 'security', severity: 'high', scope: 'static', section: 'security',
+    rationale: 'A *_FILE variable pointing at a secret that is not mounted makes the service start without its credential (or not at all) — and tempts someone to paste the value into the environment.',
+    remediation: 'Add the secret to the service\'s `secrets:` (the renderer does this for every *_password_secret / key_secret in the profile).',
+    references: ['Docker docs: Manage sensitive data with Docker secrets'],
+    run: (i) =>
+      judgeAll(
+        offendersOver(i, (s) => {
+          const mounted = new Set(s.secrets.map((x) => x.target));
+          const dangling = Object.entries(s.environment).filter(([k, v]) => k.endsWith('_FILE') && v.startsWith('/run/secrets/') && !mounted.has(v));
+          return dangling.length ? `${dangling.map(([k, v]) => `${k}=${v}`).join(', ')} not mounted (secrets: ${s.secrets.map((x) => x.name).join(', ') || 'none'})` : null;
+        }),
+        'every *_FILE under /run/secrets/ is a mounted secret',
+      ),
+  },
+  {
     id: 'SEC-011', title: 'Only the edge is published on the host', category: 'security', severity: 'high', scope: 'static', section: 'security',
     rationale: 'Every published port is attack surface that bypasses the edge (TLS, rate limits, auth on the dashboard).',
     remediation: 'Remove `ports:` from every service but the edge, or bind them to 127.0.0.1 for local debugging only.',
