@@ -4,6 +4,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { ApiDeps } from './deps.js';
 import { installErrorHandler } from './errors.js';
 import { installHooks } from './hooks.js';
+import { OneLinePerRequest } from './request-log.js';
 import { registerFileRoutes } from './routes/files.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerJobRoutes } from './routes/jobs.js';
@@ -18,6 +19,7 @@ export async function buildApi(d: ApiDeps): Promise<FastifyInstance> {
     requestTimeout: d.cfg.requestTimeoutMs,
     // Keep-alive sockets must not pin a draining process: close idle ones on close().
     forceCloseConnections: 'idle',
+    logController: new OneLinePerRequest(),
     bodyLimit: 1024 * 1024,
   }) as unknown as FastifyInstance;
   const routes = collectRoutes(app);

@@ -14,10 +14,13 @@ export function createAuthenticator(cfg: Pick<RuntimeConfig, 'oidc' | 'apiKeyPep
   const jwks = cfg.oidc ? createRemoteJWKSet(new URL(cfg.oidc.jwksUrl), { cooldownDuration: 30_000, timeoutDuration: 5_000 }) : null;
 
   async function userForSubject(sub: string): Promise<string> {
-    // OIDC users are created on first sight; the subject is the stable identity.
+    // OIDC users are created on first sight; the subject is the stable identity. Read first so
+    // the common case is a plain SELECT, not a write per request.
+    const found = await db.query('SELECT id FROM users WHERE oidc_subject = $1', [sub]);
+    if (found.rows[0]) return found.rows[0].id;
     const r = await db.query(
-      `INSERT INTO users (name, oidc_subject) VALUES ($1, $1) ON CONFLICT (oidc_subject) DO UPDATE SET oidc_subject = EXCLUDED.oidc_subject RETURNING id`,
-      [`oidc:${sub}`],
+      `INSERT INTO users (name, oidc_subject) VALUES ($1, $2) ON CONFLICT (oidc_subject) DO UPDATE SET oidc_subject = EXCLUDED.oidc_subject RETURNING id`,
+      [`oidc:${sub}`, sub],
     );
     return r.rows[0].id;
   }

@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { RuntimeConfig } from '../core/config.js';
 import type { Pool } from '../core/db.js';
 import type { RuntimeMetrics } from '../core/metrics.js';
-import { ResourceLimitError, type ThreadPool } from '../core/pdf/thread-pool.js';
+import { ResourceLimitError, TaskTimeoutError, type ThreadPool } from '../core/pdf/thread-pool.js';
 import type { QueuePayload } from '../core/queue.js';
 import { getFilesById, getJobById, markJobActive, markJobFailed, markJobRetrying } from '../core/repo.js';
 import type { BlobStore } from '../core/storage.js';
@@ -46,7 +46,8 @@ export function createProcessor(d: ProcessorDeps) {
     try {
       reply = await d.pdf.run({ kind: 'op', op: row.op, inputs, params: row.params, maxPages: d.cfg.worker.maxPages }, inputs.map((b) => b.buffer as ArrayBuffer));
     } catch (err) {
-      if (err instanceof ResourceLimitError) throw new UnrecoverableError(err.message);
+      // A PDF that blew its memory or time limit will do so again: fail for good, no retries.
+      if (err instanceof ResourceLimitError || err instanceof TaskTimeoutError) throw new UnrecoverableError(err.message);
       throw err;
     }
     if (!reply.ok) throw reply.badInput ? new UnrecoverableError(reply.message) : new Error(reply.message);

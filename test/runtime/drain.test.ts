@@ -58,8 +58,9 @@ describe('graceful drain', () => {
     procs.push(a, b);
     const key = await mintKey(stack, 'drain');
     const file = (await uploadPdf(a.base, key, await makePdf(1))).body.id;
-    const job = (await submitJob(a.base, key, { op: 'info', inputs: [file] })).body.id;
-    expect(job).toMatch(/^[0-9a-f-]{36}$/);
+    const sub = await submitJob(a.base, key, { op: 'info', inputs: [file] });
+    expect(sub.status, JSON.stringify(sub.body)).toBe(202);
+    const job = sub.body.id as string;
     const port = await getFreePort();
     const cfg = path.join(stack.dir, 'haproxy.cfg');
     writeFileSync(cfg, haproxyConfig(port, [a.port, b.port]));

@@ -77,6 +77,9 @@ export async function startRuntimeStack(redisSettings: Record<string, string | n
     PGDATABASE: database,
     PGUSER: pgSrv.user,
     PG_POOL_MAX: '8',
+    // Generous: the test machine is shared and often loaded far beyond its two cores.
+    PG_CONNECTION_TIMEOUT_MS: '15000',
+    REDIS_COMMAND_TIMEOUT_MS: '10000',
     REDIS_HOST: redis.host,
     REDIS_PORT: String(redis.port),
     QUEUE_NAME: uniqueName('q'),
@@ -191,7 +194,7 @@ export async function submitJob(base: string, key: string, body: unknown, header
   return { status: res.status, body: await res.json(), headers: res.headers };
 }
 
-export async function waitForJob(base: string, key: string, id: string, timeoutMs = 60_000): Promise<any> {
+export async function waitForJob(base: string, key: string, id: string, timeoutMs = 120_000): Promise<any> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const res = await fetch(`${base}/v1/jobs/${id}`, { headers: authed(key) });
