@@ -120,6 +120,18 @@ describe('prodctl backup CLI', () => {
     expect(r.stderr).toMatch(/pass --yes/);
   });
 
+  it('finds the running stack through <state>/native/endpoints.json and the profile secrets', async () => {
+    copyFileSync(path.join(repo, 'test/fixtures/backup/prodctl-endpoints.yaml'), path.join(dir, 'stack.yaml'));
+    for (const s of ['postgres_password', 'redis_password']) writeFileSync(path.join(dir, 'secrets', s), 'unused-by-trust-auth');
+    mkdirSync(path.join(dir, 'stack-state/native'), { recursive: true });
+    writeFileSync(path.join(dir, 'stack-state/native/endpoints.json'), JSON.stringify({ postgres: { host: pgs.host, port: pgs.port }, redis: { host: rds.host, port: rds.port }, uploadsDir: path.join(dir, 'uploads') }));
+    const r = await execa('node', [bin, '-f', path.join(dir, 'stack.yaml'), '--state-dir', path.join(dir, 'stack-state'), '--json', 'backup'], { env: { NO_COLOR: '1' } });
+    const summary = JSON.parse(r.stdout);
+    expect(summary).toMatchObject({ compression: 'gzip', rows: 400000, store: path.join(dir, 'backups-stack') });
+    expect(summary.verify.ok).toBe(true); // verify_after_backup: true in this profile
+    expect(existsSync(path.join(dir, 'stack-state/textfile/prodctl_backup.prom'))).toBe(true);
+  });
+
   it('schedule renders a systemd timer and a cron entry', async () => {
     const out = JSON.parse((await cli(['--json', 'backup', 'schedule', '--prodctl-bin', '/usr/local/bin/prodctl'])).stdout);
     expect(out.onCalendar).toBe('Mon..Fri *-*-* 02:30:00');
