@@ -13,7 +13,7 @@ import { renderHtmlReport } from '../loadtest/report/html.js';
 import { renderJunit } from '../loadtest/report/junit.js';
 import { buildSummaryExport } from '../loadtest/report/summary-export.js';
 import { formatLiveLine, renderSummaryText } from '../loadtest/report/text.js';
-import { renderK6Files, SAMPLE_PDF_PAGES } from '../loadtest/render-k6.js';
+import { renderK6Files } from '../loadtest/render-k6.js';
 import { buildRunResult, thresholdsPassed, type RunResult } from '../loadtest/result.js';
 import { checkTargetAllowed } from '../loadtest/safety.js';
 import { renderSamplePdf } from '../loadtest/sample-pdf.js';
@@ -178,7 +178,7 @@ export async function runLoadtestRun(ctx: CliContext, o: RunOptions): Promise<vo
       plan,
       origin,
       keys,
-      pdf: Buffer.from(renderSamplePdf(SAMPLE_PDF_PAGES)),
+      pdf: Buffer.from(renderSamplePdf(plan.workload.samplePages)),
       threads: positiveInt(o.threads, '--threads'),
       signal: abort.signal,
       onProgress: live ? (p) => process.stderr.write(`\r\u001b[2K${formatLiveLine(p)}`) : undefined,

@@ -47,6 +47,8 @@ export interface Workload {
   pollIntervalMs: number;
   /** A job not finished this long after creation counts as not completed. */
   jobDeadlineMs: number;
+  /** Pages of the generated sample PDF every upload sends. */
+  samplePages: number;
 }
 
 export interface LoadPlan {
@@ -71,7 +73,7 @@ export interface PlanOverrides {
 export const SUMMARY_TREND_STATS = ['avg', 'min', 'med', 'max', 'p(90)', 'p(95)', 'p(99)'];
 export const SHAPES = ['spike', 'soak', 'stress'] as const;
 
-const DEFAULTS = { duration: '60s', vus: 10, rate: 10, timeUnit: '1s', gracefulStop: '30s', thinkTime: '1s', pollInterval: 500, jobDeadline: 30_000 };
+const DEFAULTS = { duration: '60s', vus: 10, rate: 10, timeUnit: '1s', gracefulStop: '30s', thinkTime: '1s', pollInterval: 500, jobDeadline: 30_000, samplePages: 3 };
 
 /** k6 takes Go durations (no d/w); write whole seconds as `Ns`, anything else in ms. */
 export function formatK6Duration(ms: number): string {
@@ -196,6 +198,7 @@ export function buildLoadPlan(config: LoadtestConfig, overrides: PlanOverrides =
       jobOp: scenario.job_op ?? 'info',
       pollIntervalMs: DEFAULTS.pollInterval,
       jobDeadlineMs: scenario.job_deadline ? parseDuration(scenario.job_deadline) : DEFAULTS.jobDeadline,
+      samplePages: scenario.sample_pages ?? DEFAULTS.samplePages,
     },
     maxDurationMs,
     maxRequests: Math.min(config.max_requests, overrides.maxRequests ?? Number.POSITIVE_INFINITY),

@@ -7,7 +7,6 @@ import { JOB_PARAMS } from './engine/iterations.js';
 import { buildLoadPlan, type LoadPlan } from './plan.js';
 import { renderSamplePdf } from './sample-pdf.js';
 
-export const SAMPLE_PDF_PAGES = 3;
 export const OPTIONS_BEGIN = '// prodctl:options:begin';
 export const OPTIONS_END = '// prodctl:options:end';
 
@@ -33,7 +32,7 @@ const CLOSED_MODEL = ${closed};
 
 const BASE_URL: string = __ENV.BASE_URL || 'http://127.0.0.1:8080';
 const keys = new SharedArray('api keys', (): string[] => JSON.parse(open(__ENV.KEYS_FILE || './keys.json')) as string[]);
-const pdf = open('./sample.pdf', 'b');
+const pdf = open('./${plan.scenarioName}.pdf', 'b');
 
 const jobCompletion = new Rate('job_completion');
 const jobCompletionTime = new Trend('job_completion_time', true);
@@ -135,13 +134,13 @@ export function extractK6Options(script: string): unknown {
 }
 
 export function renderK6Files(plans: LoadPlan[]): RenderedFile[] {
-  return [
-    ...plans.map((p) => ({ path: `loadtest/${p.scenarioName}.ts`, content: renderK6Script(p) })),
-    { path: 'loadtest/sample.pdf', content: renderSamplePdf(SAMPLE_PDF_PAGES) },
-  ];
+  return plans.flatMap((p) => [
+    { path: `loadtest/${p.scenarioName}.ts`, content: renderK6Script(p) },
+    { path: `loadtest/${p.scenarioName}.pdf`, content: renderSamplePdf(p.workload.samplePages) },
+  ]);
 }
 
-/** One k6 script per profile scenario, plus the sample PDF they upload. */
+/** One k6 script per profile scenario, each with the sample PDF it uploads. */
 export function renderK6(plan: StackPlan): RenderedFile[] {
   const lt = plan.profile.loadtest;
   return renderK6Files(Object.keys(lt.scenarios).map((name) => buildLoadPlan(lt, { scenario: name })));

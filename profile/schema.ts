@@ -218,6 +218,7 @@ const loadtestSchema = z
           think_time: duration.optional().meta({ description: 'Pause between iterations of one VU (closed model)' }),
           job_op: z.enum(['info', 'merge', 'split', 'rotate', 'watermark', 'optimize', 'extract', 'metadata']).optional(),
           graceful_stop: duration.optional(),
+          sample_pages: posInt.min(1).max(5000).optional().meta({ description: 'Pages of the generated sample PDF each upload sends (default 3)' }),
           job_deadline: duration.optional().meta({ description: 'A job not completed this long after submission counts as not completed (default 30s)' }),
         })
         .strict(),

@@ -72,7 +72,7 @@ describe('prodctl loadtest', () => {
   it('render: writes the k6 scripts and the sample PDF', async () => {
     const r = await prodctl(['-f', path.join(fixtures, 'quick-mixed.yaml'), 'loadtest', 'render', '--out', 'k6', '--json']);
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout).files).toEqual(['loadtest/mixed.ts', 'loadtest/sample.pdf']);
+    expect(JSON.parse(r.stdout).files).toEqual(['loadtest/mixed.ts', 'loadtest/mixed.pdf']);
     expect(existsSync(path.join(tmp, 'k6/loadtest/mixed.ts'))).toBe(true);
   });
 });

@@ -22,7 +22,7 @@ describe('load plan', () => {
       },
       summaryTrendStats: ['avg', 'min', 'med', 'max', 'p(90)', 'p(95)', 'p(99)'],
     });
-    expect(plan.workload).toEqual({ kind: 'mixed', uploadShare: 0.05, thinkTimeMs: 1000, jobOp: 'info', pollIntervalMs: 500, jobDeadlineMs: 30000 });
+    expect(plan.workload).toEqual({ kind: 'mixed', uploadShare: 0.05, thinkTimeMs: 1000, jobOp: 'info', pollIntervalMs: 500, jobDeadlineMs: 30000, samplePages: 3 });
     expect(plan.usersNeeded).toBe(1000);
     expect(checkPlanBounds(plan)).toBeUndefined();
   });

@@ -44,9 +44,10 @@ async function typeCheck(dir: string, files: { path: string; content: string }[]
 describe('k6 render', () => {
   it('renders one script per scenario plus a valid sample PDF', async () => {
     const files = renderK6({ profile: loadPreset('small') } as unknown as StackPlan);
-    expect(files.map((f) => f.path)).toEqual(['loadtest/mixed.ts', 'loadtest/sample.pdf']);
+    expect(files.map((f) => f.path)).toEqual(['loadtest/mixed.ts', 'loadtest/mixed.pdf']);
     const script = files[0].content;
     expect(script).toContain("http.file(pdf, 'sample.pdf', 'application/pdf')");
+    expect(script).toContain("open('./mixed.pdf', 'b')");
     expect(script).toContain("tags: { endpoint: 'upload' }");
     expect(script).toContain("new Rate('job_completion')");
     const pdf = path.join(tmp, 'sample.pdf');
