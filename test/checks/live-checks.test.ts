@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { MANIFEST_FORMAT, MANIFEST_NAME, newSetId, sealManifest, setKey, VERIFY_NAME } from '../../backup/manifest.js';
 import { createLiveProbes } from '../../checks/live/create-probes.js';
 import type { LiveProbes } from '../../checks/live/probes.js';
-import { LIVE_CHECKS } from '../../checks/registry.js';
+import { LIVE_CHECKS, STATIC_CHECKS } from '../../checks/registry.js';
 import { runChecks } from '../../checks/run-checks.js';
 import type { CheckRun } from '../../checks/types.js';
 import type { StackPlan } from '../../plan/types.js';
@@ -57,12 +57,12 @@ function stackFor(edits: Edit[] = [], profile: (p: StackPlan['profile']) => void
   p.postgres.user = stack.pg.user;
   p.postgres.database = stack.database;
   p.backup.target.path = backups;
-  p.storage.uploads_path = dir;
+  p.storage.uploads_path = path.join(dir, 'uploads');
   profile(p);
   return s;
 }
 
-async function check(ids: string[], o: { edits?: Edit[]; profile?: (p: StackPlan['profile']) => void; endpoints?: (e: any) => void; key?: string | null } = {}): Promise<CheckRun> {
+async function check(ids: string[], o: { edits?: Edit[]; profile?: (p: StackPlan['profile']) => void; endpoints?: (e: any) => void; key?: string | null; full?: boolean } = {}): Promise<CheckRun> {
   const { plan, files } = stackFor(o.edits, o.profile);
   const state = makeTempDir('prodctl-check-state-');
   const endpoints = {
@@ -78,7 +78,7 @@ async function check(ids: string[], o: { edits?: Edit[]; profile?: (p: StackPlan
   plan.target = 'native';
   const probes: LiveProbes = await createLiveProbes(plan, { stateDir: state, checkApiKey: o.key === undefined ? checkKey : o.key });
   try {
-    return await runChecks({ plan, files, failOn: 'high', probes, liveOnly: true, only: ids });
+    return await runChecks({ plan, files, failOn: 'high', probes, liveOnly: !o.full, only: ids });
   } finally {
     await probes.close();
     rmSync(state, { recursive: true, force: true });
@@ -93,6 +93,7 @@ beforeAll(async () => {
   stack.env.QUEUE_NAME = DEFAULT_QUEUE_NAME;
   dir = makeTempDir('prodctl-live-');
   backups = path.join(dir, 'backups');
+  mkdirSync(path.join(dir, 'uploads'));
   [api, worker] = await Promise.all([
     startProcess('api', stack.env, { RATE_REQUESTS_PER_SECOND: '5', RATE_BURST: '10' }),
     startProcess('worker', stack.env),
@@ -112,19 +113,23 @@ afterAll(async () => {
 });
 
 describe('live checks against real servers', () => {
-  it('all pass on the healthy stack, in well under 10 s', async () => {
+  it('all pass on the healthy stack, in well under 10 s (full run: static + live)', async () => {
     const t0 = Date.now();
-    const run = await check([]);
+    const run = await check([], { full: true });
     const ms = Date.now() - t0;
     const notPassing = run.results.filter((r) => r.status !== 'pass').map((r) => `${r.id} ${r.status}: ${r.evidence.join('; ')}`);
-    // Cert expiry is skipped (no domain here) and docker inspect is skipped on the native target.
+    // No domain here: TLS/HSTS/redirect warn and cert expiry is skipped; docker inspect is skipped on native.
     expect(notPassing).toEqual([
+      'SEC-020 warn: project.domains is empty: no certificate can be issued (fine only for a private network)',
+      'SEC-021 warn: project.domains is empty: no TLS, so HSTS and the HTTPS redirect cannot apply',
+      'SEC-022 warn: project.domains is empty: no TLS, so HSTS and the HTTPS redirect cannot apply',
       'SEC-102 skip: project.domains is empty: no certificate to check',
       'SEC-103 skip: native target: no Docker containers to inspect',
     ]);
-    expect(run.results.length).toBe(LIVE_CHECKS.length);
+    expect(run.results.filter((r) => r.scope === 'live').length).toBe(LIVE_CHECKS.length);
+    expect(run.results.filter((r) => r.scope === 'static').length).toBe(STATIC_CHECKS.length);
     expect(ms).toBeLessThan(10_000);
-    console.log(`live checks: ${run.results.length} in ${ms} ms`);
+    console.log(`full check run (static + live): ${run.results.length} checks in ${ms} ms`);
   });
 
   it('`prodctl check --live-only` (the CLI, end to end) passes against the stack in under 10 s', async () => {
@@ -141,7 +146,7 @@ describe('live checks against real servers', () => {
         'project: { name: pdfsvc, domains: [], environment: production }',
         `postgres: { user: ${stack.pg.user}, database: ${stack.database} }`,
         `backup: { target: { kind: local, path: ${backups} } }`,
-        `storage: { uploads_path: ${dir}, retention: 30d, blob_grace: 24h }`,
+        `storage: { uploads_path: ${path.join(dir, 'uploads')}, retention: 30d, blob_grace: 24h }`,
       ].join('\n'),
     );
     const endpoints = path.join(home, 'endpoints.json');
