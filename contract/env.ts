@@ -61,6 +61,7 @@ export const ENV = {
   migrationsDir: 'MIGRATIONS_DIR',
   migrateOnStart: 'MIGRATE_ON_START', // 1 = run pending migrations (under the advisory lock) before serving
   redisCommandTimeoutMs: 'REDIS_COMMAND_TIMEOUT_MS',
+  apiKeyCacheMs: 'API_KEY_CACHE_MS', // how long a verified API key is trusted without asking Postgres (0 = never)
 } as const;
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];

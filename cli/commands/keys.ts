@@ -41,7 +41,7 @@ Exit codes: 0 ok · 1 cannot connect · 2 usage error (e.g. no such key)`,
   withDbOptions(keys.command('list').description('list keys (never the keys themselves)').option('--user <name>', 'only this user')).action(
     (opts: KeysOptions, cmd: Command) => run('list', opts, cmd),
   );
-  withDbOptions(keys.command('revoke <idOrPrefix>').description('revoke a key by id or printed prefix; takes effect on the next request')).action(
+  withDbOptions(keys.command('revoke <idOrPrefix>').description('revoke a key by id or printed prefix; the API refuses it within API_KEY_CACHE_MS (1 s)')).action(
     (target: string, opts: KeysOptions, cmd: Command) => run('revoke', opts, cmd, target),
   );
 }

@@ -63,6 +63,10 @@ export async function revokeApiKey(db: Db, idOrPrefix: string): Promise<number> 
 }
 
 export async function findUserByKey(db: Db, key: string, pepper: string): Promise<string | null> {
-  const r = await db.query('SELECT user_id FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL', [hashApiKey(key, pepper)]);
+  return findUserByHash(db, hashApiKey(key, pepper));
+}
+
+export async function findUserByHash(db: Db, keyHash: string): Promise<string | null> {
+  const r = await db.query('SELECT user_id FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL', [keyHash]);
   return r.rows[0]?.user_id ?? null;
 }

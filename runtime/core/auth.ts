@@ -2,7 +2,7 @@
 // hashed API keys. Returns the internal user id, or throws a 401 HttpError.
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import type pg from 'pg';
-import { findUserByKey, looksLikeApiKey } from './api-keys.js';
+import { findUserByHash, hashApiKey, looksLikeApiKey } from './api-keys.js';
 import type { RuntimeConfig } from './config.js';
 import { HttpError } from './errors.js';
 
@@ -10,7 +10,23 @@ export type Authenticate = (headers: Record<string, string | string[] | undefine
 
 const unauthorized = (msg: string) => new HttpError(401, 'unauthorized', msg, { 'www-authenticate': 'Bearer' });
 
-export function createAuthenticator(cfg: Pick<RuntimeConfig, 'oidc' | 'apiKeyPepper'>, db: Pick<pg.Pool, 'query'>): Authenticate {
+const KEY_CACHE_MAX = 10_000;
+
+export function createAuthenticator(cfg: Pick<RuntimeConfig, 'oidc' | 'apiKeyPepper' | 'apiKeyCacheMs'>, db: Pick<pg.Pool, 'query'>): Authenticate {
+  // Verified keys are trusted for apiKeyCacheMs (default 1 s) to save a Postgres round trip per
+  // request; a revoked key is therefore refused within that time. Keyed by the HMAC, not the key.
+  const keyCache = new Map<string, { userId: string; until: number }>();
+  async function userForKey(key: string, pepper: string): Promise<string | null> {
+    const hash = hashApiKey(key, pepper);
+    const hit = keyCache.get(hash);
+    if (hit && hit.until > Date.now()) return hit.userId;
+    const userId = await findUserByHash(db, hash);
+    if (userId && cfg.apiKeyCacheMs > 0) {
+      if (keyCache.size >= KEY_CACHE_MAX) keyCache.delete(keyCache.keys().next().value as string);
+      keyCache.set(hash, { userId, until: Date.now() + cfg.apiKeyCacheMs });
+    } else keyCache.delete(hash);
+    return userId;
+  }
   const jwks = cfg.oidc ? createRemoteJWKSet(new URL(cfg.oidc.jwksUrl), { cooldownDuration: 30_000, timeoutDuration: 5_000 }) : null;
 
   async function userForSubject(sub: string): Promise<string> {
@@ -32,7 +48,7 @@ export function createAuthenticator(cfg: Pick<RuntimeConfig, 'oidc' | 'apiKeyPep
     if (!token) throw unauthorized('missing credentials: send Authorization: Bearer <token or API key>');
     if (looksLikeApiKey(token)) {
       if (!cfg.apiKeyPepper) throw unauthorized('API keys are not enabled');
-      const userId = await findUserByKey(db, token, cfg.apiKeyPepper);
+      const userId = await userForKey(token, cfg.apiKeyPepper);
       if (!userId) throw unauthorized('invalid or revoked API key');
       return userId;
     }

@@ -37,6 +37,7 @@ export interface RuntimeConfig {
   drainWindowMs: number;
   oidc?: { issuer: string; audience: string; jwksUrl: string };
   apiKeyPepper?: string;
+  apiKeyCacheMs: number;
   worker: {
     concurrency: number;
     jobTimeoutMs: number;
@@ -138,6 +139,7 @@ export function readConfig(env: Env = process.env, roleOverride?: Role): Runtime
     drainWindowMs: num(ENV.drainWindowMs, 5_000),
     oidc: issuer && jwksUrl && audience ? { issuer, audience, jwksUrl } : undefined,
     apiKeyPepper: secret(ENV.apiKeyPepperFile),
+    apiKeyCacheMs: num(ENV.apiKeyCacheMs, 1_000),
     worker: {
       concurrency: num(ENV.workerConcurrency, 2, 1),
       jobTimeoutMs,

@@ -114,11 +114,14 @@ export async function deleteJob(db: Db, id: string): Promise<void> {
   await db.query('DELETE FROM jobs WHERE id = $1', [id]);
 }
 
-export async function markJobActive(db: Db, id: string, attempt: number): Promise<void> {
-  await db.query(
-    `UPDATE jobs SET state = 'active', attempts = $2, started_at = coalesce(started_at, now()), progress = 0 WHERE id = $1 AND state IN ('queued', 'active')`,
+/** Marks a queued (or stalled active) job active and returns it; null if missing or already finished. */
+export async function claimJob(db: Db, id: string, attempt: number): Promise<JobRow | null> {
+  const r = await db.query(
+    `UPDATE jobs SET state = 'active', attempts = $2, started_at = coalesce(started_at, now()), progress = 0
+      WHERE id = $1 AND state IN ('queued', 'active') RETURNING ${JOB_COLS}`,
     [id, attempt],
   );
+  return r.rows[0] ?? null;
 }
 
 /** Back to queued after a retryable failure: the error stays visible until the next attempt. */
@@ -128,10 +131,6 @@ export async function markJobRetrying(db: Db, id: string, error: string): Promis
 
 export async function markJobFailed(db: Db, id: string, error: string, attempts: number): Promise<void> {
   await db.query(`UPDATE jobs SET state = 'failed', error = $2, attempts = $3, finished_at = now() WHERE id = $1 AND state <> 'completed'`, [id, error, attempts]);
-}
-
-export async function setJobProgress(db: Db, id: string, progress: number): Promise<void> {
-  await db.query(`UPDATE jobs SET progress = $2 WHERE id = $1 AND state = 'active'`, [id, progress]);
 }
 
 export async function audit(db: Db, userId: string | null, action: string, subject: string | null, detail: Record<string, unknown> = {}): Promise<void> {

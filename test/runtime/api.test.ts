@@ -123,6 +123,7 @@ describe('auth', () => {
     const up = await uploadPdf(api.base, key, readFileSync(fx.threePages));
     expect(up.status).toBe(201);
     await stack.db.query(`UPDATE api_keys SET revoked_at = now() WHERE user_id = (SELECT id FROM users WHERE name = 'dave')`);
+    await new Promise((r) => setTimeout(r, 1_100)); // API_KEY_CACHE_MS (1 s by default)
     expect((await fetch(`${api.base}/v1/files/${up.body.id}`, { headers: authed(key) })).status).toBe(401);
   });
 
