@@ -28,7 +28,8 @@ describe('built-in engine', () => {
     api = await startTestApi({ jobMs: 200 });
     const r = await runAgainst(
       api.origin,
-      configWith({ kind: 'mixed', executor: 'constant-vus', vus: 40, duration: '4s', upload_share: 0.2, think_time: '50ms', graceful_stop: '5s' }, DEFAULT_THRESHOLDS),
+      // Latency limits far above the server's: this machine is shared, and the point is the accounting.
+      configWith({ kind: 'mixed', executor: 'constant-vus', vus: 40, duration: '4s', upload_share: 0.2, think_time: '50ms', graceful_stop: '5s' }, { ...DEFAULT_THRESHOLDS, 'http_req_duration{endpoint:status}': ['p(95)<30000'], 'http_req_duration{endpoint:upload}': ['p(95)<30000'] }),
       2,
     );
     const reqs = r.metrics.http_reqs.values.count;
