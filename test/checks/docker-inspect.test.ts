@@ -11,7 +11,7 @@ import { inspectContainers } from '../../checks/live/docker-probe.js';
 import { createLiveProbes } from '../../checks/live/create-probes.js';
 import { makeTempDir } from '../support/services.js';
 import { rmSync } from 'node:fs';
-import { checkEngine, ensureBaseImages } from '../docker/engine-support.js';
+import { checkEngine, ensureImages } from '../docker/engine-support.js';
 import { uniqueName } from '../support/services.js';
 import { baselineFiles, baselinePlan } from './fixture-stack.js';
 
@@ -51,7 +51,7 @@ async function sec103(project: string) {
 
 beforeAll(async () => {
   engine = await checkEngine();
-  if (engine) await ensureBaseImages();
+  if (engine) await ensureImages({ runtime: false });
 }, 600_000);
 
 afterAll(async () => {
