@@ -8,7 +8,7 @@ import type Docker from 'dockerode';
 import { TargetError } from '../../lib/errors.js';
 import { appendAudit, describeActor } from '../../state/audit.js';
 import { acquireLock, describeSelf } from '../../state/lock.js';
-import { makeReleaseId, recordRelease, type ReleaseRecord } from '../../state/releases.js';
+import { findLastGood, makeReleaseId, readReleases, recordRelease, type ReleaseRecord } from '../../state/releases.js';
 import type { DeployOptions, DeployResult, StackStatus, Target, TargetContext } from '../types.js';
 import { applyStack } from './apply-stack.js';
 import { demuxLogs, listServiceContainers, stopAndRemove } from './containers.js';
@@ -35,7 +35,9 @@ export function createDockerTarget(kind: 'docker' | 'swarm'): Target {
     status: (ctx) => readStatus(docker, ctx),
     scale: (ctx, counts) => {
       writeScale(ctx.stateDir, { ...readScale(ctx.stateDir), ...counts });
-      return deployWithLock(docker, ctx, {}, 'scale');
+      // Scaling keeps the version that runs now, not the one the profile names.
+      const current = findLastGood(readReleases(ctx.stateDir));
+      return deployWithLock(docker, ctx, current ? { version: current.version, build: current.image } : {}, 'scale');
     },
     down: (ctx, opts) => takeDown(docker, ctx, opts.volumes),
     logs: (ctx, service, opts) => printLogs(docker, ctx, service, opts),

@@ -1,5 +1,7 @@
 // Shared by the Docker e2e tests: is an engine here (and must it be), the offline base images,
 // a bounded wrk run against the published loopback port.
+import os from 'node:os';
+import path from 'node:path';
 import { execa } from 'execa';
 import { createEngine, pingEngine } from '../../targets/docker/engine.js';
 
@@ -13,9 +15,13 @@ export async function checkEngine(): Promise<boolean> {
   return ok;
 }
 
-/** Builds (or reuses) the offline images; the script keys them by content hashes. */
+/**
+ * Builds (or reuses) the offline images; the script keys them by content hashes. Serialised with
+ * flock: test files run in parallel and must not debootstrap the same image twice.
+ */
 export async function ensureImages(opts: { runtime: boolean }): Promise<void> {
-  await execa('node', ['scripts/build-images.mjs', ...(opts.runtime ? [] : ['--no-runtime'])], { stdio: 'inherit' });
+  const lock = path.join(os.tmpdir(), 'prodctl-build-images.lock');
+  await execa('flock', [lock, 'node', 'scripts/build-images.mjs', ...(opts.runtime ? [] : ['--no-runtime'])], { stdio: 'inherit' });
 }
 
 export interface WrkResult {

@@ -11,7 +11,7 @@ import { readAudit } from '../../state/audit.js';
 import { acquireLock, describeSelf } from '../../state/lock.js';
 import { findPreviousGood, readReleases } from '../../state/releases.js';
 import { buildImage } from '../../targets/docker/build-image.js';
-import { createDockerTarget } from '../../targets/docker/docker-target.js';
+import { createDockerTarget, rollbackDocker } from '../../targets/docker/docker-target.js';
 import { createEngine } from '../../targets/docker/engine.js';
 import { createEngineLockStore } from '../../targets/docker/engine-lock.js';
 import { LABEL } from '../../targets/docker/labels.js';
@@ -104,16 +104,18 @@ describe.skipIf(!engineHere)('docker target: rolling deploys on the real engine'
     }
     const previous = findPreviousGood(readReleases(ctx.stateDir));
     expect(previous?.version).toBe('v1');
-    const r = await target.deploy(ctx, { version: previous!.version, build: previous!.image });
+    const r = await rollbackDocker(ctx, { version: previous!.version, build: previous!.image });
     expect(r.outcome).toBe('applied');
     expect(await fetchVersion()).toBe('v1');
     const audit = readAudit(ctx.stateDir).map((a) => `${a.command}:${a.outcome}`);
-    expect(audit).toEqual(['deploy:ok', 'deploy:noop', 'deploy:ok', 'deploy:failed', 'deploy:refused', 'deploy:ok']);
+    expect(audit).toEqual(['deploy:ok', 'deploy:noop', 'deploy:ok', 'deploy:failed', 'deploy:refused', 'rollback:ok']);
+    expect(readReleases(ctx.stateDir).at(-1)).toMatchObject({ kind: 'rollback', version: 'v1', outcome: 'applied' });
   }, 180_000);
 
   it('scales the API health-gated and every container matches the rendered limits and hardening', async () => {
     const r = await target.scale(ctx, { api: 3 });
     expect(r.outcome).toBe('applied');
+    expect(await fetchVersion()).toBe('v1');
     const containers = await docker.listContainers({ filters: { label: [`${LABEL.project}=${project}`] } });
     expect(containers.filter((c) => c.Labels[LABEL.service] === 'api')).toHaveLength(3);
     for (const c of containers) {
