@@ -32,6 +32,8 @@ export interface RunResult {
   startedAt: string;
   durationMs: number;
   threads?: number;
+  /** CPU seconds used by the load generator (built-in engine only). */
+  cpuSeconds?: number;
   stoppedBy?: string;
   plan: LoadPlan;
   metrics: MetricsMap;
@@ -47,31 +49,34 @@ export function thresholdsPassed(r: Pick<RunResult, 'thresholds'>): boolean {
   return r.thresholds.every((t) => t.ok);
 }
 
-/** Log-spaced bins (1-2-5 per decade) from the HDR histogram's exact cumulative counts. */
+/** How many recorded values are ≤ ms: binary search on the percentile whose value crosses ms. */
+function countAtOrBelow(h: Histogram, ms: number): number {
+  const v = ms * 1000;
+  if (h.getValueAtPercentile(0) > v) return 0;
+  if (h.maxValue <= v) return h.totalCount;
+  let lo = 0;
+  let hi = 100;
+  for (let i = 0; i < 40; i++) {
+    const mid = (lo + hi) / 2;
+    if (h.getValueAtPercentile(mid) <= v) lo = mid;
+    else hi = mid;
+  }
+  return Math.round((lo / 100) * h.totalCount);
+}
+
+/** Log-spaced bins (1-2-5 per decade, in ms) from the HDR histogram's distribution. */
 export function latencyBins(h: Histogram): HistogramBin[] {
   if (h.totalCount === 0) return [];
-  const edges: number[] = [];
-  for (let d = 0.01; d <= 1e6; d *= 10) edges.push(d, d * 2, d * 5);
   const maxMs = h.maxValue / 1000;
-  const csv = h.outputPercentileDistribution(5, 1000, true as unknown as false);
-  const points = csv
-    .split('\n')
-    .slice(1)
-    .map((l) => l.split(','))
-    .filter((c) => c.length >= 3 && c[0] !== '' && !Number.isNaN(Number(c[0])))
-    .map((c) => ({ value: Number(c[0]), cum: Number(c[2]) }));
-  const cumAt = (ms: number) => {
-    let cum = 0;
-    for (const p of points) if (p.value <= ms) cum = p.cum;
-    return cum;
-  };
   const bins: HistogramBin[] = [];
   let prev = 0;
-  for (const e of edges) {
-    const cum = e >= maxMs ? h.totalCount : cumAt(e);
-    bins.push({ le: e, count: cum - prev });
-    prev = cum;
-    if (e >= maxMs) break;
+  for (let d = 0.01; d <= 1e7; d *= 10) {
+    for (const e of [d, d * 2, d * 5]) {
+      const cum = countAtOrBelow(h, e);
+      bins.push({ le: Number(e.toPrecision(3)), count: cum - prev });
+      prev = cum;
+      if (e >= maxMs) return bins.slice(bins.findIndex((b) => b.count > 0));
+    }
   }
   return bins.slice(bins.findIndex((b) => b.count > 0));
 }
@@ -107,6 +112,7 @@ export function buildRunResult(run: EngineRun, plan: LoadPlan, target: string): 
     startedAt: new Date(run.startedAt).toISOString(),
     durationMs: run.durationMs,
     threads: run.threads,
+    cpuSeconds: run.cpuSeconds,
     stoppedBy: run.stoppedBy,
     plan,
     metrics,

@@ -40,6 +40,8 @@ export interface EngineRun {
   durationMs: number;
   threads: number;
   stoppedBy?: 'max_requests' | 'max_duration' | 'signal';
+  /** CPU seconds the load generator itself used (all threads): it shares the machine with the target. */
+  cpuSeconds: number;
 }
 
 function spawnWorker(init: WorkerInit): Worker {
@@ -57,6 +59,7 @@ export async function runEngine(input: EngineInput): Promise<EngineRun> {
   const { plan } = input;
   const sc = plan.options.scenarios[plan.scenarioName];
   const vus = peakVus(sc);
+  const cpu0 = process.cpuUsage();
   const threads = Math.max(1, Math.min(input.threads ?? os.availableParallelism(), vus));
   if (input.keys.length < vus) throw new Error(`need ${vus} API keys (one per VU), got ${input.keys.length}`);
   const agg = new Aggregate(0);
@@ -148,5 +151,6 @@ export async function runEngine(input: EngineInput): Promise<EngineRun> {
     input.signal?.removeEventListener('abort', onAbort);
     await Promise.all(workers.map((w) => w.terminate()));
   }
-  return { aggregate: agg, startedAt: startAt, durationMs: Math.max(1, Date.now() - startAt), threads, stoppedBy };
+  const cpu = process.cpuUsage(cpu0);
+  return { aggregate: agg, startedAt: startAt, durationMs: Math.max(1, Date.now() - startAt), threads, stoppedBy, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
 }

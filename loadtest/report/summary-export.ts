@@ -7,7 +7,7 @@ export interface SummaryExport {
   root_group: { name: string; path: string; id: string; groups: Record<string, never>; checks: Record<string, never> };
   metrics: Record<string, Record<string, unknown>>;
   /** prodctl's own section (k6 ignores unknown keys; --baseline reads it). */
-  prodctl: { engine: string; target: string; scenario: string; startedAt: string; durationMs: number; jobs: RunResult['jobs']; errorsByStatus: Record<string, number> };
+  prodctl: { engine: string; target: string; scenario: string; startedAt: string; durationMs: number; jobs: RunResult['jobs']; errorsByStatus: Record<string, number>; cpuSeconds?: number };
 }
 
 export function buildSummaryExport(r: RunResult): SummaryExport {
@@ -21,6 +21,6 @@ export function buildSummaryExport(r: RunResult): SummaryExport {
   return {
     root_group: { name: '', path: '', id: 'd41d8cd98f00b204e9800998ecf8427e', groups: {}, checks: {} },
     metrics,
-    prodctl: { engine: r.engine, target: r.target, scenario: r.scenario, startedAt: r.startedAt, durationMs: r.durationMs, jobs: r.jobs, errorsByStatus: r.errorsByStatus },
+    prodctl: { engine: r.engine, target: r.target, scenario: r.scenario, startedAt: r.startedAt, durationMs: r.durationMs, jobs: r.jobs, errorsByStatus: r.errorsByStatus, cpuSeconds: r.cpuSeconds },
   };
 }

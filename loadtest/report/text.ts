@@ -46,6 +46,7 @@ export function renderSummaryText(r: RunResult, color = false, baseline?: Baseli
   lines.push(`errors by status: ${errs.length ? errs.join(', ') : 'none'}`);
   const it = r.metrics.iterations?.values.count ?? 0;
   lines.push(`iterations ${it} · dropped ${r.metrics.dropped_iterations?.values.count ?? 0} · interrupted ${r.metrics.interrupted_iterations?.values.count ?? 0} · vus max ${r.metrics.vus_max?.values.value ?? 0}`);
+  if (r.cpuSeconds !== undefined) lines.push(`load generator: ${r.threads} threads, ${r.cpuSeconds.toFixed(1)} CPU-s (${((r.cpuSeconds / (r.durationMs / 1000)) * 100).toFixed(0)}% of one core)`);
   const j = r.jobs;
   lines.push(
     j.rate === undefined

@@ -12,7 +12,8 @@ import { renderHtmlReport } from '../../loadtest/report/html.js';
 import { renderJunit } from '../../loadtest/report/junit.js';
 import { buildSummaryExport } from '../../loadtest/report/summary-export.js';
 import { renderSummaryText } from '../../loadtest/report/text.js';
-import type { RunResult } from '../../loadtest/result.js';
+import { createHistogram } from '../../loadtest/engine/histogram.js';
+import { latencyBins, type RunResult } from '../../loadtest/result.js';
 import { startTestApi, type TestApi } from './support/pdf-api-server.js';
 import { configWith, runAgainst } from './support/run.js';
 
@@ -97,5 +98,25 @@ describe('reports', () => {
     expect(png.subarray(1, 4).toString()).toBe('PNG');
     // A blank 1280×1600 page compresses to a few KB; charts, tables and text make it far bigger.
     expect(statSync(shot).size).toBeGreaterThan(40_000);
+  });
+});
+
+describe('latency histogram bins', () => {
+  it('counts every sample into 1-2-5 bins exactly', () => {
+    const h = createHistogram();
+    for (const [ms, n] of [[0.3, 5], [1.5, 10], [3, 20], [40, 7], [900, 1]] as const) h.recordValueWithCount(Math.round(ms * 1000), n);
+    expect(latencyBins(h)).toEqual([
+      { le: 0.5, count: 5 },
+      { le: 1, count: 0 },
+      { le: 2, count: 10 },
+      { le: 5, count: 20 },
+      { le: 10, count: 0 },
+      { le: 20, count: 0 },
+      { le: 50, count: 7 },
+      { le: 100, count: 0 },
+      { le: 200, count: 0 },
+      { le: 500, count: 0 },
+      { le: 1000, count: 1 },
+    ]);
   });
 });
