@@ -105,6 +105,7 @@ if [ "\${1:-postgres}" = postgres ] && [ ! -s "$PGDATA/PG_VERSION" ]; then
   initdb -D "$PGDATA" -U "$user" --pwfile="$pwfile" -A scram-sha-256 --auth-local=trust >/dev/null
   rm -f "$pwfile"
   printf "host all all all scram-sha-256\\n" >> "$PGDATA/pg_hba.conf"
+  printf "listen_addresses = '*'\\n" >> "$PGDATA/postgresql.conf"
   if [ "$db" != postgres ]; then
     postgres --single -D "$PGDATA" -c config_file="$PGDATA/postgresql.conf" postgres >/dev/null <<EOF
 CREATE DATABASE "$db" OWNER "$user";
