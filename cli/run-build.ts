@@ -5,6 +5,8 @@ import { printJson, printLine } from '../lib/output.js';
 import type { CliContext } from './context.js';
 import { loadPlan } from './load-stack.js';
 
+const RUNTIME_CONTEXT = ['package.json', 'package-lock.json', 'tsconfig.json', 'node_modules', 'contract', 'runtime'];
+
 export interface BuildCliOptions {
   version?: string;
   baseImage?: string;
@@ -37,6 +39,8 @@ export async function runBuild(ctx: CliContext, o: BuildCliOptions): Promise<voi
     contextDir,
     dockerfile: o.dockerfile,
     tags: [tag],
+    // The package folder holds tests, docs and dist too: send only what runtime/Dockerfile copies.
+    include: o.context ? undefined : RUNTIME_CONTEXT,
     buildArgs: o.baseImage ? { BASE_IMAGE: o.baseImage } : undefined,
     labels: { 'prodctl.version': version },
     onLine: (l) => ctx.log.debug(l),

@@ -9,6 +9,8 @@ export interface BuildInput {
   contextDir: string;
   dockerfile: string;
   tags: string[];
+  /** Top-level paths to send (default: everything not ignored). */
+  include?: string[];
   buildArgs?: Record<string, string>;
   labels?: Record<string, string>;
   onLine?: (line: string) => void;
@@ -28,7 +30,7 @@ export function isIgnored(rel: string, prefixes: string[]): boolean {
 export async function buildImage(docker: Docker, b: BuildInput): Promise<string> {
   const prefixes = readIgnorePrefixes(b.contextDir).filter((p) => p !== b.dockerfile);
   // dockerode packs {context, src} as a tar stream itself (with its own tar dependency).
-  const src = listContextFiles(b.contextDir, '', prefixes);
+  const src = listContextFiles(b.contextDir, '', prefixes).filter((f) => !b.include || b.include.some((p) => f === p || f.startsWith(`${p}/`)));
   const stream = await docker.buildImage({ context: b.contextDir, src }, {
     t: b.tags[0],
     dockerfile: b.dockerfile,
