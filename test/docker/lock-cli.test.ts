@@ -38,7 +38,7 @@ describe.skipIf(!engineHere)('prodctl lock and releases (CLI, real engine)', () 
     expect((await cli('lock', 'status')).stdout).toBe('free');
     const audit = fs.readFileSync(path.join(stateDir, 'audit.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(audit.map((a) => [a.command, a.outcome])).toEqual([['lock release', 'ok']]);
-  }, 300_000);
+  }, 900_000);
 
   it('lists releases newest first, as a table and as JSON', async () => {
     const base = { image: 'app:v1', imageId: 'sha256:0123456789abcdef', planHash: 'abcdef0123', who: 'ci', host: 'h', startedAt: '', durationMs: 1500, kind: 'deploy' as const };

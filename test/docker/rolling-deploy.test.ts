@@ -41,7 +41,7 @@ describe.skipIf(!engineHere)('docker target: rolling deploys on the real engine'
     httpPort = await getFreePort();
     const plan = buildFixturePlan({ project, httpPort, adminPort: await getFreePort(), appImage: image('v1'), deployTimeout: '20s' });
     ctx = { plan, renderedDir: path.join(FIXTURE_DIR, 'rendered'), stateDir: makeTempDir('prodctl-docker-'), log: createLogger({ quiet: true }), yes: true };
-  }, 600_000);
+  }, 900_000);
 
   afterAll(async () => {
     if (ctx) await target.down(ctx, { volumes: true });

@@ -45,7 +45,7 @@ describe.skipIf(!engineHere)('docker target: the real runtime on the engine', ()
     db = new pg.Pool({ host: '127.0.0.1', port: pgPort, user: 'postgres', password, database: 'prodctl', max: 2 });
     db.on('error', () => {});
     key = (await createApiKey(db, 'docker-e2e', readFileSync(path.join(FIXTURE_DIR, 'secrets/api_key_pepper'), 'utf8'))).key;
-  }, 600_000);
+  }, 900_000);
 
   afterAll(async () => {
     await db?.end().catch(() => {});
