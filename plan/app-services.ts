@@ -1,0 +1,127 @@
+// The API and worker services: one runtime image, two entry points, configured only through the
+// contract's environment names (secrets as *_FILE paths).
+import { DEFAULT_QUEUE_NAME, ENV, HEALTH_PATHS } from '../contract/index.js';
+import { parseDuration, parseSize } from '../profile/units.js';
+import type { Profile } from '../profile/schema.js';
+import { secretPath } from './file-paths.js';
+import { httpHealthcheck, volume, type ServiceDraft } from './harden.js';
+
+export const RUNTIME_USER = '10001:10001';
+const HEALTHCHECK_CMD = ['CMD', 'node', 'dist/runtime/healthcheck.js'];
+
+/** Environment both roles share: Postgres, Redis, queue, storage. */
+export function sharedAppEnv(p: Profile, role: 'api' | 'worker', release: string): Record<string, string> {
+  return {
+    [ENV.role]: role,
+    [ENV.release]: release,
+    [ENV.logLevel]: 'info',
+    [ENV.host]: '0.0.0.0',
+    [ENV.pgHost]: 'postgres',
+    [ENV.pgPort]: String(p.postgres.port),
+    [ENV.pgDatabase]: p.postgres.database,
+    [ENV.pgUser]: p.postgres.user,
+    [ENV.pgPasswordFile]: secretPath(p.postgres.password_secret),
+    [ENV.pgPoolMax]: String(p.postgres.pool_size),
+    [ENV.pgConnectionTimeoutMs]: String(parseDuration(p.postgres.pool.connection_timeout)),
+    [ENV.pgIdleTimeoutMs]: String(parseDuration(p.postgres.pool.idle_timeout)),
+    [ENV.pgStatementTimeoutMs]: String(parseDuration(p.postgres.statement_timeout)),
+    [ENV.pgIdleInTxTimeoutMs]: String(parseDuration(p.postgres.idle_in_transaction_session_timeout)),
+    [ENV.pgApplicationName]: `${p.project.name}-${role}`,
+    [ENV.redisHost]: 'redis',
+    [ENV.redisPort]: String(p.redis.port),
+    [ENV.redisPasswordFile]: secretPath(p.redis.password_secret),
+    [ENV.queueName]: DEFAULT_QUEUE_NAME,
+    [ENV.queueMaxDepth]: String(p.workers.max_queue_depth),
+    [ENV.storagePath]: p.storage.uploads_path,
+  };
+}
+
+export function planApi(p: Profile, release: string): ServiceDraft {
+  const a = p.api;
+  const env: Record<string, string> = {
+    ...sharedAppEnv(p, 'api', release),
+    [ENV.port]: String(a.port),
+    [ENV.metricsPort]: String(a.metrics_port),
+    [ENV.maxUploadBytes]: String(parseSize(a.max_upload_size)),
+    [ENV.storageQuotaBytes]: String(parseSize(a.storage_quota)),
+    [ENV.rateRequestsPerSecond]: String(a.rate_limits.requests_per_second),
+    [ENV.rateBurst]: String(a.rate_limits.burst),
+    [ENV.rateUploadsPerMinute]: String(a.rate_limits.uploads_per_minute),
+    [ENV.requestTimeoutMs]: String(parseDuration(a.request_timeout)),
+    [ENV.drainWindowMs]: String(parseDuration(a.drain_window)),
+    [ENV.migrateOnStart]: '1',
+  };
+  const secrets = [p.postgres.password_secret, p.redis.password_secret];
+  if (a.auth.api_keys && p.secrets.api_key_pepper) {
+    env[ENV.apiKeyPepperFile] = secretPath('api_key_pepper');
+    secrets.push('api_key_pepper');
+  }
+  if (a.auth.oidc) {
+    env[ENV.oidcIssuer] = a.auth.oidc.issuer;
+    env[ENV.oidcAudience] = a.auth.oidc.audience;
+    env[ENV.oidcJwksUrl] = a.auth.oidc.jwks_url;
+  }
+  return {
+    name: 'api',
+    role: 'app',
+    image: p.images.api,
+    command: ['node', 'dist/runtime/api/main.js'],
+    user: RUNTIME_USER,
+    replicas: a.replicas,
+    resources: a.resources,
+    env,
+    secrets: toSecretMounts(secrets),
+    ports: [
+      { name: 'http', port: a.port },
+      { name: 'metrics', port: a.metrics_port },
+    ],
+    healthcheck: httpHealthcheck(HEALTHCHECK_CMD, HEALTH_PATHS.ready, a.port, 20),
+    networks: ['edge', 'backend'],
+    volumes: [volume('uploads', p.storage.uploads_path)],
+    stopGracePeriodSeconds: Math.ceil(parseDuration(a.drain_window) / 1000 + parseDuration(a.request_timeout) / 1000),
+    dependsOn: ['postgres', 'redis'],
+  };
+}
+
+export function planWorker(p: Profile, release: string): ServiceDraft {
+  const w = p.workers;
+  const env: Record<string, string> = {
+    ...sharedAppEnv(p, 'worker', release),
+    [ENV.metricsPort]: String(w.metrics_port),
+    [ENV.workerConcurrency]: String(w.concurrency),
+    [ENV.jobTimeoutMs]: String(parseDuration(w.job_timeout)),
+    [ENV.jobAttempts]: String(w.attempts),
+    [ENV.jobBackoffType]: w.backoff.type,
+    [ENV.jobBackoffMs]: String(parseDuration(w.backoff.delay)),
+    [ENV.jobBackoffJitter]: String(w.backoff.jitter),
+    [ENV.maxPages]: String(w.max_pages),
+    [ENV.maxInputBytes]: String(parseSize(w.max_input_size)),
+    [ENV.perJobMemoryMb]: String(Math.floor(parseSize(w.per_job_memory) / 1024 ** 2)),
+    [ENV.removeOnCompleteAgeS]: String(Math.floor(parseDuration(w.remove_on_complete.age) / 1000)),
+    [ENV.removeOnCompleteCount]: String(w.remove_on_complete.count),
+    [ENV.removeOnFailAgeS]: String(Math.floor(parseDuration(w.remove_on_fail.age) / 1000)),
+    [ENV.removeOnFailCount]: String(w.remove_on_fail.count),
+  };
+  return {
+    name: 'worker',
+    role: 'app',
+    image: p.images.worker,
+    command: ['node', 'dist/runtime/worker/main.js'],
+    user: RUNTIME_USER,
+    replicas: w.replicas,
+    resources: w.resources,
+    env,
+    secrets: toSecretMounts([p.postgres.password_secret, p.redis.password_secret]),
+    ports: [{ name: 'metrics', port: w.metrics_port }],
+    healthcheck: httpHealthcheck(HEALTHCHECK_CMD, HEALTH_PATHS.ready, w.metrics_port, 20),
+    networks: ['backend'],
+    volumes: [volume('uploads', p.storage.uploads_path)],
+    // A worker finishes (or hands back) its running jobs before it exits.
+    stopGracePeriodSeconds: Math.ceil(parseDuration(w.job_timeout) / 1000) + 5,
+    dependsOn: ['postgres', 'redis'],
+  };
+}
+
+export function toSecretMounts(names: string[]): { name: string; target: string }[] {
+  return [...new Set(names)].map((name) => ({ name, target: secretPath(name) }));
+}

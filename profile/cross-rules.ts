@@ -1,0 +1,122 @@
+// Rules that span several fields. Each returns problems as (key path, text); the loader turns
+// them into `file:line:col` lines pointing at the value the user would change.
+import { parseSize } from './units.js';
+import type { Profile, Resources } from './schema.js';
+import type { KeyPath } from './source-doc.js';
+
+export interface CrossProblem {
+  path: KeyPath;
+  message: string;
+  /** Other values that take part in the rule: the error points at the first one the user wrote. */
+  alternatives?: KeyPath[];
+}
+
+/** Memory a worker process needs besides its jobs: Node's heap, BullMQ, buffers (measured ~90 MiB RSS idle). */
+export const WORKER_BASE_MEMORY = 128 * 1024 ** 2;
+
+/** Fixed sizes of the small helper services the plan adds (exporters, Alertmanager, Grafana). */
+export const HELPER_RESOURCES = {
+  exporter: { cpus: 0.25, memory: '64M', pids: 64 },
+  alertmanager: { cpus: 0.25, memory: '128M', pids: 64 },
+  grafana: { cpus: 0.5, memory: '256M', pids: 128 },
+} as const satisfies Record<string, Resources>;
+
+const MiB = 1024 ** 2;
+const fmtMiB = (b: number) => `${Math.round(b / MiB)}M`;
+
+export function checkCrossRules(p: Profile): CrossProblem[] {
+  return [...checkPool(p), ...checkRedis(p), ...checkWorkerMemory(p), ...checkHostFit(p), ...checkSecretRefs(p), ...checkTarget(p)];
+}
+
+function checkPool(p: Profile): CrossProblem[] {
+  const replicas = p.api.replicas + p.workers.replicas;
+  const need = p.postgres.pool_size * replicas + p.postgres.reserved_connections;
+  if (need <= p.postgres.max_connections) return [];
+  return [
+    {
+      path: ['postgres', 'max_connections'],
+      alternatives: [['postgres', 'pool_size'], ['api', 'replicas'], ['workers', 'replicas'], ['postgres', 'reserved_connections']],
+      message: `expected ≥ pool_size ${p.postgres.pool_size} × (api ${p.api.replicas} + workers ${p.workers.replicas} replicas) + reserved_connections ${p.postgres.reserved_connections} = ${need}, found ${p.postgres.max_connections}`,
+    },
+  ];
+}
+
+function checkRedis(p: Profile): CrossProblem[] {
+  const max = parseSize(p.redis.maxmemory);
+  const limit = parseSize(p.redis.resources.memory);
+  if (max < limit) return [];
+  return [{ path: ['redis', 'maxmemory'], message: `expected less than redis.resources.memory ${p.redis.resources.memory} (leave room for the AOF rewrite and buffers), found ${JSON.stringify(p.redis.maxmemory)}`, alternatives: [['redis', 'resources', 'memory']] }];
+}
+
+function checkWorkerMemory(p: Profile): CrossProblem[] {
+  const need = p.workers.concurrency * parseSize(p.workers.per_job_memory) + WORKER_BASE_MEMORY;
+  const have = parseSize(p.workers.resources.memory);
+  if (have >= need) return [];
+  return [
+    {
+      path: ['workers', 'resources', 'memory'],
+      alternatives: [['workers', 'concurrency'], ['workers', 'per_job_memory']],
+      message: `expected ≥ concurrency ${p.workers.concurrency} × per_job_memory ${p.workers.per_job_memory} + ${fmtMiB(WORKER_BASE_MEMORY)} headroom = ${fmtMiB(need)}, found ${JSON.stringify(p.workers.resources.memory)}`,
+    },
+  ];
+}
+
+/** Every service's limits and replicas, as the plan will run them. */
+export function sizedServices(p: Profile): { path: KeyPath; name: string; res: Resources; replicas: number }[] {
+  const out: { path: KeyPath; name: string; res: Resources; replicas: number }[] = [
+    { path: ['api', 'resources'], name: 'api', res: p.api.resources, replicas: p.api.replicas },
+    { path: ['workers', 'resources'], name: 'workers', res: p.workers.resources, replicas: p.workers.replicas },
+    { path: ['postgres', 'resources'], name: 'postgres', res: p.postgres.resources, replicas: 1 },
+    { path: ['redis', 'resources'], name: 'redis', res: p.redis.resources, replicas: 1 },
+    { path: ['edge', 'resources'], name: 'edge', res: p.edge.resources, replicas: 1 },
+  ];
+  if (p.monitoring.enabled) {
+    out.push({ path: ['monitoring', 'resources'], name: 'prometheus', res: p.monitoring.resources, replicas: 1 });
+    out.push({ path: ['monitoring'], name: 'alertmanager', res: HELPER_RESOURCES.alertmanager, replicas: 1 });
+    if (p.monitoring.grafana.enabled) out.push({ path: ['monitoring', 'grafana'], name: 'grafana', res: HELPER_RESOURCES.grafana, replicas: 1 });
+    out.push({ path: ['monitoring'], name: 'exporters', res: HELPER_RESOURCES.exporter, replicas: 3 });
+  }
+  return out;
+}
+
+function checkHostFit(p: Profile): CrossProblem[] {
+  const hostMem = parseSize(p.host.memory);
+  const problems: CrossProblem[] = [];
+  let total = 0;
+  for (const s of sizedServices(p)) {
+    const mem = parseSize(s.res.memory);
+    total += mem * s.replicas;
+    if (s.res.cpus > p.host.cpus) problems.push({ path: [...s.path, 'cpus'], message: `expected ≤ host.cpus ${p.host.cpus}, found ${s.res.cpus}`, alternatives: [['host', 'cpus']] });
+    if (mem > hostMem) problems.push({ path: [...s.path, 'memory'], message: `expected ≤ host.memory ${p.host.memory}, found ${JSON.stringify(s.res.memory)}`, alternatives: [['host', 'memory']] });
+  }
+  const capacity = hostMem * p.host.nodes;
+  if (problems.length === 0 && total > capacity) {
+    problems.push({
+      path: ['host', 'memory'],
+      alternatives: [['host', 'nodes'], ['api', 'replicas'], ['workers', 'replicas'], ['workers', 'resources', 'memory'], ['api', 'resources', 'memory']],
+      message: `expected ≥ the sum of memory limits × replicas ${fmtMiB(total)} (over ${p.host.nodes} node(s)), found ${JSON.stringify(p.host.memory)} — lower replicas or limits, or raise host.memory`,
+    });
+  }
+  return problems;
+}
+
+function checkSecretRefs(p: Profile): CrossProblem[] {
+  const refs: [KeyPath, string | undefined][] = [
+    [['postgres', 'password_secret'], p.postgres.password_secret],
+    [['redis', 'password_secret'], p.redis.password_secret],
+    [['monitoring', 'grafana', 'admin_password_secret'], p.monitoring.grafana.enabled ? p.monitoring.grafana.admin_password_secret : undefined],
+    [['edge', 'traefik', 'dashboard', 'users_secret'], p.edge.kind === 'traefik' && p.edge.traefik.dashboard.enabled ? p.edge.traefik.dashboard.users_secret : undefined],
+    [['backup', 'encryption', 'key_secret'], p.backup.encryption?.key_secret],
+  ];
+  const names = Object.keys(p.secrets);
+  return refs
+    .filter(([, name]) => name !== undefined && !(name in p.secrets))
+    .map(([path, name]) => ({ path, message: `expected the name of an entry under secrets: (${names.join(', ')}), found ${JSON.stringify(name)}` }));
+}
+
+function checkTarget(p: Profile): CrossProblem[] {
+  if (p.target === 'native' && p.edge.kind !== 'haproxy') {
+    return [{ path: ['edge', 'kind'], message: `expected "haproxy" when target is native (Traefik cannot be run natively here), found ${JSON.stringify(p.edge.kind)}`, alternatives: [['target']] }];
+  }
+  return [];
+}
