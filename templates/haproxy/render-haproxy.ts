@@ -1,0 +1,100 @@
+// haproxy/haproxy.cfg: the HAProxy edge in front of the API replicas. Pure: plan in, file out.
+// API servers are normally added and removed at run time through the admin socket (edge/haproxy);
+// `servers` lists the ones to start with, so a restarted HAProxy routes to the current set at once.
+import { HEALTH_PATHS, METRICS_PATH } from '../../contract/index.js';
+import { EDGE_PORTS } from '../../plan/edge-service.js';
+import { RENDER_PATHS } from '../../plan/file-paths.js';
+import type { StackPlan } from '../../plan/types.js';
+import { parseDuration } from '../../profile/units.js';
+import type { RenderedFile } from '../types.js';
+
+export const HAPROXY_API_BACKEND = 'api';
+/** Admin socket inside the container (a tmpfs at /run/haproxy in the plan). */
+export const HAPROXY_CONTAINER_SOCKET = '/run/haproxy/admin.sock';
+
+export interface HaproxyServer {
+  name: string;
+  /** host:port */
+  address: string;
+}
+
+export interface HaproxyRenderOptions {
+  /** Public listener, `addr:port`. Default: all addresses on the edge's container http port. */
+  bind?: string;
+  /** Unix path of the admin socket. */
+  adminSocket?: string;
+  /** Also expose the runtime API on TCP (`addr:port`), e.g. published on the engine host's loopback. */
+  adminTcp?: string;
+  /** Internal listener for /metrics and /healthz: never published. */
+  metricsBind?: string;
+  /** Where HAProxy writes its access log: stdout suits containers and the native log files. */
+  servers?: HaproxyServer[];
+}
+
+export function renderHaproxy(plan: StackPlan, o: HaproxyRenderOptions = {}): RenderedFile[] {
+  return [{ path: RENDER_PATHS.haproxy, content: renderHaproxyConfig(plan, o) }];
+}
+
+/** HAProxy wants durations with a unit; ms is exact for every profile value. */
+function ms(duration: string): string {
+  return `${parseDuration(duration)}ms`;
+}
+
+export function renderHaproxyConfig(plan: StackPlan, o: HaproxyRenderOptions = {}): string {
+  const h = plan.profile.edge.haproxy;
+  const api = plan.services.find((s) => s.name === 'api');
+  const checkInterval = `${Math.max(1, Math.min(api?.healthcheck?.intervalSeconds ?? 2, 2))}s`;
+  const serverTimeout = ms(h.timeout_server);
+  const sockets = [`  stats socket ${o.adminSocket ?? HAPROXY_CONTAINER_SOCKET} mode 600 level admin`];
+  if (o.adminTcp) sockets.push(`  stats socket ipv4@${o.adminTcp} level admin`);
+  const servers = (o.servers ?? []).map((s) => `  server ${s.name} ${s.address}`);
+  return `# HAProxy edge for ${plan.project}. Rendered by prodctl from the profile; edit the profile, not this file.
+# API servers come and go through the admin socket (prodctl deploy); see docs/native.md.
+global
+  maxconn ${h.max_connections}
+${sockets.join('\n')}
+  stats timeout 30s
+  log stdout format raw local0 info
+
+defaults
+  mode http
+  log global
+  option httplog
+  option dontlognull
+  option http-keep-alive
+  timeout connect ${ms(h.timeout_connect)}
+  timeout client ${ms(h.timeout_client)}
+  timeout server ${serverTimeout}
+  timeout http-request 10s
+  timeout http-keep-alive 10s
+  timeout queue ${serverTimeout}
+  # A replica that goes away between health checks must not cost a client request: retry the
+  # request on another server (replayable requests only, HAProxy buffers them for this).
+  retries 3
+  option redispatch 1
+  retry-on conn-failure empty-response response-timeout
+
+frontend public
+  bind ${o.bind ?? `:${EDGE_PORTS.http}`}
+  maxconn ${h.max_connections}
+  option forwardfor
+  http-request set-header X-Forwarded-Proto https if { ssl_fc }
+  http-request set-header X-Forwarded-Proto http unless { ssl_fc }
+  default_backend ${HAPROXY_API_BACKEND}
+
+# Internal only (never published): Prometheus scrapes ${METRICS_PATH}; /healthz answers while HAProxy runs.
+frontend internal
+  bind ${o.metricsBind ?? `:${EDGE_PORTS.metrics}`}
+  monitor-uri /healthz
+  http-request use-service prometheus-exporter if { path ${METRICS_PATH} }
+  http-request deny deny_status 404
+
+backend ${HAPROXY_API_BACKEND}
+  balance roundrobin
+  option httpchk GET ${HEALTH_PATHS.ready}
+  http-check expect status 200
+  # Dynamic servers (added at run time) take their check settings from the add command instead.
+  default-server check inter ${checkInterval} fall 2 rise 1
+${servers.join('\n')}
+`;
+}

@@ -1,0 +1,69 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { renderHaproxy, renderHaproxyConfig } from '../../templates/haproxy/render-haproxy.js';
+import { makeTempDir } from '../support/services.js';
+import { loadExamplePlan } from './support.js';
+
+function check(cfg: string): { status: number | null; output: string } {
+  const file = path.join(makeTempDir('prodctl-hx-'), 'haproxy.cfg');
+  writeFileSync(file, cfg);
+  const r = spawnSync('haproxy', ['-c', '-f', file], { encoding: 'utf8' });
+  return { status: r.status, output: r.stdout + r.stderr };
+}
+
+describe('renderHaproxy', () => {
+  it('renders haproxy/haproxy.cfg that `haproxy -c` accepts, for the container defaults', async () => {
+    const plan = await loadExamplePlan('small', ['edge.kind=haproxy']);
+    const files = renderHaproxy(plan);
+    expect(files.map((f) => f.path)).toEqual(['haproxy/haproxy.cfg']);
+    const r = check(files[0].content);
+    expect(r.output).toContain('Configuration file is valid');
+    expect(r.status).toBe(0);
+  });
+
+  it('has the admin socket, health-checked API backend, retries and the profile timeouts', async () => {
+    const plan = await loadExamplePlan('small', ['edge.haproxy.timeout_connect=3s', 'edge.haproxy.timeout_server=45s', 'edge.haproxy.max_connections=5000']);
+    const cfg = renderHaproxyConfig(plan, { bind: '127.0.0.1:18080', adminSocket: '/tmp/x.sock', metricsBind: '127.0.0.1:18405' });
+    const lines = cfg.split('\n').map((l) => l.trim());
+    for (const want of [
+      'stats socket /tmp/x.sock mode 600 level admin',
+      'maxconn 5000',
+      'timeout connect 3000ms',
+      'timeout server 45000ms',
+      'timeout client 60000ms',
+      'retries 3',
+      'option redispatch 1',
+      'retry-on conn-failure empty-response response-timeout',
+      'bind 127.0.0.1:18080',
+      'bind 127.0.0.1:18405',
+      'http-request use-service prometheus-exporter if { path /metrics }',
+      'option httpchk GET /readyz',
+      'balance roundrobin',
+    ]) {
+      expect(lines).toContain(want);
+    }
+    // No static servers unless asked for: the API replicas arrive through the runtime API.
+    expect(lines.filter((l) => l.startsWith('server '))).toEqual([]);
+  });
+
+  it('lists the given servers so a restarted HAProxy routes to the current set at once', async () => {
+    const plan = await loadExamplePlan();
+    const cfg = renderHaproxyConfig(plan, { servers: [{ name: 'api-1', address: '127.0.0.1:3001' }, { name: 'api-2', address: '127.0.0.1:3002' }], adminTcp: '127.0.0.1:9999' });
+    const lines = cfg.split('\n').map((l) => l.trim());
+    expect(lines.filter((l) => l.startsWith('server '))).toEqual(['server api-1 127.0.0.1:3001', 'server api-2 127.0.0.1:3002']);
+    expect(lines).toContain('stats socket ipv4@127.0.0.1:9999 level admin');
+    expect(check(cfg).status).toBe(0);
+  });
+
+  it('`haproxy -c` rejects a broken variant (the check is real)', async () => {
+    const plan = await loadExamplePlan();
+    const r = check(renderHaproxyConfig(plan).replace('balance roundrobin', 'balance no-such-algorithm'));
+    expect(r.status).not.toBe(0);
+  });
+
+  it('the prometheus exporter is built into this HAProxy', () => {
+    expect(execFileSync('haproxy', ['-vv'], { encoding: 'utf8' })).toContain('prometheus-exporter');
+  });
+});
