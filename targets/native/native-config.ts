@@ -1,0 +1,119 @@
+// Writes the native stack's config files into <state>/native/config: the same renderers as the
+// other targets, given loopback addresses and the state folder's paths instead of container ones.
+// Rendered files from <state>/rendered (redis.conf, postgresql.conf) are used as they are.
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseSize } from '../../profile/units.js';
+import { RENDER_PATHS } from '../../plan/file-paths.js';
+import type { StackPlan } from '../../plan/types.js';
+import type { NativeState } from '../../state/native-state.js';
+import { renderHaproxyConfig } from '../../templates/haproxy/render-haproxy.js';
+import { renderMonitoring } from '../../templates/monitoring/render-monitoring.js';
+import type { NativeComponent } from './binaries.js';
+import { LOOPBACK } from './process-specs.js';
+import type { NativePaths } from './supervisor/paths.js';
+
+export function hashText(...parts: string[]): string {
+  return createHash('sha256').update(parts.join('\0')).digest('hex').slice(0, 16);
+}
+
+/** Writes a file only when its content changed (temp file + rename: no reader sees half of it). */
+export function writeIfChanged(file: string, content: string, mode = 0o644): boolean {
+  if (existsSync(file) && readFileSync(file, 'utf8') === content) return false;
+  mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.tmp-${process.pid}`;
+  writeFileSync(tmp, content, { mode });
+  renameSync(tmp, file);
+  return true;
+}
+
+export function edgeSocketPath(paths: NativePaths): string {
+  return path.join(paths.root, 'run', 'haproxy.sock');
+}
+
+/** HAProxy needs two file descriptors per connection; stay under this machine's hard limit. */
+export function maxEdgeConnections(wanted: number): number {
+  try {
+    const m = /^Max open files\s+\S+\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
+    return m ? Math.max(100, Math.min(wanted, Math.floor((Number(m[1]) - 200) / 2))) : wanted;
+  } catch {
+    return wanted;
+  }
+}
+
+export function renderNativeHaproxy(plan: StackPlan, state: NativeState, paths: NativePaths, withServers: boolean): string {
+  return renderHaproxyConfig(plan, {
+    bind: `${plan.profile.edge.bind}:${state.ports.edge}`,
+    adminSocket: edgeSocketPath(paths),
+    metricsBind: `${LOOPBACK}:${state.ports.edgeMetrics}`,
+    maxConnections: maxEdgeConnections(plan.profile.edge.haproxy.max_connections),
+    servers: withServers ? state.api.map((r) => ({ name: r.id, address: `${LOOPBACK}:${r.port}` })) : [],
+  });
+}
+
+function redisConf(plan: StackPlan, state: NativeState, paths: NativePaths, renderedDir: string, password: string): string {
+  const r = plan.profile.redis;
+  const rendered = path.join(renderedDir, RENDER_PATHS.redisConf);
+  return [
+    '# Native Redis: the rendered redis.conf, then the native addresses and paths.',
+    ...(existsSync(rendered) ? [`include ${rendered}`] : [`maxmemory ${parseSize(r.maxmemory)}`, `maxmemory-policy ${r.maxmemory_policy}`, `appendonly ${r.appendonly ? 'yes' : 'no'}`, `appendfsync ${r.appendfsync}`]),
+    `port ${state.ports.redis}`,
+    `bind ${LOOPBACK}`,
+    'protected-mode yes',
+    `dir ${path.join(paths.dataDir, 'redis')}`,
+    'daemonize no',
+    'supervised no',
+    'logfile ""',
+    'pidfile ""',
+    // The password lives in this mode-600 file, never on a command line.
+    `requirepass ${password}`,
+    '',
+  ].join('\n');
+}
+
+/** file_sd target files for the native Prometheus, one per scrape job. */
+function scrapeTargets(state: NativeState, skipped: Set<string>): Record<string, string[]> {
+  const at = (port: number) => `${LOOPBACK}:${port}`;
+  const p = state.ports;
+  const t: Record<string, string[]> = {
+    prometheus: [at(p.prometheus)],
+    alertmanager: skipped.has('alertmanager') ? [] : [at(p.alertmanager)],
+    api: state.api.map((r) => at(r.metricsPort)),
+    worker: state.workers.map((w) => at(w.metricsPort)),
+    postgres: skipped.has('postgres-exporter') ? [] : [at(p.postgresExporter)],
+    redis: skipped.has('redis-exporter') ? [] : [at(p.redisExporter)],
+    node: skipped.has('node-exporter') ? [] : [at(p.nodeExporter)],
+    edge: skipped.has('edge') ? [] : [at(p.edgeMetrics)],
+  };
+  return t;
+}
+
+export function writeScrapeTargets(plan: StackPlan, state: NativeState, paths: NativePaths, skipped: Set<string>): void {
+  for (const [job, targets] of Object.entries(scrapeTargets(state, skipped))) {
+    writeIfChanged(path.join(paths.configDir, 'prometheus', 'targets', `${job}.json`), `${JSON.stringify([{ targets, labels: { project: plan.project } }], null, 2)}\n`);
+  }
+}
+
+/** Writes every config file; returns each component's config hash. */
+export function writeNativeConfig(o: { plan: StackPlan; state: NativeState; paths: NativePaths; renderedDir: string; redisPassword: string; skipped: Set<string> }): Partial<Record<NativeComponent, string>> {
+  const { plan, state, paths } = o;
+  const c = paths.configDir;
+  const hashes: Partial<Record<NativeComponent, string>> = {};
+  const redis = redisConf(plan, state, paths, o.renderedDir, o.redisPassword);
+  writeIfChanged(path.join(c, 'redis', 'redis.conf'), redis, 0o600);
+  const renderedRedis = path.join(o.renderedDir, RENDER_PATHS.redisConf);
+  hashes.redis = hashText(redis, existsSync(renderedRedis) ? readFileSync(renderedRedis, 'utf8') : '');
+  const renderedPg = path.join(o.renderedDir, RENDER_PATHS.postgresConf);
+  hashes.postgres = hashText(existsSync(renderedPg) ? readFileSync(renderedPg, 'utf8') : '');
+  writeIfChanged(path.join(c, 'redis-exporter', 'passwords.json'), JSON.stringify({ [`redis://${LOOPBACK}:${state.ports.redis}`]: o.redisPassword }), 0o600);
+  // The server list changes with every deploy through the runtime API; it is not a reason to restart.
+  hashes.edge = hashText(renderNativeHaproxy(plan, state, paths, false));
+  writeIfChanged(path.join(c, 'haproxy', 'haproxy.cfg'), renderNativeHaproxy(plan, state, paths, true));
+  const monitoring = renderMonitoring({ ...plan, target: 'native' });
+  for (const f of monitoring) writeIfChanged(path.join(c, f.path), f.content, f.mode ?? 0o644);
+  hashes.prometheus = hashText(...monitoring.filter((f) => f.path.startsWith('prometheus/')).map((f) => f.path + f.content));
+  hashes.alertmanager = hashText(...monitoring.filter((f) => f.path.startsWith('alertmanager/')).map((f) => f.content));
+  writeScrapeTargets(plan, state, paths, o.skipped);
+  return hashes;
+}

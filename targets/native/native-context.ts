@@ -1,0 +1,99 @@
+// Everything one native operation needs, resolved once: paths, binaries, secrets, state, the
+// spec inputs. Shared by up, deploy, status and scale.
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { ConfigError, TargetError } from '../../lib/errors.js';
+import { registerSecret } from '../../lib/redact.js';
+import { serviceUser } from '../../lib/system-user.js';
+import type { StackPlan } from '../../plan/types.js';
+import { readNativeState, type NativeRelease, type NativeState } from '../../state/native-state.js';
+import type { TargetContext } from '../types.js';
+import { buildVersion } from './release-version.js';
+import { resolveBinaries, type NativeComponent, type ResolvedBinaries } from './binaries.js';
+import type { SpecInput } from './process-specs.js';
+import { nativePaths, type NativePaths } from './supervisor/paths.js';
+
+export interface NativeSecrets {
+  postgres: string;
+  redis: string;
+}
+
+export function readSecretValue(plan: StackPlan, name: string): string {
+  const entry = plan.secrets.find((s) => s.name === name);
+  if (!entry) throw new ConfigError(`secret ${name} is not declared under secrets:`, `add secrets.${name}.file to the profile`);
+  const file = path.resolve(plan.profileDir, entry.file);
+  if (!existsSync(file)) throw new ConfigError(`secret file ${file} (secrets.${name}) does not exist`, 'create it, or run `prodctl init` to generate secrets');
+  const v = readFileSync(file, 'utf8').trim();
+  registerSecret(v);
+  return v;
+}
+
+export function readNativeSecrets(plan: StackPlan): NativeSecrets {
+  return { postgres: readSecretValue(plan, plan.profile.postgres.password_secret), redis: readSecretValue(plan, plan.profile.redis.password_secret) };
+}
+
+/** The checkout / package holding dist/runtime: found by walking up from this module. */
+export function findPackageRoot(from = import.meta.dirname): string {
+  let dir = from;
+  for (;;) {
+    const pkg = path.join(dir, 'package.json');
+    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'prodctl') return dir;
+    const up = path.dirname(dir);
+    if (up === dir) throw new TargetError('cannot find the prodctl package folder', 'run prodctl from its checkout or installed package');
+    dir = up;
+  }
+}
+
+export function assertRuntimeBuild(build: string): void {
+  for (const role of ['api', 'worker']) {
+    const main = path.join(build, 'dist', 'runtime', role, 'main.js');
+    if (!existsSync(main)) throw new TargetError(`no runtime build at ${build}: ${main} is missing`, 'build it with `npm run build` (or pass --build FOLDER holding dist/runtime)');
+  }
+}
+
+/** The release `up` starts when none runs yet: this package's own runtime build. */
+export function defaultRelease(): NativeRelease {
+  const build = findPackageRoot();
+  return { version: buildVersion(build), build, at: new Date().toISOString() };
+}
+
+export function wantedComponents(plan: StackPlan): NativeComponent[] {
+  const c: NativeComponent[] = ['postgres', 'redis', 'edge', 'postgres-exporter', 'redis-exporter', 'node-exporter'];
+  if (plan.profile.monitoring.enabled) c.push('prometheus', 'alertmanager');
+  return c;
+}
+
+export interface NativeEnv {
+  ctx: TargetContext;
+  plan: StackPlan;
+  paths: NativePaths;
+  bins: ResolvedBinaries;
+  skipped: Set<string>;
+}
+
+export function resolveNativeEnv(ctx: TargetContext): NativeEnv {
+  const bins = resolveBinaries(wantedComponents(ctx.plan), ctx.plan.profile.postgres.version);
+  const skipped = new Set<string>(Object.keys(bins.skipped));
+  if (ctx.plan.profile.monitoring.grafana.enabled) skipped.add('grafana');
+  return { ctx, plan: ctx.plan, paths: nativePaths(ctx.stateDir), bins, skipped };
+}
+
+export function specInput(env: NativeEnv, state: NativeState, configHashes: SpecInput['configHashes']): SpecInput {
+  const pg = serviceUser('postgres');
+  return {
+    plan: env.plan,
+    state,
+    paths: env.paths,
+    stateDir: env.ctx.stateDir,
+    binaries: env.bins.found,
+    postgresUser: pg ? { uid: pg.uid, gid: pg.gid } : null,
+    configHashes,
+    pathEnv: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+  };
+}
+
+export function requireState(env: NativeEnv): NativeState {
+  const s = readNativeState(env.paths.stateFile);
+  if (!s) throw new TargetError(`no native stack in ${env.ctx.stateDir}`, 'start it with `prodctl up`');
+  return s;
+}

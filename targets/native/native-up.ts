@@ -1,0 +1,147 @@
+// `prodctl up` on the native target: bring every process to what the plan says, in order —
+// Postgres (initdb first time, then role and database), Redis, migrations, exporters, API and
+// workers, the edge, monitoring — and leave alone what already runs unchanged. A second `up`
+// changes nothing and says so.
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import pg from 'pg';
+import { TargetError } from '../../lib/errors.js';
+import { serviceUser } from '../../lib/system-user.js';
+import { readNativeState, type NativeState } from '../../state/native-state.js';
+import { writeLastPlan } from '../../state/last-plan.js';
+import type { DeployResult, TargetContext } from '../types.js';
+import { writeNativeConfig } from './native-config.js';
+import { assertRuntimeBuild, defaultRelease, readNativeSecrets, resolveNativeEnv, specInput, type NativeEnv } from './native-context.js';
+import { nativeEdge, saveNativeState, syncEdgeServers } from './native-edge.js';
+import { planNativeState } from './native-ports.js';
+import { ensurePostgresReady, preparePostgresData } from './postgres-bootstrap.js';
+import { apiSpec, edgeSpec, infraSpecs, LOOPBACK, monitoringSpecs, rolloutTimings, workerSpec } from './process-specs.js';
+import { apiProbe, logTail, waitReady, workerProbe, type Probe } from './readiness.js';
+import { ensureSupervisor, type SupervisorClient } from './supervisor/supervisor-client.js';
+import { hashSpec, type ProcessSpec, type ProcessStatus } from './supervisor/types.js';
+
+interface Reconciler {
+  changes: string[];
+  unchanged: string[];
+  /** Starts the spec unless the same spec already runs; restarts it when its spec changed. */
+  ensure(spec: ProcessSpec): Promise<boolean>;
+}
+
+function createReconciler(client: SupervisorClient, running: Map<string, ProcessStatus>): Reconciler {
+  const r: Reconciler = {
+    changes: [],
+    unchanged: [],
+    async ensure(spec) {
+      const cur = running.get(spec.id);
+      if (cur && cur.specHash === hashSpec(spec) && cur.state !== 'stopped') {
+        r.unchanged.push(spec.id);
+        return false;
+      }
+      if (cur) {
+        await client.stop(spec.id);
+        r.changes.push(`restarted ${spec.id} (its configuration changed)`);
+      } else {
+        r.changes.push(`started ${spec.id}`);
+      }
+      await client.start(spec);
+      return true;
+    },
+  };
+  return r;
+}
+
+export async function ready(env: NativeEnv, id: string, probe: Probe, timeoutMs: number): Promise<void> {
+  if (await waitReady(probe, timeoutMs)) return;
+  throw new TargetError(`${id} is not ready after ${Math.round(timeoutMs / 1000)} s`, `see its log: prodctl logs ${id}`, logTail(env.paths, id));
+}
+
+async function runMigrations(env: NativeEnv, state: NativeState, password: string): Promise<string[]> {
+  const { runMigrations: migrate, findMigrationsDir } = await import('../../runtime/core/migrate.js');
+  const p = env.plan.profile.postgres;
+  const pool = new pg.Pool({ host: LOOPBACK, port: state.ports.postgres, user: p.user, database: p.database, password, max: 1, connectionTimeoutMillis: 10_000 });
+  pool.on('error', () => {});
+  try {
+    const dir = findMigrationsDir(path.join(state.release.build, 'runtime', 'migrations'));
+    return (await migrate(pool, { dir, lockTimeoutMs: 60_000 })).map((m) => `applied migration ${m}`);
+  } finally {
+    await pool.end().catch(() => {});
+  }
+}
+
+/** `release` is used only when no stack state exists yet (a first `deploy --build`). */
+export async function nativeUp(ctx: TargetContext, release?: NativeState['release']): Promise<DeployResult> {
+  const t0 = Date.now();
+  const env = resolveNativeEnv(ctx);
+  const { plan, paths, log } = { ...env, log: ctx.log };
+  for (const [c, why] of Object.entries(env.bins.skipped)) log.warn(`${c}: skipped — ${why}`);
+  if (env.skipped.has('grafana')) log.warn('grafana: skipped — Debian does not package Grafana; use the Docker target for dashboards');
+  const prev = readNativeState(paths.stateFile);
+  const { state, notes } = await planNativeState(prev, plan, prev?.release ?? release ?? defaultRelease());
+  for (const n of notes) log.warn(n);
+  assertRuntimeBuild(state.release.build);
+  const secrets = readNativeSecrets(plan);
+  for (const d of ['uploads', 'redis', 'prometheus', 'alertmanager']) mkdirSync(path.join(paths.dataDir, d), { recursive: true });
+  mkdirSync(path.join(ctx.stateDir, 'textfile'), { recursive: true });
+  const hashes = writeNativeConfig({ plan, state, paths, renderedDir: ctx.renderedDir, redisPassword: secrets.redis, skipped: env.skipped });
+  const input = specInput(env, state, hashes);
+  const { deployTimeoutMs } = rolloutTimings(plan);
+
+  const { client } = await ensureSupervisor(ctx.stateDir);
+  const running = new Map((await client.status()).map((s) => [s.id, s]));
+  const rec = createReconciler(client, running);
+  const infra = infraSpecs(input, null);
+  const byId = (id: string) => infra.find((s) => s.id === id);
+
+  log.step('postgres');
+  if (await preparePostgresData(paths, serviceUser('postgres'), secrets.postgres, plan.profile.postgres.version)) rec.changes.push('initialised the Postgres data folder');
+  await rec.ensure(byId('postgres')!);
+  await ready(env, 'postgres', { kind: 'tcp', port: state.ports.postgres }, 60_000);
+  rec.changes.push(...(await ensurePostgresReady(plan, paths, state.ports.postgres, secrets.postgres)));
+
+  log.step('redis');
+  await rec.ensure(byId('redis')!);
+  await ready(env, 'redis', { kind: 'tcp', port: state.ports.redis }, 30_000);
+
+  log.step('migrations');
+  rec.changes.push(...(await runMigrations(env, state, secrets.postgres)));
+
+  log.step('exporters, API and workers');
+  for (const s of infra.filter((x) => x.id.endsWith('-exporter'))) await rec.ensure(s);
+  for (const r of state.api) await rec.ensure(apiSpec(input, r));
+  for (const w of state.workers) await rec.ensure(workerSpec(input, w));
+  for (const r of state.api) await ready(env, r.id, apiProbe(r.port), deployTimeoutMs);
+  for (const w of state.workers) await ready(env, w.id, workerProbe(w.metricsPort), deployTimeoutMs);
+
+  const edgeProc = edgeSpec(input);
+  if (edgeProc) {
+    log.step('edge');
+    const restarted = await rec.ensure(edgeProc);
+    await ready(env, 'edge', { kind: 'tcp', port: state.ports.edgeMetrics }, 15_000);
+    const edge = nativeEdge(env)!;
+    // A fresh HAProxy starts with the state's servers from haproxy.cfg; a running one may be behind.
+    const edgeChanges = await syncEdgeServers(edge, state, deployTimeoutMs);
+    if (!restarted) rec.changes.push(...edgeChanges);
+  }
+
+  const mon = monitoringSpecs(input);
+  if (mon.length) log.step('monitoring');
+  for (const s of mon) await rec.ensure(s);
+  for (const s of mon) await ready(env, s.id, { kind: 'http', url: `http://${LOOPBACK}:${s.id === 'prometheus' ? state.ports.prometheus : state.ports.alertmanager}/-/ready` }, 60_000);
+
+  // Processes the plan no longer has (fewer replicas, a component turned off) go.
+  const wanted = new Set([...infra, ...mon, ...(edgeProc ? [edgeProc] : [])].map((s) => s.id).concat(state.api.map((r) => r.id), state.workers.map((w) => w.id)));
+  for (const id of running.keys()) {
+    if (wanted.has(id)) continue;
+    await client.stop(id);
+    rec.changes.push(`stopped ${id} (no longer in the plan)`);
+  }
+
+  saveNativeState(env, state);
+  writeLastPlan(ctx.stateDir, plan);
+  return {
+    outcome: rec.changes.length ? 'applied' : 'noop',
+    release: state.release.version,
+    durationMs: Date.now() - t0,
+    changes: rec.changes.length ? rec.changes : [`${rec.unchanged.length} processes already running unchanged`],
+  };
+}
