@@ -1,29 +1,14 @@
 // `down` on the native target: the supervisor stops everything in order (SIGTERM, wait, SIGKILL),
 // then whatever a pid file or the process table still names as this stack's is killed, so
 // nothing is left behind even after a supervisor crash. `--volumes` also deletes the data.
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
-import path from 'node:path';
+import { rmSync } from 'node:fs';
 import { UsageError } from '../../lib/errors.js';
 import type { TargetContext } from '../types.js';
+import { listStackProcesses } from './process-table.js';
 import { nativePaths } from './supervisor/paths.js';
 import { isOurs, readPidFiles, removePidFile } from './supervisor/pid-files.js';
 import { signalGroup, stopPid } from './supervisor/stop-process.js';
 import { findSupervisor, supervisorPid } from './supervisor/supervisor-client.js';
-
-/** Pids whose environment carries PRODCTL_NATIVE_STACK=<stateDir> (set on every stack process). */
-export function stackProcesses(stateDir: string): number[] {
-  const needle = `PRODCTL_NATIVE_STACK=${path.resolve(stateDir)}\0`;
-  const found: number[] = [];
-  for (const e of readdirSync('/proc')) {
-    if (!/^\d+$/.test(e) || Number(e) === process.pid) continue;
-    try {
-      if (`${readFileSync(`/proc/${e}/environ`, 'utf8')}\0`.includes(needle)) found.push(Number(e));
-    } catch {
-      // gone, or not ours to read
-    }
-  }
-  return found;
-}
 
 export async function nativeDown(ctx: TargetContext, o: { volumes: boolean }): Promise<string[]> {
   if (o.volumes && !ctx.yes) throw new UsageError('`down --volumes` deletes the database, Redis data and uploads', 'add --yes to confirm');
@@ -45,7 +30,7 @@ export async function nativeDown(ctx: TargetContext, o: { volumes: boolean }): P
     }
     removePidFile(paths.pidDir, r.id);
   }
-  const stray = stackProcesses(ctx.stateDir);
+  const stray = listStackProcesses(ctx.stateDir);
   for (const pid of stray) signalGroup(pid, 'SIGKILL');
   if (stray.length) done.push(`killed ${stray.length} stray processes`);
   // Nothing runs any more: nobody should find the stack through its endpoints.

@@ -1,5 +1,6 @@
 // `prodctl logs <service> [-f] [--since] [--tail]` on the native target: each process logs to
 // <state>/native/logs/<id>.log; a service with several replicas shows each line prefixed by its id.
+// Replicas replaced by a deploy keep their files: `prodctl logs api-4` shows one of them.
 import { existsSync, openSync, readdirSync, readFileSync, readSync, statSync, closeSync } from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../../lib/errors.js';
@@ -7,11 +8,14 @@ import { parseDuration } from '../../profile/units.js';
 import type { TargetContext } from '../types.js';
 import { filterSince, matchLogIds } from './log-lines.js';
 import { nativePaths } from './supervisor/paths.js';
+import { findSupervisor } from './supervisor/supervisor-client.js';
 
 export async function nativeLogs(ctx: TargetContext, service: string, o: { follow: boolean; since?: string; tail?: number }, write: (s: string) => void = (s) => process.stdout.write(s)): Promise<void> {
   const paths = nativePaths(ctx.stateDir);
   const all = existsSync(paths.logDir) ? readdirSync(paths.logDir).filter((f) => f.endsWith('.log')).map((f) => f.slice(0, -4)) : [];
-  const ids = matchLogIds(all, service);
+  // The running replicas when the stack is up; past replicas' files stay readable by their id.
+  const running = (await (await findSupervisor(ctx.stateDir))?.status())?.filter((p) => p.service === service && all.includes(p.id)).map((p) => p.id) ?? [];
+  const ids = running.length ? running : matchLogIds(all, service);
   if (!ids.length) throw new UsageError(`no logs for '${service}' in ${paths.logDir}`, `services with logs: ${[...new Set(all.map((i) => i.replace(/-\d+$/, '')))].sort().join(', ') || 'none (is the stack up?)'}`);
   const since = o.since ? Date.now() - parseDuration(o.since) : null;
   const prefix = (id: string) => (ids.length > 1 ? `${id} | ` : '');

@@ -71,11 +71,11 @@ describe('supervisor daemon', () => {
     process.kill(supervisorPid(client.paths)!, 'SIGKILL');
     await waitUntil(async () => (await findSupervisor(stateDir)) === null, 5_000);
     // The supervised processes outlive their supervisor (own process groups)…
-    expect(orphanPids.every((pid) => processesOfStack(stateDir).includes(pid))).toBe(true);
+    expect(processesOfStack(stateDir)).toEqual(orphanPids.sort((a, b) => a - b));
     // …until the next daemon recovers: the stubborn one needs SIGKILL after its 10 s grace.
     const { client: next, started } = await ensureSupervisor(stateDir);
     expect(started).toBe(true);
-    expect(processesOfStack(stateDir)).toEqual([]);
+    expect(processesOfStack(stateDir)).toEqual([supervisorPid(next.paths)]);
     expect(readPidFiles(next.paths.pidDir)).toEqual([]);
     expect(readFileSync(next.paths.supervisorLog, 'utf8')).toMatch(/stale pid file: app-1 .* still runs without a supervisor/);
   }, 60_000);
@@ -89,6 +89,7 @@ describe('supervisor daemon', () => {
     // Each has set up its signal handler once it logged `started`.
     const logOf = (id: string) => readFileSync(path.join(client.paths.logDir, `${id}.log`), 'utf8');
     await waitUntil(() => ['low-1', 'high-1', 'mid-1'].every((id) => logOf(id).includes('started')), 5_000);
+    expect(processesOfStack(stateDir).length).toBe(4); // the daemon and its three
     await client.shutdown();
     await waitUntil(async () => (await findSupervisor(stateDir)) === null, 5_000);
     expect(processesOfStack(stateDir)).toEqual([]);

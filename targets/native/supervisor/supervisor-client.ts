@@ -83,7 +83,7 @@ export async function ensureSupervisor(stateDir: string): Promise<{ client: Supe
   mkdirSync(paths.logDir, { recursive: true });
   const out = openSync(paths.supervisorLog, 'a');
   const [cmd, ...args] = daemonArgv();
-  const child = spawn(cmd, [...args, path.resolve(stateDir)], { detached: true, stdio: ['ignore', out, out], cwd: path.resolve(import.meta.dirname, '../../..'), env: process.env });
+  const child = spawn(cmd, [...args, path.resolve(stateDir)], { detached: true, stdio: ['ignore', out, out], cwd: path.resolve(import.meta.dirname, '../../..'), env: { ...process.env, PRODCTL_NATIVE_STACK: path.resolve(stateDir) } });
   child.unref();
   const deadline = Date.now() + 20_000;
   for (;;) {
