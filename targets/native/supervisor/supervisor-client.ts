@@ -42,7 +42,13 @@ function clientFor(paths: NativePaths): SupervisorClient {
     start: (spec) => request<ProcessStatus>(sock, 'POST', '/start', { spec }),
     // Stops wait for the process's own grace period (plus the SIGKILL step).
     stop: (id) => request<void>(sock, 'POST', '/stop', { id }, 180_000),
-    shutdown: () => request<void>(sock, 'POST', '/shutdown', {}, 600_000),
+    async shutdown() {
+      const pid = supervisorPid(paths);
+      await request<void>(sock, 'POST', '/shutdown', {}, 600_000);
+      // The daemon answers before it exits: wait for it, so "stopped" means nothing runs.
+      const deadline = Date.now() + 10_000;
+      while (pid && isAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    },
   };
 }
 
