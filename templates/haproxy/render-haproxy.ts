@@ -27,8 +27,9 @@ export interface HaproxyRenderOptions {
   adminTcp?: string;
   /** Internal listener for /metrics and /healthz: never published. */
   metricsBind?: string;
-  /** Where HAProxy writes its access log: stdout suits containers and the native log files. */
   servers?: HaproxyServer[];
+  /** Lower than the profile's max_connections when the host's file limit is lower (HAProxy refuses to start otherwise). */
+  maxConnections?: number;
 }
 
 export function renderHaproxy(plan: StackPlan, o: HaproxyRenderOptions = {}): RenderedFile[] {
@@ -42,6 +43,7 @@ function ms(duration: string): string {
 
 export function renderHaproxyConfig(plan: StackPlan, o: HaproxyRenderOptions = {}): string {
   const h = plan.profile.edge.haproxy;
+  const maxconn = Math.min(h.max_connections, o.maxConnections ?? h.max_connections);
   const api = plan.services.find((s) => s.name === 'api');
   const checkInterval = `${Math.max(1, Math.min(api?.healthcheck?.intervalSeconds ?? 2, 2))}s`;
   const serverTimeout = ms(h.timeout_server);
@@ -51,7 +53,7 @@ export function renderHaproxyConfig(plan: StackPlan, o: HaproxyRenderOptions = {
   return `# HAProxy edge for ${plan.project}. Rendered by prodctl from the profile; edit the profile, not this file.
 # API servers come and go through the admin socket (prodctl deploy); see docs/native.md.
 global
-  maxconn ${h.max_connections}
+  maxconn ${maxconn}
 ${sockets.join('\n')}
   stats timeout 30s
   log stdout format raw local0 info
@@ -76,7 +78,7 @@ defaults
 
 frontend public
   bind ${o.bind ?? `:${EDGE_PORTS.http}`}
-  maxconn ${h.max_connections}
+  maxconn ${maxconn}
   option forwardfor
   http-request set-header X-Forwarded-Proto https if { ssl_fc }
   http-request set-header X-Forwarded-Proto http unless { ssl_fc }
