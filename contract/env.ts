@@ -62,6 +62,7 @@ export const ENV = {
   migrateOnStart: 'MIGRATE_ON_START', // 1 = run pending migrations (under the advisory lock) before serving
   redisCommandTimeoutMs: 'REDIS_COMMAND_TIMEOUT_MS',
   apiKeyCacheMs: 'API_KEY_CACHE_MS', // how long a verified API key is trusted without asking Postgres (0 = never)
+  blobGraceMs: 'BLOB_GRACE_MS', // profile storage.blob_grace: a deleted file's blob stays on disk this long (backups taken meanwhile stay restorable)
 } as const;
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];

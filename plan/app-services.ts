@@ -33,6 +33,7 @@ export function sharedAppEnv(p: Profile, role: 'api' | 'worker', release: string
     [ENV.queueName]: DEFAULT_QUEUE_NAME,
     [ENV.queueMaxDepth]: String(p.workers.max_queue_depth),
     [ENV.storagePath]: p.storage.uploads_path,
+    [ENV.blobGraceMs]: String(parseDuration(p.storage.blob_grace)),
   };
 }
 

@@ -9,12 +9,11 @@ import type { RuntimeMetrics } from '../core/metrics.js';
 import type { ThreadPool } from '../core/pdf/thread-pool.js';
 import type { QueuePayload } from '../core/queue.js';
 import type { RateLimiter } from '../core/rate-limit.js';
+import type { ReadinessMonitor } from '../core/readiness.js';
 import type { BlobStore } from '../core/storage.js';
 
 export interface ApiState {
   draining: boolean;
-  /** Cached "migrations current" answer, refreshed by readiness checks. */
-  migrationsCurrent: boolean;
 }
 
 export interface ApiDeps {
@@ -29,7 +28,7 @@ export interface ApiDeps {
   authenticate: Authenticate;
   takeToken: RateLimiter;
   state: ApiState;
-  checkMigrations(): Promise<boolean>;
+  readiness: ReadinessMonitor;
 }
 
 declare module 'fastify' {

@@ -1,10 +1,11 @@
 // API entry point: `node dist/runtime/api/main.js`, configured only by environment variables.
 import { HEALTH_PATHS, REDIS_KEYS } from '../../contract/index.js';
 import { createAuthenticator } from '../core/auth.js';
-import { createMigrationCheck, onShutdownSignal, runMain, settleWithin, startCore } from '../core/lifecycle.js';
+import { onShutdownSignal, runMain, settleWithin, startCore } from '../core/lifecycle.js';
 import { serveMetrics } from '../core/metrics.js';
 import { createThreadPool } from '../core/pdf/thread-pool.js';
 import { createRateLimiter } from '../core/rate-limit.js';
+import { startReadinessMonitor } from '../core/readiness.js';
 import { createLocalStore } from '../core/storage.js';
 import { buildApi } from './app.js';
 import type { ApiDeps } from './deps.js';
@@ -12,6 +13,7 @@ import type { ApiDeps } from './deps.js';
 runMain(async () => {
   const { cfg, log, pool, redis, metrics, queue } = await startCore('api');
   const ready = metrics.gauge('ready');
+  const state = { draining: false };
   const deps: ApiDeps = {
     cfg,
     pool,
@@ -24,8 +26,8 @@ runMain(async () => {
     log,
     authenticate: createAuthenticator(cfg, pool),
     takeToken: createRateLimiter(redis, REDIS_KEYS.rateLimitPrefix, REDIS_KEYS.maintenance),
-    state: { draining: false, migrationsCurrent: false },
-    checkMigrations: createMigrationCheck(pool, cfg.migrationsDir),
+    state,
+    readiness: await startReadinessMonitor({ pg: cfg.pg, redis, pool, migrationsDir: cfg.migrationsDir, state }),
   };
   const app = await buildApi(deps);
   const metricsServer = await serveMetrics(metrics, cfg.host, cfg.metricsPort);
@@ -41,6 +43,7 @@ runMain(async () => {
     await new Promise((r) => setTimeout(r, cfg.drainWindowMs));
     await settleWithin(app.close(), cfg.requestTimeoutMs);
     await deps.pdf.close();
+    await deps.readiness.stop();
     await settleWithin(queue.close(), 2_000);
     redis.disconnect();
     await settleWithin(pool.end(), 2_000);

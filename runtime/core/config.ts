@@ -32,6 +32,8 @@ export interface RuntimeConfig {
   storagePath: string;
   maxUploadBytes: number;
   storageQuotaBytes: number;
+  /** A deleted file's blob is removed from storage only this long after its last row went. */
+  blobGraceMs: number;
   rate: { requestsPerSecond: number; burst: number; uploadsPerMinute: number };
   requestTimeoutMs: number;
   drainWindowMs: number;
@@ -130,6 +132,7 @@ export function readConfig(env: Env = process.env, roleOverride?: Role): Runtime
     storagePath: str(ENV.storagePath),
     maxUploadBytes: num(ENV.maxUploadBytes, 50 * 1024 * 1024, 1),
     storageQuotaBytes: num(ENV.storageQuotaBytes, 1024 * 1024 * 1024, 1),
+    blobGraceMs: num(ENV.blobGraceMs, 24 * 3_600_000),
     rate: {
       requestsPerSecond: num(ENV.rateRequestsPerSecond, 50, 0.001),
       burst: num(ENV.rateBurst, 100, 1),

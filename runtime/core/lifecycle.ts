@@ -8,7 +8,7 @@ import { createLogger } from './logger.js';
 import { createMetrics, watchPool, watchQueue, type RuntimeMetrics } from './metrics.js';
 import { createQueue, type QueuePayload } from './queue.js';
 import { formatFatal } from './errors.js';
-import { getMigrationStatus, runMigrations } from './migrate.js';
+import { runMigrations } from './migrate.js';
 import { assertNoEviction, createRedis, waitReady } from './redis.js';
 
 /** Checks Redis (reachable, noeviction) and Postgres (reachable, migrated) before serving. */
@@ -19,17 +19,6 @@ export async function prepareDependencies(cfg: RuntimeConfig, pool: Pool, redis:
     const applied = await runMigrations(pool, { dir: cfg.migrationsDir, lockTimeoutMs: 60_000 });
     if (applied.length) log.info({ applied }, 'migrations applied');
   }
-}
-
-/** "Migrations current", cached briefly so readiness probes do not hammer Postgres. */
-export function createMigrationCheck(pool: Pool, dir: string | undefined, ttlMs = 5_000): () => Promise<boolean> {
-  let cached: { at: number; ok: boolean } | null = null;
-  return async () => {
-    if (cached && Date.now() - cached.at < ttlMs) return cached.ok;
-    const status = await getMigrationStatus(pool, dir);
-    cached = { at: Date.now(), ok: status.current };
-    return status.current;
-  };
 }
 
 /** Runs main(); a start-up failure prints one clear line and exits 1. */

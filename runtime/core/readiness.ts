@@ -1,15 +1,158 @@
-// Readiness of a process: Postgres and Redis reachable within a second, migrations current.
+// Readiness, decoupled from load. A background monitor checks Postgres over its OWN connection
+// (never the request pool: a saturated pool means "busy", not "down"), Redis over its own
+// connection plus the state of the serving one, and migrations; /readyz answers from the last
+// result at once. A dependency must fail two rounds in a row before readiness drops, so one slow
+// answer under load does not flap the edge, while a real outage shows within about two rounds.
+import pg from 'pg';
 import type { Redis } from 'ioredis';
+import type { RuntimeConfig } from './config.js';
 import type { Pool } from './db.js';
+import { getMigrationStatus } from './migrate.js';
 
 const CHECK_TIMEOUT_MS = 1_000;
 
-export async function probeReadiness(d: { pool: Pool; redis: Redis; checkMigrations(): Promise<boolean>; state: { draining: boolean } }): Promise<Record<string, string>> {
-  const within = <T>(p: Promise<T>) => Promise.race([p, new Promise<never>((_, rej) => setTimeout(() => rej(new Error('timeout')), CHECK_TIMEOUT_MS).unref())]);
-  const [pg, redis, migrations] = await Promise.all([
-    within(d.pool.query('SELECT 1')).then(() => 'ok', (e: Error) => `down: ${e.message}`),
-    within(d.redis.ping()).then(() => 'ok', (e: Error) => `down: ${e.message}`),
-    within(d.checkMigrations()).then((ok) => (ok ? 'ok' : 'pending: run prodctl migrate'), (e: Error) => `unknown: ${e.message}`),
-  ]);
-  return { postgres: pg, redis, migrations, draining: d.state.draining ? 'yes' : 'no' };
+export interface ReadinessReport {
+  ready: boolean;
+  checks: { postgres: string; redis: string; migrations: string; draining: 'yes' | 'no' };
+  /** Load, for the operator: a busy pool is reported but does not make the process unready. */
+  pool?: { total: number; idle: number; waiting: number };
+  checkedAt: string;
+}
+
+export interface ReadinessMonitor {
+  current(): ReadinessReport;
+  stop(): Promise<void>;
+}
+
+export interface ReadinessOptions {
+  pg: RuntimeConfig['pg'];
+  redis: Redis;
+  pool?: Pool;
+  migrationsDir?: string;
+  state: { draining: boolean };
+  everyMs?: number;
+  /** Consecutive failed rounds before a dependency counts as down. */
+  failuresToTrip?: number;
+  /** Migrations are looked at every this many rounds (they change only on deploys). */
+  migrationsEvery?: number;
+}
+
+/** Runs the first round before returning, so a process is never "ready" on no evidence. */
+export async function startReadinessMonitor(o: ReadinessOptions): Promise<ReadinessMonitor> {
+  const everyMs = o.everyMs ?? 1_000;
+  const trip = o.failuresToTrip ?? 2;
+  const migrationsEvery = o.migrationsEvery ?? 5;
+  const pgProbe = createPgProbe(o.pg);
+  const redisProbe = o.redis.duplicate({ connectionName: `${o.redis.options.connectionName ?? 'prodctl'}-probe`, enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: CHECK_TIMEOUT_MS, lazyConnect: false });
+  redisProbe.on('error', () => {}); // reported through the checks, not as a crash
+  const failures = { postgres: 0, redis: 0 };
+  let lastGood = { postgres: 'unknown', redis: 'unknown' };
+  let migrations = 'unknown';
+  let report: Omit<ReadinessReport, 'pool' | 'checks'> & { checks: Omit<ReadinessReport['checks'], 'draining'> } = {
+    ready: false,
+    checks: { postgres: 'unknown', redis: 'unknown', migrations: 'unknown' },
+    checkedAt: new Date(0).toISOString(),
+  };
+  let round = 0;
+
+  async function check(): Promise<void> {
+    const pgResult = settle(pgProbe.query('SELECT 1'));
+    const redisResult = o.redis.status !== 'ready' ? Promise.resolve(`down: connection ${o.redis.status}`) : settle(redisProbe.ping());
+    const migResult = round % migrationsEvery === 0 || migrations !== 'ok' ? settle(getMigrationStatus(pgProbe as unknown as pg.ClientBase, o.migrationsDir).then((s) => (s.current ? true : Promise.reject(new Error('pending: run prodctl migrate'))))) : Promise.resolve(migrations);
+    const [postgres, redis, mig] = await Promise.all([pgResult, redisResult, migResult]);
+    round++;
+    const now = { postgres, redis };
+    for (const dep of ['postgres', 'redis'] as const) {
+      failures[dep] = now[dep] === 'ok' ? 0 : failures[dep] + 1;
+      if (now[dep] === 'ok' || failures[dep] >= trip) lastGood = { ...lastGood, [dep]: now[dep] };
+    }
+    if (mig === 'ok') migrations = 'ok';
+    else if (mig.startsWith('down: pending')) migrations = mig.slice('down: '.length);
+    else if (failures.postgres >= trip) migrations = `unknown: ${mig.slice('down: '.length)}`;
+    // else: one failed round under load; keep the last answer.
+    const ok = lastGood.postgres === 'ok' && lastGood.redis === 'ok' && migrations === 'ok';
+    report = { ready: ok, checks: { postgres: lastGood.postgres, redis: lastGood.redis, migrations }, checkedAt: new Date().toISOString() };
+  }
+
+  await check();
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  const loop = () => {
+    if (stopped) return;
+    timer = setTimeout(() => void check().finally(loop), everyMs);
+    timer.unref();
+  };
+  loop();
+
+  return {
+    current() {
+      const draining = o.state.draining;
+      const pool = o.pool ? { total: o.pool.totalCount, idle: o.pool.idleCount, waiting: o.pool.waitingCount } : undefined;
+      return { ...report, ready: report.ready && !draining, checks: { ...report.checks, draining: draining ? 'yes' : 'no' }, ...(pool ? { pool } : {}) };
+    },
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      redisProbe.disconnect();
+      await pgProbe.close();
+    },
+  };
+}
+
+/** 'ok', or 'down: <reason>' — never throws. */
+function settle(p: Promise<unknown>): Promise<string> {
+  return p.then(
+    () => 'ok',
+    (e: Error) => `down: ${e.message || 'error'}`,
+  );
+}
+
+interface PgProbe extends Pick<pg.Client, 'query'> {
+  close(): Promise<void>;
+}
+
+/** One dedicated Postgres connection, reopened after any error or timeout. */
+function createPgProbe(cfg: RuntimeConfig['pg']): PgProbe {
+  let client: Promise<pg.Client> | null = null;
+  const drop = (c: Promise<pg.Client>) => {
+    if (client === c) client = null;
+    void c.then((x) => x.end()).catch(() => {});
+  };
+  const open = (): Promise<pg.Client> => {
+    if (client) return client;
+    const c = new pg.Client({
+      host: cfg.host,
+      port: cfg.port,
+      database: cfg.database,
+      user: cfg.user,
+      password: cfg.password,
+      connectionTimeoutMillis: CHECK_TIMEOUT_MS,
+      query_timeout: CHECK_TIMEOUT_MS,
+      statement_timeout: CHECK_TIMEOUT_MS,
+      application_name: `${cfg.applicationName}-probe`,
+    });
+    const p = c.connect().then(() => c);
+    c.on('error', () => drop(p));
+    c.on('end', () => drop(p));
+    client = p;
+    p.catch(() => drop(p));
+    return p;
+  };
+  const query = (async (text: string, values?: unknown[]) => {
+    const p = open();
+    try {
+      return await (await p).query(text, values);
+    } catch (err) {
+      drop(p);
+      throw err;
+    }
+  }) as PgProbe['query'];
+  return {
+    query,
+    async close() {
+      const c = client;
+      client = null;
+      if (c) await c.then((x) => x.end()).catch(() => {});
+    },
+  };
 }

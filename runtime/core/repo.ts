@@ -32,9 +32,12 @@ export interface JobRow {
 }
 
 const FILE_COLS = 'id, user_id, sha256, bytes::float8 AS bytes, pages, filename, created_at';
+/** Prefix for an INSERT INTO files whose $2 is the sha256: the content is referenced again. */
+export const CLEAR_TOMBSTONE = 'WITH cleared AS (DELETE FROM blob_tombstones WHERE sha256 = $2)';
 
 export async function insertFile(db: Db, f: { userId: string; sha256: string; bytes: number; pages: number | null; filename: string | null }): Promise<FileRow> {
-  const r = await db.query(`INSERT INTO files (user_id, sha256, bytes, pages, filename) VALUES ($1, $2, $3, $4, $5) RETURNING ${FILE_COLS}`, [
+  // Content coming back clears its tombstone in the same statement, so the sweeper leaves it alone.
+  const r = await db.query(`${CLEAR_TOMBSTONE} INSERT INTO files (user_id, sha256, bytes, pages, filename) VALUES ($1, $2, $3, $4, $5) RETURNING ${FILE_COLS}`, [
     f.userId,
     f.sha256,
     f.bytes,
@@ -65,17 +68,27 @@ export async function getUsageBytes(db: Db, userId: string): Promise<number> {
   return r.rows[0].n;
 }
 
-/** Deletes the row; returns the blob's sha256 when no other row still points at it. */
-export async function deleteFile(db: Db, userId: string, id: string): Promise<{ deleted: boolean; orphanSha?: string }> {
-  const r = await db.query('DELETE FROM files WHERE id = $1 AND user_id = $2 RETURNING sha256', [id, userId]);
-  if (!r.rowCount) return { deleted: false };
-  const sha = r.rows[0].sha256 as string;
-  const still = await db.query('SELECT 1 FROM files WHERE sha256 = $1 LIMIT 1', [sha]);
-  return { deleted: true, orphanSha: still.rowCount ? undefined : sha };
+/**
+ * Deletes the row. When no other row points at the blob, the blob gets a tombstone instead of
+ * being removed: it stays on disk for the grace period (see blob-sweeper.ts). One round trip;
+ * the CTE sees the table as before the DELETE, hence `id <> $1`.
+ */
+export async function deleteFile(db: Db, userId: string, id: string): Promise<{ deleted: boolean; tombstoned: boolean }> {
+  const r = await db.query(
+    `WITH gone AS (DELETE FROM files WHERE id = $1 AND user_id = $2 RETURNING sha256),
+          marked AS (INSERT INTO blob_tombstones (sha256)
+                     SELECT sha256 FROM gone WHERE NOT EXISTS (SELECT 1 FROM files f WHERE f.sha256 = gone.sha256 AND f.id <> $1)
+                     ON CONFLICT (sha256) DO UPDATE SET deleted_at = now() RETURNING sha256)
+     SELECT (SELECT count(*) FROM gone)::int AS deleted, (SELECT count(*) FROM marked)::int AS tombstoned`,
+    [id, userId],
+  );
+  return { deleted: r.rows[0].deleted > 0, tombstoned: r.rows[0].tombstoned > 0 };
 }
 
-export async function shaInUse(db: Db, sha: string): Promise<boolean> {
-  return Boolean((await db.query('SELECT 1 FROM files WHERE sha256 = $1 LIMIT 1', [sha])).rowCount);
+/** A blob is referenced while a file row points at it or it waits out its grace period. */
+export async function blobReferenced(db: Db, sha: string): Promise<boolean> {
+  const r = await db.query('SELECT EXISTS (SELECT 1 FROM files WHERE sha256 = $1) OR EXISTS (SELECT 1 FROM blob_tombstones WHERE sha256 = $1) AS used', [sha]);
+  return r.rows[0].used;
 }
 
 const JOB_COLS = 'id, user_id, op, inputs, params, state, progress, attempts, error, result, info, created_at, started_at, finished_at';

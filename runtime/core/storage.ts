@@ -3,7 +3,7 @@
 // S3 store can follow.
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream, mkdirSync } from 'node:fs';
-import { open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { open, readFile, rename, rm, stat, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -23,6 +23,11 @@ export interface BlobStore {
   stream(sha256: string, range?: { start: number; end: number }): Readable;
   size(sha256: string): Promise<number>;
   remove(sha256: string): Promise<void>;
+  /**
+   * Removes a blob unless it was (re)written within the last freshMs: content-addressed writes of
+   * the same bytes land on the same name, so a fresh write means someone stored it again.
+   */
+  removeUnlessFresh(sha256: string, freshMs: number): Promise<'removed' | 'fresh' | 'missing'>;
   pathOf(sha256: string): string;
 }
 
@@ -50,6 +55,9 @@ export function createLocalStore(root: string): BlobStore {
     const dest = pathOf(sha256);
     mkdirSync(path.dirname(dest), { recursive: true });
     await rename(tmp, dest); // same content, same name: a concurrent duplicate write is harmless
+    // mtime = commit time, even for a slow upload: the sweeper treats a fresh blob as re-stored.
+    const now = new Date();
+    await utimes(dest, now, now);
     await syncDir(path.dirname(dest));
   }
 
@@ -90,8 +98,28 @@ export function createLocalStore(root: string): BlobStore {
     return { sha256, bytes, head };
   }
 
+  async function removeUnlessFresh(sha: string, freshMs: number): Promise<'removed' | 'fresh' | 'missing'> {
+    // Move it aside first (atomic), then look: a writer committing the same content after the
+    // move simply recreates the blob; one that committed before shows as fresh and is put back.
+    const dest = pathOf(sha);
+    const aside = path.join(tmpDir, `${sha}.${randomUUID()}.sweep`);
+    try {
+      await rename(dest, aside);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'missing';
+      throw err;
+    }
+    if ((await stat(aside)).mtimeMs > Date.now() - freshMs) {
+      await rename(aside, dest);
+      return 'fresh';
+    }
+    await rm(aside, { force: true });
+    return 'removed';
+  }
+
   return {
     put,
+    removeUnlessFresh,
     putBuffer: (data) => put(Readable.from([Buffer.from(data.buffer, data.byteOffset, data.byteLength)]), Number.MAX_SAFE_INTEGER),
     read: (sha) => readFile(pathOf(sha)),
     stream: (sha, range) => createReadStream(pathOf(sha), range ? { start: range.start, end: range.end } : {}),

@@ -2,6 +2,7 @@
 // row's transition to completed happen in one transaction, and a second delivery of the same job
 // (after stall recovery) changes nothing.
 import { withTransaction, type Pool } from '../core/db.js';
+import { CLEAR_TOMBSTONE } from '../core/repo.js';
 
 export interface Output {
   sha256: string;
@@ -17,7 +18,7 @@ export async function completeJob(pool: Pool, job: { id: string; userId: string;
     for (let i = 0; i < outputs.length; i++) {
       const o = outputs[i];
       const r = await c.query(
-        `INSERT INTO files (user_id, sha256, bytes, pages, filename, source_job_id, output_index)
+        `${CLEAR_TOMBSTONE} INSERT INTO files (user_id, sha256, bytes, pages, filename, source_job_id, output_index)
          VALUES ($1, $2, $3, $4, $5, $6, $7)
          ON CONFLICT (source_job_id, output_index) DO UPDATE SET output_index = EXCLUDED.output_index RETURNING id`,
         [job.userId, o.sha256, o.bytes, o.pages, `${job.op}-${i + 1}.pdf`, job.id, i],

@@ -1,12 +1,13 @@
 // Worker entry point: `node dist/runtime/worker/main.js`, configured only by environment variables.
 import { Worker } from 'bullmq';
 import { HEALTH_PATHS, REDIS_KEYS } from '../../contract/index.js';
-import { createMigrationCheck, onShutdownSignal, runMain, settleWithin, startCore } from '../core/lifecycle.js';
+import { onShutdownSignal, runMain, settleWithin, startCore } from '../core/lifecycle.js';
 import { serveMetrics } from '../core/metrics.js';
 import { createThreadPool } from '../core/pdf/thread-pool.js';
 import type { QueuePayload } from '../core/queue.js';
 import { createLocalStore } from '../core/storage.js';
-import { probeReadiness } from '../core/readiness.js';
+import { startReadinessMonitor } from '../core/readiness.js';
+import { startBlobSweeper } from '../core/blob-sweeper.js';
 import { createProcessor } from './processor.js';
 import { watchMaintenance } from './maintenance.js';
 
@@ -14,7 +15,8 @@ runMain(async () => {
   const { cfg, log, pool, redis, metrics, queue } = await startCore('worker');
   const ready = metrics.gauge('ready');
   const pdf = createThreadPool({ size: cfg.worker.concurrency, memoryMb: cfg.worker.perJobMemoryMb, timeoutMs: cfg.worker.jobTimeoutMs });
-  const processJob = createProcessor({ cfg, pool, store: createLocalStore(cfg.storagePath), pdf, metrics, log });
+  const store = createLocalStore(cfg.storagePath);
+  const processJob = createProcessor({ cfg, pool, store, pdf, metrics, log });
   const worker = new Worker<QueuePayload>(cfg.queueName, processJob, {
     connection: redis,
     concurrency: cfg.worker.concurrency,
@@ -30,17 +32,17 @@ runMain(async () => {
   });
   worker.on('error', (err) => log.warn({ err: err.message }, 'worker error'));
   const state = { draining: false };
-  const checkMigrations = createMigrationCheck(pool, cfg.migrationsDir);
+  const readiness = await startReadinessMonitor({ pg: cfg.pg, redis, pool, migrationsDir: cfg.migrationsDir, state });
   const metricsServer = await serveMetrics(metrics, cfg.host, cfg.metricsPort, async (path) => {
     if (path === HEALTH_PATHS.live) return { status: 200, body: { status: 'ok' } };
     if (path !== HEALTH_PATHS.ready) return null;
     if (state.draining) return { status: 503, body: { status: 'draining' } };
-    const checks = await probeReadiness({ pool, redis, checkMigrations, state });
-    const ok = checks.postgres === 'ok' && checks.redis === 'ok' && checks.migrations === 'ok';
-    return { status: ok ? 200 : 503, body: { status: ok ? 'ready' : 'not ready', checks } };
+    const r = readiness.current();
+    return { status: r.ready ? 200 : 503, body: { status: r.ready ? 'ready' : 'not ready', checks: r.checks, pool: r.pool, checkedAt: r.checkedAt } };
   });
   // Checked once before taking any job, so a worker started during a restore stays idle.
   const stopMaintenance = await watchMaintenance(redis, REDIS_KEYS.maintenance, worker, log);
+  const stopSweeper = startBlobSweeper({ pool, store, graceMs: cfg.blobGraceMs, log });
   void worker.run();
   ready.set(1);
   log.info({ queue: cfg.queueName, concurrency: cfg.worker.concurrency, metricsPort: cfg.metricsPort }, 'worker started');
@@ -51,12 +53,14 @@ runMain(async () => {
     state.draining = true;
     ready.set(0);
     stopMaintenance();
+    stopSweeper();
     const finished = await settleWithin(worker.close(), cfg.worker.jobTimeoutMs + 1_000);
     if (!finished) {
       log.warn('active jobs did not finish in time; handing them back via stall recovery');
       await settleWithin(worker.close(true), 2_000);
     }
     await pdf.close();
+    await readiness.stop();
     await settleWithin(queue.close(), 2_000);
     redis.disconnect();
     await settleWithin(pool.end(), 2_000);

@@ -3,7 +3,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Readable } from 'node:stream';
 import { HttpError } from '../../core/errors.js';
-import { audit, deleteFile, getFile, getUsageBytes, insertFile, shaInUse, type FileRow } from '../../core/repo.js';
+import { audit, blobReferenced, deleteFile, getFile, getUsageBytes, insertFile, type FileRow } from '../../core/repo.js';
 import type { ApiDeps } from '../deps.js';
 import { parseRange } from '../range.js';
 import { binary, empty, errorSchema, fileSchema, idParams } from '../schemas.js';
@@ -87,8 +87,8 @@ export function registerFileRoutes(app: FastifyInstance, d: ApiDeps): void {
       const { id } = req.params as { id: string };
       const res = await deleteFile(d.pool, req.userId, id);
       if (!res.deleted) throw notFound();
-      if (res.orphanSha) await d.store.remove(res.orphanSha);
-      await audit(d.pool, req.userId, 'file.delete', id);
+      // The blob itself goes only after the grace period (backups taken meanwhile stay restorable).
+      await audit(d.pool, req.userId, 'file.delete', id, { blobTombstoned: res.tombstoned });
       return reply.code(204).send();
     },
   );
@@ -111,7 +111,7 @@ async function countPages(d: ApiDeps, sha256: string): Promise<number | null> {
 }
 
 async function removeIfUnused(d: ApiDeps, sha: string): Promise<void> {
-  if (!(await shaInUse(d.pool, sha))) await d.store.remove(sha);
+  if (!(await blobReferenced(d.pool, sha))) await d.store.remove(sha);
 }
 
 function quotaError(used: number, quota: number): HttpError {

@@ -2,15 +2,14 @@
 // not draining — the edge takes a replica out of rotation the moment this turns 503.
 import type { FastifyInstance } from 'fastify';
 import { HEALTH_PATHS } from '../../../contract/index.js';
-import { probeReadiness } from '../../core/readiness.js';
 import type { ApiDeps } from '../deps.js';
 
 export function registerHealthRoutes(app: FastifyInstance, d: ApiDeps): void {
   app.get(HEALTH_PATHS.live, { schema: { summary: 'Liveness', tags: ['health'] } }, async () => ({ status: 'ok' }));
   app.get(HEALTH_PATHS.ready, { schema: { summary: 'Readiness', tags: ['health'] } }, async (_req, reply) => {
     if (d.state.draining) return reply.code(503).send({ status: 'draining' });
-    const checks = await probeReadiness(d);
-    const ok = checks.postgres === 'ok' && checks.redis === 'ok' && checks.migrations === 'ok';
-    return reply.code(ok ? 200 : 503).send({ status: ok ? 'ready' : 'not ready', checks });
+    // The monitor's last answer, never a wait on the request pool (see core/readiness.ts).
+    const r = d.readiness.current();
+    return reply.code(r.ready ? 200 : 503).send({ status: r.ready ? 'ready' : 'not ready', checks: r.checks, pool: r.pool, checkedAt: r.checkedAt });
   });
 }
