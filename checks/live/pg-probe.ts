@@ -17,10 +17,13 @@ export function createPgProbe(ep: Endpoint, opts: { user: string; database: stri
     await c.connect();
     return c;
   };
+  // pg queues concurrent queries on one client but deprecates it (pg 9 drops it): chain them here.
+  let queue: Promise<unknown> = Promise.resolve();
   return {
-    async query<T>(sql: string, params: unknown[] = []) {
-      const c = await connect();
-      return (await c.query(sql, params)).rows as T[];
+    query<T>(sql: string, params: unknown[] = []) {
+      const next = queue.then(async () => (await (await connect()).query(sql, params)).rows as T[]);
+      queue = next.catch(() => {});
+      return next;
     },
     async close() {
       const c = connecting;

@@ -72,7 +72,10 @@ export const serviceLiveChecks: LiveCheck[] = [
         if (r.status !== 200) return fail(`GET ${url}/api/v1/targets → ${r.status || r.error}`);
         const targets = (JSON.parse(r.body).data?.activeTargets ?? []) as { labels: Record<string, string>; health: string; lastError: string; scrapeUrl: string }[];
         if (!targets.length) return fail(`${url}: no active targets`);
-        const down = targets.filter((t) => t.health !== 'up');
+        const down = targets.filter((t) => t.health === 'down');
+        // 'unknown' = discovered but not scraped yet (right after `up`): not evidence of an outage.
+        const pending = targets.filter((t) => t.health === 'unknown');
+        if (!down.length && pending.length) return warn(...pending.map((t) => `${t.labels.job} ${t.scrapeUrl}: not scraped yet — run the check again after one scrape interval`));
         return judgeAll(down.map((t) => `${t.labels.job} ${t.scrapeUrl}: ${t.health}${t.lastError ? ` (${t.lastError})` : ''}`), `${url}: ${targets.length} targets up (${[...new Set(targets.map((t) => t.labels.job))].join(', ')})`);
       }),
   },

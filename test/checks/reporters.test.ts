@@ -1,12 +1,5 @@
-// Reporters parse with real parsers: JUnit with fast-xml-parser, SARIF validated against the
-// official SARIF 2.1.0 (rtm.5) JSON schema shipped in @microsoft/jest-sarif, using Ajv's draft-04 class.
-// unicodeRegExp: false because the official schema has a pattern (language tags) that is only
-// valid as a non-unicode RegExp; the schema itself is used unmodified.
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import Ajv04 from 'ajv-draft-04';
-import addFormats from 'ajv-formats';
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
+// Reporters parse with real parsers (see report-parsers.ts): JUnit with fast-xml-parser, SARIF
+// validated against the official SARIF 2.1.0 schema.
 import { describe, expect, it } from 'vitest';
 import { renderJunit } from '../../checks/report/junit.js';
 import { renderReadiness } from '../../checks/report/readiness.js';
@@ -14,15 +7,7 @@ import { renderSarif } from '../../checks/report/sarif.js';
 import { formatReport } from '../../checks/report/table.js';
 import { runChecks } from '../../checks/run-checks.js';
 import { applyScenario, loadScenario, FIXTURES } from './fixture-stack.js';
-
-const require = createRequire(import.meta.url);
-function sarifValidator() {
-  const ajv = new Ajv04({ allErrors: true, strict: false, unicodeRegExp: false });
-  addFormats.default ? addFormats.default(ajv as never) : (addFormats as unknown as (a: unknown) => void)(ajv);
-  return ajv.compile(schema);
-}
-
-const schema = JSON.parse(readFileSync(require.resolve('@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json'), 'utf8'));
+import { parseJunit, sarifValidator } from './report-parsers.js';
 
 // A run with passes, failures (incl. XML-hostile evidence), a waiver and skipped live checks.
 async function mixedRun() {
@@ -44,10 +29,7 @@ describe('reporters', async () => {
 
   it('JUnit XML is well-formed and counts match', () => {
     const xml = renderJunit(run);
-    expect(XMLValidator.validate(xml)).toBe(true);
-    const doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(xml);
-    const suites = [doc.testsuites.testsuite].flat();
-    const cases = suites.flatMap((s: any) => [s.testcase].flat());
+    const { doc, cases } = parseJunit(xml);
     expect(cases.length).toBe(run.results.length);
     expect(Number(doc.testsuites.failures)).toBe(run.summary.fail);
     const rel6 = cases.find((c: any) => c.name.startsWith('REL-006 '));
