@@ -12,6 +12,9 @@ export const REDIS_KEYS = {
   maintenance: 'prodctl:maintenance',
   rateLimitPrefix: 'prodctl:rl:',
   idempotencyPrefix: 'prodctl:idem:',
+  // Pub/sub channel prefix (+ queue name): workers publish a job id after each state change so API
+  // replicas drop their cached copy of that job.
+  jobChangedChannelPrefix: 'prodctl:job-changed:',
 } as const;
 
 export const JOB_OPS = ['info', 'merge', 'split', 'rotate', 'watermark', 'optimize', 'extract', 'metadata'] as const;

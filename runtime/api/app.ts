@@ -30,7 +30,7 @@ export async function buildApi(d: ApiDeps): Promise<FastifyInstance> {
   installErrorHandler(app);
   installHooks(app, d);
   app.addHook('onResponse', async (req, reply) => {
-    if (reply.statusCode >= 500) req.log.warn({ status: reply.statusCode, url: req.url }, 'request failed');
+    if (reply.statusCode >= 500) req.log.warn({ status: reply.statusCode, url: req.url, userId: req.userId }, 'request failed');
   });
   registerHealthRoutes(app, d);
   registerFileRoutes(app, d);

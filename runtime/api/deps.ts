@@ -8,6 +8,7 @@ import type { Pool } from '../core/db.js';
 import type { RuntimeMetrics } from '../core/metrics.js';
 import type { ThreadPool } from '../core/pdf/thread-pool.js';
 import type { QueuePayload } from '../core/queue.js';
+import type { JobCache } from '../core/job-cache.js';
 import type { RateLimiter } from '../core/rate-limit.js';
 import type { ReadinessMonitor } from '../core/readiness.js';
 import type { BlobStore } from '../core/storage.js';
@@ -29,6 +30,7 @@ export interface ApiDeps {
   takeToken: RateLimiter;
   state: ApiState;
   readiness: ReadinessMonitor;
+  jobs: JobCache;
 }
 
 declare module 'fastify' {

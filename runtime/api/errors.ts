@@ -26,10 +26,10 @@ export function installErrorHandler(app: FastifyInstance): void {
     const status = (err as FastifyError).statusCode;
     if (status && status >= 400 && status < 500) return reply.code(status).send({ error: (err as FastifyError).code ?? 'bad_request', message: err.message });
     if (isDependencyDown(err)) {
-      req.log.warn({ err: err.message }, 'dependency unavailable');
+      req.log.warn({ userId: req.userId, err: err.message }, 'dependency unavailable');
       return reply.code(503).header('retry-after', '2').send({ error: 'unavailable', message: 'a backing service is unavailable; retry shortly' });
     }
-    req.log.error({ err }, 'unhandled error');
+    req.log.error({ userId: req.userId, err }, 'unhandled error');
     return reply.code(500).send({ error: 'internal', message: 'internal error' });
   });
 }

@@ -4,7 +4,9 @@ import { createAuthenticator } from '../core/auth.js';
 import { onShutdownSignal, runMain, settleWithin, startCore } from '../core/lifecycle.js';
 import { serveMetrics } from '../core/metrics.js';
 import { createThreadPool } from '../core/pdf/thread-pool.js';
+import { createJobCache } from '../core/job-cache.js';
 import { createRateLimiter } from '../core/rate-limit.js';
+import { waitReady } from '../core/redis.js';
 import { startReadinessMonitor } from '../core/readiness.js';
 import { createLocalStore } from '../core/storage.js';
 import { buildApi } from './app.js';
@@ -14,6 +16,13 @@ runMain(async () => {
   const { cfg, log, pool, redis, metrics, queue } = await startCore('api');
   const ready = metrics.gauge('ready');
   const state = { draining: false };
+  // Rate limiting costs one Redis call per request: its own connection with auto-pipelining
+  // sends the calls of one event-loop tick in a single write (far fewer syscalls under load).
+  const limiterRedis = redis.duplicate({ enableAutoPipelining: true, connectionName: `prodctl-api-limiter-${process.pid}` });
+  limiterRedis.on('error', (err) => log.warn({ err: err.message }, 'redis error (rate limiter)'));
+  const jobsRedis = redis.duplicate({ connectionName: `prodctl-api-jobs-${process.pid}` });
+  jobsRedis.on('error', (err) => log.warn({ err: err.message }, 'redis error (job change notices)'));
+  await Promise.all([waitReady(limiterRedis), waitReady(jobsRedis)]);
   const deps: ApiDeps = {
     cfg,
     pool,
@@ -25,9 +34,10 @@ runMain(async () => {
     metrics,
     log,
     authenticate: createAuthenticator(cfg, pool),
-    takeToken: createRateLimiter(redis, REDIS_KEYS.rateLimitPrefix, REDIS_KEYS.maintenance),
+    takeToken: createRateLimiter(limiterRedis, REDIS_KEYS.rateLimitPrefix, REDIS_KEYS.maintenance),
     state,
-    readiness: await startReadinessMonitor({ pg: cfg.pg, redis, pool, migrationsDir: cfg.migrationsDir, state }),
+    jobs: await createJobCache({ subscriber: jobsRedis, channel: `${REDIS_KEYS.jobChangedChannelPrefix}${cfg.queueName}` }),
+    readiness: await startReadinessMonitor({ pg: cfg.pg, redis, alsoServing: [limiterRedis], pool, migrationsDir: cfg.migrationsDir, state }),
   };
   const app = await buildApi(deps);
   const metricsServer = await serveMetrics(metrics, cfg.host, cfg.metricsPort);
@@ -46,6 +56,8 @@ runMain(async () => {
     await deps.readiness.stop();
     await settleWithin(queue.close(), 2_000);
     redis.disconnect();
+    limiterRedis.disconnect();
+    deps.jobs.close();
     await settleWithin(pool.end(), 2_000);
     metricsServer.close();
     log.info('api stopped');

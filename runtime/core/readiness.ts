@@ -27,6 +27,8 @@ export interface ReadinessMonitor {
 export interface ReadinessOptions {
   pg: RuntimeConfig['pg'];
   redis: Redis;
+  /** Further connections that serve requests (their state counts, they are not pinged). */
+  alsoServing?: Redis[];
   pool?: Pool;
   migrationsDir?: string;
   state: { draining: boolean };
@@ -57,7 +59,8 @@ export async function startReadinessMonitor(o: ReadinessOptions): Promise<Readin
 
   async function check(): Promise<void> {
     const pgResult = settle(pgProbe.query('SELECT 1'));
-    const redisResult = o.redis.status !== 'ready' ? Promise.resolve(`down: connection ${o.redis.status}`) : settle(redisProbe.ping());
+    const broken = [o.redis, ...(o.alsoServing ?? [])].find((r) => r.status !== 'ready');
+    const redisResult = broken ? Promise.resolve(`down: connection ${broken.status}`) : settle(redisProbe.ping());
     const migResult = round % migrationsEvery === 0 || migrations !== 'ok' ? settle(getMigrationStatus(pgProbe as unknown as pg.ClientBase, o.migrationsDir).then((s) => (s.current ? true : Promise.reject(new Error('pending: run prodctl migrate'))))) : Promise.resolve(migrations);
     const [postgres, redis, mig] = await Promise.all([pgResult, redisResult, migResult]);
     round++;
@@ -87,8 +90,11 @@ export async function startReadinessMonitor(o: ReadinessOptions): Promise<Readin
   return {
     current() {
       const draining = o.state.draining;
+      // A closed serving connection is not "slow": it fails every request, so it counts at once.
+      const broken = [o.redis, ...(o.alsoServing ?? [])].find((r) => r.status !== 'ready');
+      const r = broken ? { ...report, ready: false, checks: { ...report.checks, redis: `down: connection ${broken.status}` } } : report;
       const pool = o.pool ? { total: o.pool.totalCount, idle: o.pool.idleCount, waiting: o.pool.waitingCount } : undefined;
-      return { ...report, ready: report.ready && !draining, checks: { ...report.checks, draining: draining ? 'yes' : 'no' }, ...(pool ? { pool } : {}) };
+      return { ...r, ready: r.ready && !draining, checks: { ...r.checks, draining: draining ? 'yes' : 'no' }, ...(pool ? { pool } : {}) };
     },
     async stop() {
       stopped = true;

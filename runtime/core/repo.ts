@@ -113,11 +113,6 @@ export async function findJobByIdempotencyKey(db: Db, userId: string, key: strin
   return r.rows[0] ?? null;
 }
 
-export async function getJob(db: Db, userId: string, id: string): Promise<JobRow | null> {
-  const r = await db.query(`SELECT ${JOB_COLS} FROM jobs WHERE id = $1 AND user_id = $2`, [id, userId]);
-  return r.rows[0] ?? null;
-}
-
 export async function getJobById(db: Db, id: string): Promise<JobRow | null> {
   const r = await db.query(`SELECT ${JOB_COLS} FROM jobs WHERE id = $1`, [id]);
   return r.rows[0] ?? null;

@@ -9,6 +9,7 @@ import { createLocalStore } from '../core/storage.js';
 import { startReadinessMonitor } from '../core/readiness.js';
 import { startBlobSweeper } from '../core/blob-sweeper.js';
 import { createProcessor } from './processor.js';
+import { publishJobChanged } from '../core/job-cache.js';
 import { watchMaintenance } from './maintenance.js';
 
 runMain(async () => {
@@ -16,7 +17,8 @@ runMain(async () => {
   const ready = metrics.gauge('ready');
   const pdf = createThreadPool({ size: cfg.worker.concurrency, memoryMb: cfg.worker.perJobMemoryMb, timeoutMs: cfg.worker.jobTimeoutMs });
   const store = createLocalStore(cfg.storagePath);
-  const processJob = createProcessor({ cfg, pool, store, pdf, metrics, log });
+  const channel = `${REDIS_KEYS.jobChangedChannelPrefix}${cfg.queueName}`;
+  const processJob = createProcessor({ cfg, pool, store, pdf, metrics, log, jobChanged: (id) => publishJobChanged(redis, channel, id) });
   const worker = new Worker<QueuePayload>(cfg.queueName, processJob, {
     connection: redis,
     concurrency: cfg.worker.concurrency,

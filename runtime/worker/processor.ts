@@ -19,6 +19,8 @@ export interface ProcessorDeps {
   pdf: ThreadPool;
   metrics: RuntimeMetrics;
   log: Logger;
+  /** Called after each committed change of a job's row (API replicas drop their cached copy). */
+  jobChanged(id: string): Promise<void>;
 }
 
 export function createProcessor(d: ProcessorDeps) {
@@ -28,7 +30,8 @@ export function createProcessor(d: ProcessorDeps) {
 
   async function attempt(job: Job<QueuePayload>): Promise<{ outputs: number; recorded: boolean }> {
     const row = await claimJob(d.pool, job.data.jobId, job.attemptsMade + 1);
-    if (!row) {
+    if (row) await d.jobChanged(row.id);
+    else {
       const done = await getJobById(d.pool, job.data.jobId);
       if (!done) throw new UnrecoverableError('job record not found in Postgres');
       return { outputs: done.result.length, recorded: false }; // delivered again after it finished
@@ -59,6 +62,7 @@ export function createProcessor(d: ProcessorDeps) {
       outputs.push({ sha256: blob.sha256, bytes: blob.bytes, pages: reply.pages[i] });
     }
     const { recorded } = await completeJob(d.pool, { id: row.id, userId: row.user_id, op: row.op }, outputs, reply.info);
+    if (recorded) await d.jobChanged(row.id);
     return { outputs: outputs.length, recorded };
   }
 
@@ -81,6 +85,7 @@ export function createProcessor(d: ProcessorDeps) {
       total.inc({ op: job.data.op, outcome });
       if (final) await markJobFailed(d.pool, job.data.jobId, message, job.attemptsMade + 1).catch((e) => log.error({ err: e }, 'could not record failure'));
       else await markJobRetrying(d.pool, job.data.jobId, message).catch(() => {});
+      await d.jobChanged(job.data.jobId);
       log.warn({ err: message, final }, final ? 'job failed' : 'job attempt failed; will retry');
       throw err;
     } finally {

@@ -39,7 +39,7 @@ export function registerFileRoutes(app: FastifyInstance, d: ApiDeps): void {
       const pages = await countPages(d, blob.sha256);
       const row = await insertFile(d.pool, { userId: req.userId, sha256: blob.sha256, bytes: blob.bytes, pages, filename });
       await audit(d.pool, req.userId, 'file.upload', row.id, { bytes: blob.bytes });
-      req.log.info({ fileId: row.id, bytes: blob.bytes }, 'file uploaded');
+      req.log.info({ userId: req.userId, fileId: row.id, bytes: blob.bytes }, 'file uploaded');
       return reply.code(201).send(toFile(row));
     },
   );

@@ -5,7 +5,7 @@ import type { JobOp } from '../../../contract/index.js';
 import { HttpError } from '../../core/errors.js';
 import { createParamsValidator } from '../../core/job-params.js';
 import { buildJobOptions } from '../../core/queue.js';
-import { audit, countOwnedFiles, deleteJob, findJobByIdempotencyKey, getJob, insertJob, type JobRow } from '../../core/repo.js';
+import { audit, countOwnedFiles, deleteJob, findJobByIdempotencyKey, getJobById, insertJob, type JobRow } from '../../core/repo.js';
 import type { ApiDeps } from '../deps.js';
 import { errorSchema, idParams, jobAccepted, jobCreateBody, jobSchema } from '../schemas.js';
 
@@ -51,7 +51,7 @@ export function registerJobRoutes(app: FastifyInstance, d: ApiDeps): void {
           throw err;
         }
         await audit(d.pool, req.userId, 'job.create', job.id, { op: body.op });
-        req.log.info({ jobId: job.id, op: body.op }, 'job accepted');
+        req.log.info({ userId: req.userId, jobId: job.id, op: body.op }, 'job accepted');
       }
       return reply.code(202).send({ id: job.id, state: job.state });
     },
@@ -65,8 +65,9 @@ export function registerJobRoutes(app: FastifyInstance, d: ApiDeps): void {
     },
     async (req) => {
       const { id } = req.params as { id: string };
-      const job = await getJob(d.pool, req.userId, id);
-      if (!job) throw new HttpError(404, 'not_found', 'job not found');
+      // Cached rows are anyone's: ownership is checked here, and someone else's job is a 404 too.
+      const job = await d.jobs.read(id, () => getJobById(d.pool, id));
+      if (!job || job.user_id !== req.userId) throw new HttpError(404, 'not_found', 'job not found');
       return toJob(job);
     },
   );
