@@ -5,7 +5,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
-import type { Plain } from '../../profile/merge.js';
+import { mergeDeep, type Plain } from '../../profile/merge.js';
 import { findSupervisor, type SupervisorClient } from '../../targets/native/supervisor/supervisor-client.js';
 import { makeStackDir, processesOfStack, prodctl, ROOT } from '../native/support.js';
 
@@ -36,7 +36,7 @@ export interface NativeStack {
 
 /** The small preset on the native target, fast monitoring, backups in the temp folder. */
 export function nativeProfile(dir: string, overrides: Plain = {}): Plain {
-  return {
+  return mergeDeep({
     extends: 'small',
     target: 'native',
     project: { name: 'pdf-native-check', domains: [], environment: 'test' },
@@ -46,8 +46,7 @@ export function nativeProfile(dir: string, overrides: Plain = {}): Plain {
     monitoring: { grafana: { enabled: false }, scrape_interval: '1s', evaluation_interval: '500ms' },
     backup: { target: { kind: 'local', path: path.join(dir, 'backups') } },
     secrets: Object.fromEntries(SECRET_NAMES.map((n) => [n, { file: path.join(SECRETS, n) }])),
-    ...overrides,
-  };
+  }, overrides);
 }
 
 export async function startNativeStack(prefix: string, overrides: Plain = {}): Promise<NativeStack> {
