@@ -34,7 +34,7 @@ export async function sweepBlobs(d: SweepDeps, limit = 100): Promise<number> {
   for (const { sha256 } of due.rows) {
     const outcome = await withTransaction(d.pool, async (c) => {
       // The row lock held until commit makes a concurrent INSERT INTO files of this content wait
-      // (its CLEAR_TOMBSTONE deletes the same row), so the blob is not removed under its feet.
+      // (its tombstone-clearing CTE deletes the same row), so the blob is not removed under its feet.
       const claimed = await c.query(
         `DELETE FROM blob_tombstones t WHERE sha256 = $1 AND deleted_at < now() - make_interval(secs => $2::float8 / 1000)
            AND NOT EXISTS (SELECT 1 FROM files f WHERE f.sha256 = t.sha256) RETURNING sha256`,

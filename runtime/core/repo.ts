@@ -33,7 +33,7 @@ export interface JobRow {
 
 const FILE_COLS = 'id, user_id, sha256, bytes::float8 AS bytes, pages, filename, created_at';
 /** Prefix for an INSERT INTO files whose $2 is the sha256: the content is referenced again. */
-export const CLEAR_TOMBSTONE = 'WITH cleared AS (DELETE FROM blob_tombstones WHERE sha256 = $2)';
+const CLEAR_TOMBSTONE = 'WITH cleared AS (DELETE FROM blob_tombstones WHERE sha256 = $2)';
 
 export async function insertFile(db: Db, f: { userId: string; sha256: string; bytes: number; pages: number | null; filename: string | null }): Promise<FileRow> {
   // Content coming back clears its tombstone in the same statement, so the sweeper leaves it alone.

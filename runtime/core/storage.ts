@@ -3,7 +3,7 @@
 // S3 store can follow.
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream, mkdirSync } from 'node:fs';
-import { open, readFile, rename, rm, stat, utimes } from 'node:fs/promises';
+import { open, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -45,19 +45,20 @@ export function createLocalStore(root: string): BlobStore {
     return path.join(root, 'blobs', sha.slice(0, 2), sha);
   };
 
-  async function commit(tmp: string, sha256: string): Promise<void> {
-    const fh = await open(tmp, 'r');
-    try {
-      await fh.sync();
-    } finally {
-      await fh.close();
+  async function commit(tmp: string, sha256: string, synced = false): Promise<void> {
+    if (!synced) {
+      const fh = await open(tmp, 'r');
+      try {
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
     }
     const dest = pathOf(sha256);
     mkdirSync(path.dirname(dest), { recursive: true });
-    await rename(tmp, dest); // same content, same name: a concurrent duplicate write is harmless
-    // mtime = commit time, even for a slow upload: the sweeper treats a fresh blob as re-stored.
-    const now = new Date();
-    await utimes(dest, now, now);
+    // Same content, same name: a concurrent duplicate write is harmless. The blob's mtime is its
+    // last write, just before this commit; the sweeper reads a recent mtime as "stored again".
+    await rename(tmp, dest);
     await syncDir(path.dirname(dest));
   }
 
@@ -98,6 +99,25 @@ export function createLocalStore(root: string): BlobStore {
     return { sha256, bytes, head };
   }
 
+  /** Worker outputs: already in memory, so one write and one fsync on the same handle, no streams. */
+  async function putBuffer(data: Uint8Array): Promise<StoredBlob> {
+    const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    const sha256 = createHash('sha256').update(buf).digest('hex');
+    const tmp = path.join(tmpDir, `${randomUUID()}.part`);
+    const fh = await open(tmp, 'wx');
+    try {
+      await fh.writeFile(buf);
+      await fh.sync();
+    } catch (err) {
+      await fh.close();
+      await rm(tmp, { force: true });
+      throw err;
+    }
+    await fh.close();
+    await commit(tmp, sha256, true);
+    return { sha256, bytes: buf.length, head: Buffer.from(buf.subarray(0, 1024)) };
+  }
+
   async function removeUnlessFresh(sha: string, freshMs: number): Promise<'removed' | 'fresh' | 'missing'> {
     // Move it aside first (atomic), then look: a writer committing the same content after the
     // move simply recreates the blob; one that committed before shows as fresh and is put back.
@@ -120,7 +140,7 @@ export function createLocalStore(root: string): BlobStore {
   return {
     put,
     removeUnlessFresh,
-    putBuffer: (data) => put(Readable.from([Buffer.from(data.buffer, data.byteOffset, data.byteLength)]), Number.MAX_SAFE_INTEGER),
+    putBuffer,
     read: (sha) => readFile(pathOf(sha)),
     stream: (sha, range) => createReadStream(pathOf(sha), range ? { start: range.start, end: range.end } : {}),
     size: async (sha) => (await stat(pathOf(sha))).size,
