@@ -8,6 +8,7 @@ import type { Redis } from 'ioredis';
 import type { RuntimeConfig } from './config.js';
 import type { Pool } from './db.js';
 import { getMigrationStatus } from './migrate.js';
+import { waitReady } from './redis.js';
 
 const CHECK_TIMEOUT_MS = 1_000;
 
@@ -47,6 +48,7 @@ export async function startReadinessMonitor(o: ReadinessOptions): Promise<Readin
   const pgProbe = createPgProbe(o.pg);
   const redisProbe = o.redis.duplicate({ connectionName: `${o.redis.options.connectionName ?? 'prodctl'}-probe`, enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: CHECK_TIMEOUT_MS, lazyConnect: false });
   redisProbe.on('error', () => {}); // reported through the checks, not as a crash
+  await waitReady(redisProbe, 2_000).catch(() => {}); // a first round against a connecting client proves nothing
   const failures = { postgres: 0, redis: 0 };
   let lastGood = { postgres: 'unknown', redis: 'unknown' };
   let migrations = 'unknown';
@@ -82,7 +84,7 @@ export async function startReadinessMonitor(o: ReadinessOptions): Promise<Readin
   let timer: NodeJS.Timeout | undefined;
   const loop = () => {
     if (stopped) return;
-    timer = setTimeout(() => void check().finally(loop), everyMs);
+    timer = setTimeout(() => void check().catch(() => {}).finally(loop), everyMs);
     timer.unref();
   };
   loop();

@@ -9,6 +9,7 @@ import { startTestRedis, uniqueName, type TestRedis } from '../support/services.
 
 let redis: TestRedis;
 let pub: Redis;
+let sub: Redis;
 let cache: JobCache;
 let clock = 1_000_000;
 const channel = uniqueName('job-changed');
@@ -16,7 +17,8 @@ const channel = uniqueName('job-changed');
 beforeAll(async () => {
   redis = await startTestRedis();
   pub = new Redis({ host: redis.host, port: redis.port });
-  cache = await createJobCache({ subscriber: new Redis({ host: redis.host, port: redis.port }), channel, ttlMs: 1_000, now: () => clock });
+  sub = new Redis({ host: redis.host, port: redis.port });
+  cache = await createJobCache({ subscriber: sub, channel, ttlMs: 1_000, now: () => clock });
 });
 
 afterAll(async () => {
@@ -33,10 +35,19 @@ function db(initial: JobRow['state']) {
   return { s, load: (id: string) => async () => (s.loads++, row(id, s.state)) };
 }
 
+/** Publishes a change notice and returns once the cache's subscriber has handled it (no sleeps). */
 async function notice(id: string): Promise<void> {
-  // Published, then a round trip on the subscriber's server so the message has been delivered.
+  const handled = new Promise<void>((resolve) => {
+    // Registered after the cache's own listener, so this runs right after it, in the same tick.
+    const onMessage = (_ch: string, got: string) => {
+      if (got !== id) return;
+      sub.off('message', onMessage);
+      resolve();
+    };
+    sub.on('message', onMessage);
+  });
   await publishJobChanged(pub, channel, id);
-  await new Promise((r) => setTimeout(r, 50));
+  await handled;
 }
 
 describe('job cache', () => {
@@ -74,14 +85,15 @@ describe('job cache', () => {
   });
 
   it('forgets everything when the subscription breaks (notices may be lost meanwhile)', async () => {
-    const sub = new Redis({ host: redis.host, port: redis.port });
-    const own = await createJobCache({ subscriber: sub, channel, now: () => clock });
+    const ownSub = new Redis({ host: redis.host, port: redis.port });
+    const own = await createJobCache({ subscriber: ownSub, channel, now: () => clock });
     const { s, load } = db('queued');
     await own.read('d', load('d'));
     await own.read('d', load('d'));
     expect(s.loads).toBe(1);
+    const dropped = new Promise((r) => ownSub.once('close', r));
     expect(await pub.client('KILL', 'TYPE', 'pubsub')).toBeGreaterThan(0); // notices sent now would be lost
-    await new Promise((r) => setTimeout(r, 20));
+    await dropped;
     s.state = 'completed';
     expect((await own.read('d', load('d')))?.state).toBe('completed');
     own.close();
