@@ -18,7 +18,17 @@ import { buildMonitoringModel, listMonitoringExpressions } from '../../templates
 import { startNativeStack, stopService, targetHealth, type NativeStack } from '../checks/native-stack.js';
 import { submitJob, uploadPdf, waitForJob } from '../runtime/support.js';
 import { uniqueName } from '../support/services.js';
-import { waitFor } from './monitoring-processes.js';
+
+/** Polls until fn gives a truthy value; a throwing fn (a server briefly away) counts as not yet. */
+async function waitFor<T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs: number, stepMs = 250): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn().catch(() => undefined);
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, stepMs));
+  }
+}
 
 let stack: NativeStack;
 let plan: StackPlan;
@@ -215,5 +225,25 @@ describe('observability on the native stack (prodctl up)', () => {
       await load.stop();
       await execa('tmux', ['kill-session', '-t', session], { reject: false });
     }
+  });
+
+  it('status degrades gracefully when Prometheus and Alertmanager do not answer; services still come from the target', async () => {
+    const nobody = `http://127.0.0.1:${await getFreePort()}`;
+    const r = await status(['--prometheus-url', nobody, '--alertmanager-url', nobody]);
+    expect(r.exitCode, String(r.stderr)).toBe(0);
+    expect(String(r.stdout)).toContain(`Prometheus unreachable at ${nobody} (ECONNREFUSED)`);
+    expect(String(r.stdout)).toContain(`alertmanager  unreachable at ${nobody} (ECONNREFUSED)`);
+    expect(String(r.stdout)).toMatch(/^\s+worker\s+2\/2 healthy/m);
+    expect(String(r.stdout)).toMatch(/verify\s+passed/);
+    const j = JSON.parse(String((await status(['--json', '--prometheus-url', nobody, '--alertmanager-url', nobody])).stdout));
+    expect(j.prometheus).toEqual({ url: nobody, reachable: false, error: 'ECONNREFUSED' });
+    expect(j.api.rps).toBeNull();
+  });
+
+  it('status rejects a bad --interval and --watch with --json as usage errors (exit 2)', async () => {
+    expect((await status(['--interval', 'soon'])).exitCode).toBe(2);
+    const r = await status(['--watch', '--json']);
+    expect(r.exitCode).toBe(2);
+    expect(String(r.stderr)).toContain('--watch and --json do not mix');
   });
 });

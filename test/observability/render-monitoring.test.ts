@@ -9,6 +9,7 @@ import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { backupMaxAgeSeconds, deriveMonitoringSettings, thresholdValue } from '../../templates/monitoring/monitoring-settings.js';
+import { EDGE_PORTS } from '../../plan/edge-service.js';
 import { buildMonitoringModel, renderMonitoring } from '../../templates/monitoring/render-monitoring.js';
 import { makeTempDir } from '../support/services.js';
 import { AMTOOL, PROMTOOL, planFor, renderInto, repoRoot } from './monitoring-fixtures.js';
@@ -75,11 +76,11 @@ describe('renderMonitoring', () => {
     expect(cfg.rule_files).toEqual(['rules/api.yml', 'rules/queue.yml', 'rules/postgres.yml', 'rules/redis.yml', 'rules/host.yml', 'rules/backup.yml', 'rules/platform.yml']);
   });
 
-  it('swarm: per-task DNS records; haproxy edge: its exporter frontend port', () => {
+  it('swarm: per-task DNS records; haproxy edge: the plan\'s metrics port, where its exporter frontend binds', () => {
     const cfg = parse(fileOf(renderMonitoring(planFor('large', { edge: { kind: 'haproxy' } })), 'prometheus/prometheus.yml'));
     const api = cfg.scrape_configs.find((j: any) => j.job_name === 'api');
     expect(api.dns_sd_configs[0].names).toEqual(['tasks.api']);
-    expect(cfg.scrape_configs.find((j: any) => j.job_name === 'edge').dns_sd_configs[0].port).toBe(8405);
+    expect(cfg.scrape_configs.find((j: any) => j.job_name === 'edge').dns_sd_configs[0].port).toBe(EDGE_PORTS.metrics);
   });
 
   it('native: every job and the alertmanager come from file_sd target files the native target writes', () => {
