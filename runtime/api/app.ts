@@ -29,9 +29,6 @@ export async function buildApi(d: ApiDeps): Promise<FastifyInstance> {
   app.addContentTypeParser('*', (_req, _payload, done) => done(null));
   installErrorHandler(app);
   installHooks(app, d);
-  app.addHook('onResponse', async (req, reply) => {
-    if (reply.statusCode >= 500) req.log.warn({ status: reply.statusCode, url: req.url, userId: req.userId }, 'request failed');
-  });
   registerHealthRoutes(app, d);
   registerFileRoutes(app, d);
   registerJobRoutes(app, d);

@@ -1,4 +1,4 @@
-// Request lifecycle hooks: metrics, auth and rate limit before the body is read (so a 401, 413 or
+// Request lifecycle hooks: metrics (and a warning per 5xx), auth and rate limit before the body is read (so a 401, 413 or
 // 429 never costs an upload), maintenance mode, and Connection: close while draining.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { HttpError } from '../core/errors.js';
@@ -13,21 +13,18 @@ export function installHooks(app: FastifyInstance, d: ApiDeps): void {
     request: { name: 'request', perSecond: d.cfg.rate.requestsPerSecond, burst: d.cfg.rate.burst },
     upload: { name: 'upload', perSecond: d.cfg.rate.uploadsPerMinute / 60, burst: Math.max(1, Math.ceil(d.cfg.rate.uploadsPerMinute / 6)) },
   };
-  const starts = new WeakMap<FastifyRequest, bigint>();
   app.decorateRequest('userId', ''); // declared up front: one object shape for every request
 
-  app.addHook('onRequest', async (req) => {
-    starts.set(req, process.hrtime.bigint());
-    inFlight.inc();
-  });
+  // One hook per phase (each hook is a promise per request on the hot path).
   app.addHook('onResponse', async (req, reply) => {
     inFlight.dec();
-    const start = starts.get(req);
     const route = req.routeOptions.url ?? 'unmatched';
-    if (start) duration.observe({ route, method: req.method, status: String(reply.statusCode) }, Number(process.hrtime.bigint() - start) / 1e9);
+    duration.observe({ route, method: req.method, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    if (reply.statusCode >= 500) req.log.warn({ status: reply.statusCode, url: req.url, userId: req.userId || undefined }, 'request failed');
   });
 
   app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
+    inFlight.inc();
     const cfg = req.routeOptions.config;
     if (!cfg?.bucket) return;
     if (cfg.bucket === 'upload') rejectOversize(req, d.cfg.maxUploadBytes);
@@ -44,9 +41,10 @@ export function installHooks(app: FastifyInstance, d: ApiDeps): void {
     }
   });
 
-  app.addHook('onSend', async (_req, reply) => {
+  app.addHook('onSend', (_req, reply, payload, done) => {
     // While draining, tell keep-alive clients to go elsewhere after this response.
     if (d.state.draining) reply.header('connection', 'close');
+    done(null, payload);
   });
 }
 
