@@ -27,17 +27,27 @@ function pgTimeout(i: StaticInput, key: string, envKey: string): Finding {
 }
 
 /** The data directory must be a writable volume or bind mount, never tmpfs or the container layer. */
+/**
+ * The mount that holds dir: the deepest one at dir or above it. The postgres image's own advice is
+ * PGDATA in a subfolder of the volume (/var/lib/postgresql/data/pgdata), so an ancestor counts.
+ */
+function coveringMount<M extends { target: string }>(mounts: M[], dir: string): M | undefined {
+  const inside = (t: string) => dir === t || dir.startsWith(`${t === '/' ? '' : t}/`);
+  return mounts.filter((x) => inside(x.target.replace(/\/+$/, '') || '/')).sort((a, b) => b.target.length - a.target.length)[0];
+}
+
 function persistentData(i: StaticInput, role: string, dataDir: string): Finding {
   const svcs = servicesOf(i, role);
   if (!svcs.length) return fail(`no ${role} service in ${i.parsed.servicesSource}`);
   const bad: string[] = [];
   const ok: string[] = [];
   for (const s of svcs) {
-    const m = s.mounts.find((x) => x.target.replace(/\/+$/, '') === dataDir);
+    const m = coveringMount(s.mounts, dataDir);
+    const at = m && m.target.replace(/\/+$/, '') !== dataDir ? `${dataDir} (inside ${m.target})` : dataDir;
     if (!m) bad.push(`${where(i, s)}: nothing mounted at the data directory ${dataDir}`);
-    else if (m.type === 'tmpfs') bad.push(`${where(i, s)}: ${dataDir} is tmpfs (lost on restart)`);
-    else if (m.readOnly) bad.push(`${where(i, s)}: ${dataDir} is mounted read-only`);
-    else ok.push(`${where(i, s)}: ${m.type} ${m.source} → ${dataDir}`);
+    else if (m.type === 'tmpfs') bad.push(`${where(i, s)}: ${at} is tmpfs (lost on restart)`);
+    else if (m.readOnly) bad.push(`${where(i, s)}: ${at} is mounted read-only`);
+    else ok.push(`${where(i, s)}: ${m.type} ${m.source} → ${at}`);
   }
   return bad.length ? fail(...bad) : pass(...ok);
 }

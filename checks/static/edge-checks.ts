@@ -4,10 +4,26 @@ import { fail, judgeAll, pass, warn, type Finding, type StaticCheck, type Static
 
 const HALF_YEAR_S = 15_552_000;
 
+/** The edge the profile runs; a render may carry both edges' files, and only this one is judged. */
 function edgeKind(i: StaticInput): 'traefik' | 'haproxy' | null {
+  const want = i.plan.profile.edge.kind;
+  if (want === 'traefik' && i.parsed.traefikStatic) return 'traefik';
+  if (want === 'haproxy' && i.parsed.haproxy) return 'haproxy';
   if (i.parsed.traefikStatic) return 'traefik';
   if (i.parsed.haproxy) return 'haproxy';
   return null;
+}
+
+/**
+ * Container ports of the edge that the host publishes; null on native (or without an edge service
+ * in the plan), where every address the
+ * process binds is the host's own. In a container, a bind on a port that is not published is only
+ * reachable on the stack network (that is how Prometheus scrapes the metrics frontend).
+ */
+function publishedEdgePorts(i: StaticInput): Set<number> | null {
+  const edge = i.plan.services.find((x) => x.name === 'edge');
+  if (i.plan.target === 'native' || !edge) return null;
+  return new Set(edge.published.map((x) => x.port));
 }
 
 function noEdge(): Finding {
@@ -27,7 +43,7 @@ function haproxyLines(i: StaticInput): string[] {
 }
 
 /** frontend/listen sections that bind on a non-loopback address, with their lines. */
-export function publicHaproxySections(text: string): { name: string; lines: string[] }[] {
+export function publicHaproxySections(text: string, published: Set<number> | null = null): { name: string; lines: string[] }[] {
   const sections: { name: string; lines: string[] }[] = [];
   for (const raw of text.split('\n')) {
     const l = raw.trim();
@@ -36,7 +52,8 @@ export function publicHaproxySections(text: string): { name: string; lines: stri
     else sections.at(-1)?.lines.push(l);
   }
   const loopback = (b: string) => /^bind\s+(127\.\d+\.\d+\.\d+|\[?::1\]?|localhost|unix@|\/)/.test(b);
-  return sections.filter((s) => /^(frontend|listen)\b/.test(s.name) && s.lines.some((l) => l.startsWith('bind ') && !loopback(l)));
+  const unpublished = (b: string) => published !== null && !published.has(Number(/^bind\s+\S*:(\d+)/.exec(b)?.[1]));
+  return sections.filter((s) => /^(frontend|listen)\b/.test(s.name) && s.lines.some((l) => l.startsWith('bind ') && !loopback(l) && !unpublished(l)));
 }
 
 /** HSTS and the HTTPS redirect only apply with TLS, which needs a domain. */
@@ -120,7 +137,7 @@ export const edgeChecks: StaticCheck[] = [
     run: (i) => {
       const kind = edgeKind(i);
       if (kind === 'haproxy') {
-        const open = publicHaproxySections(i.parsed.haproxy!.text).filter((sec) => sec.lines.some((l) => /^stats\s+(uri|enable)/.test(l)) && !sec.lines.some((l) => /^stats\s+auth\s/.test(l)));
+        const open = publicHaproxySections(i.parsed.haproxy!.text, publishedEdgePorts(i)).filter((sec) => sec.lines.some((l) => /^stats\s+(uri|enable)/.test(l)) && !sec.lines.some((l) => /^stats\s+auth\s/.test(l)));
         return judgeAll(open.map((sec) => `${i.parsed.haproxy!.path}: ${sec.name} serves the stats page publicly without stats auth`), `${i.parsed.haproxy!.path}: no public stats page without auth`);
       }
       if (kind !== 'traefik') return noEdge();
@@ -141,7 +158,7 @@ export const edgeChecks: StaticCheck[] = [
     run: (i) => {
       const kind = edgeKind(i);
       if (kind === 'haproxy') {
-        const bad = publicHaproxySections(i.parsed.haproxy!.text).flatMap((sec) => sec.lines.filter((l) => /\/metrics|prometheus-exporter/.test(l)).map((l) => `${i.parsed.haproxy!.path}: ${sec.name}: ${l}`));
+        const bad = publicHaproxySections(i.parsed.haproxy!.text, publishedEdgePorts(i)).flatMap((sec) => sec.lines.filter((l) => /\/metrics|prometheus-exporter/.test(l)).map((l) => `${i.parsed.haproxy!.path}: ${sec.name}: ${l}`));
         return judgeAll(bad, `${i.parsed.haproxy!.path}: no public frontend routes metrics`);
       }
       if (kind !== 'traefik') return noEdge();
@@ -156,14 +173,16 @@ export const edgeChecks: StaticCheck[] = [
   {
     id: 'REL-020', title: 'Edge health-checks the API replicas', category: 'reliability', severity: 'high', scope: 'static', section: 'services',
     rationale: 'Without an active health check the edge keeps sending requests to a replica that is starting, draining or hung.',
-    remediation: 'Give the API load balancer a health check on /readyz (HAProxy: `option httpchk GET /readyz` and `check` on servers).',
+    remediation: 'Give the API load balancer a health check on /readyz (HAProxy: `option httpchk GET /readyz` and `check` on the servers or on `default-server`).',
     references: ['Traefik docs: loadBalancer.healthCheck', 'HAProxy docs: option httpchk'],
     run: (i) => {
       const kind = edgeKind(i);
       if (kind === 'haproxy') {
         const l = haproxyLines(i);
         const chk = l.find((x) => /^option\s+httpchk/.test(x)) ?? l.find((x) => /^http-check\s+send/.test(x));
-        return chk && l.some((x) => /^server\s.*\scheck\b/.test(x)) ? pass(`${i.parsed.haproxy!.path}: ${chk}`) : fail(`${i.parsed.haproxy!.path}: no option httpchk with checked servers`);
+        // `check` on each server, or once on default-server (servers added at run time inherit it).
+        const checked = l.find((x) => /^(server|server-template|default-server)\b.*\scheck\b/.test(x));
+        return chk && checked ? pass(`${i.parsed.haproxy!.path}: ${chk}; ${checked}`) : fail(`${i.parsed.haproxy!.path}: no option httpchk with checked servers`);
       }
       if (kind !== 'traefik') return noEdge();
       const svcs = (i.parsed.traefikDynamic ?? []).flatMap((d) => Object.entries<Record<string, any>>(d.doc.http?.services ?? {}).map(([n, s]) => [n, s, d.path] as const));

@@ -5,6 +5,7 @@ import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runChecks } from '../../checks/run-checks.js';
+import type { StackPlan } from '../../plan/types.js';
 import { makeTempDir } from '../support/services.js';
 import { applyScenario, baselineFiles, baselinePlan, FIXTURES, loadScenario } from './fixture-stack.js';
 
@@ -48,5 +49,23 @@ describe('edge checks on HAProxy', () => {
     const plan = baselinePlan((p) => (p.project.domains = []));
     const run = await runChecks({ plan, files: baselineFiles('haproxy'), failOn: 'high', probes: null, staticOnly: true, only: ['SEC-020', 'SEC-021', 'SEC-022'] });
     expect(run.results.map((r) => [r.id, r.status])).toEqual([['SEC-020', 'warn'], ['SEC-021', 'warn'], ['SEC-022', 'warn']]);
+  });
+
+  it('REL-020 accepts `check` once on default-server (servers added at run time inherit it)', async () => {
+    const files = baselineFiles('haproxy').map((f) => (f.path === 'haproxy/haproxy.cfg' ? { ...f, content: f.content.replace(/ check\n/g, '\n').replace('  server api-1', '  default-server check inter 2s fall 2 rise 1\n  server api-1') } : f));
+    const run = await runChecks({ plan: baselinePlan(), files, failOn: 'high', probes: null, staticOnly: true, only: ['REL-020'] });
+    expect(run.results[0].status, run.results[0].evidence.join('; ')).toBe('pass');
+    expect(run.results[0].evidence[0]).toContain('default-server check');
+  });
+
+  it('SEC-024: a metrics frontend on an unpublished container port is private on docker, public on native', async () => {
+    const files = baselineFiles('haproxy').map((f) => (f.path === 'haproxy/haproxy.cfg' ? { ...f, content: f.content.replace('bind 127.0.0.1:8404', 'bind :8082') } : f));
+    const edge = { name: 'edge', published: [{ port: 8080, hostPort: 80, hostIp: '0.0.0.0' }, { port: 8443, hostPort: 443, hostIp: '0.0.0.0' }] } as unknown as StackPlan['services'][number];
+    const docker = { ...baselinePlan(), target: 'docker' as const, services: [edge] };
+    const onDocker = await runChecks({ plan: docker, files, failOn: 'high', probes: null, staticOnly: true, only: ['SEC-024'] });
+    expect(onDocker.results[0].status, onDocker.results[0].evidence.join('; ')).toBe('pass');
+    const onNative = await runChecks({ plan: { ...docker, target: 'native' as const }, files, failOn: 'high', probes: null, staticOnly: true, only: ['SEC-024'] });
+    expect(onNative.results[0].status).toBe('fail');
+    expect(onNative.results[0].evidence[0]).toBe('haproxy/haproxy.cfg: frontend internal: http-request use-service prometheus-exporter if { path /metrics }');
   });
 });

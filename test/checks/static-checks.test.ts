@@ -42,3 +42,18 @@ describe('static checks fail on their scenario', () => {
     });
   }
 });
+
+describe('DATA-002 with PGDATA in a subfolder of the volume (the postgres image\'s own advice)', () => {
+  it('passes when the volume holds the PGDATA folder; fails when that volume is tmpfs', async () => {
+    const pgdata = { file: 'compose.yaml', set: 'services.postgres.environment.PGDATA', value: '/var/lib/postgresql/data/pgdata' };
+    const ok = applyScenario({ check: 'DATA-002', breaks: 'nothing', edits: [pgdata] });
+    const a = (await runChecks({ plan: ok.plan, files: ok.files, failOn: 'high', probes: null, staticOnly: true, only: ['DATA-002'] })).results[0];
+    expect(a.status, a.evidence.join('; ')).toBe('pass');
+    expect(a.evidence[0]).toMatch(/volume pgdata → \/var\/lib\/postgresql\/data\/pgdata \(inside \/var\/lib\/postgresql\/data\)$/);
+    const tmpfs = { file: 'compose.yaml', set: 'services.postgres.volumes', value: [{ type: 'tmpfs', target: '/var/lib/postgresql/data' }] };
+    const bad = applyScenario({ check: 'DATA-002', breaks: 'tmpfs', edits: [pgdata, tmpfs] });
+    const b = (await runChecks({ plan: bad.plan, files: bad.files, failOn: 'high', probes: null, staticOnly: true, only: ['DATA-002'] })).results[0];
+    expect(b.status).toBe('fail');
+    expect(b.evidence[0]).toContain('/var/lib/postgresql/data/pgdata (inside /var/lib/postgresql/data) is tmpfs');
+  });
+});
