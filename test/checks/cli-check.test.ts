@@ -26,6 +26,7 @@ async function prodctl(...args: string[]): Promise<{ code: number; out: string; 
   }
 }
 
+const ROOT = path.resolve(import.meta.dirname, '../..');
 const profile = (name: string) => path.join(FIXTURES, 'profiles', `${name}.yaml`);
 
 describe('prodctl check', () => {
@@ -58,6 +59,17 @@ describe('prodctl check', () => {
     for (const f of files) expect(existsSync(f)).toBe(true);
     expect(readFileSync(files[2], 'utf8')).toContain('**READY**');
   });
+
+  // Must-show 1 for every shipped example, exactly as `prodctl check` plans and renders it.
+  for (const example of ['small', 'medium', 'large']) {
+    it(`examples/${example} as rendered passes every static check (exit 0)`, async () => {
+      const r = await prodctl('check', '-f', path.join(ROOT, 'examples', example, 'prodctl.yaml'), '--state-dir', path.join(tmp, `example-${example}`), '--static-only', '--json');
+      const result = JSON.parse(r.out);
+      expect(result.results.length).toBeGreaterThanOrEqual(30);
+      expect(result.results.filter((x: { status: string }) => x.status !== 'pass').map((x: { id: string; evidence: string[] }) => `${x.id}: ${x.evidence.join('; ')}`)).toEqual([]);
+      expect(r.code).toBe(0);
+    });
+  }
 
   it('an expired waiver fails the run at --fail-on medium (exit 1)', async () => {
     const r = await prodctl('check', '-f', profile('expired-waiver'), '--state-dir', path.join(tmp, 'w'), '--static-only', '--only', 'SEC-002', '--fail-on', 'medium');
