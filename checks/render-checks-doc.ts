@@ -42,6 +42,13 @@ engine (container addresses on the stack networks, ports from the plan). Without
 skipped with a warning (and \`--live-only\` exits 1). The rate-limit probe needs a dedicated user:
 \`prodctl keys create --user prodctl-check --json\`, then pass the key with \`--api-key-file\`.
 
+**On the native target** (\`prodctl up\`) every live check runs against the real processes; SEC-103 (\`docker
+inspect\`) is skipped there, and SEC-102 when \`project.domains\` is empty. Right after \`up\`, OPS-101 warns
+(not fails) for targets Prometheus has not scraped yet. Measured on the small preset run natively (2 shared
+cores): \`prodctl check --live-only\` takes about 1.0 s as a CLI process (≈0.25 s in the checks), the full
+75-check run about 1.0 s (\`test/checks/native-live.test.ts\`, which also breaks Redis' eviction policy, stops
+every worker and deletes the backups, and sees REL-101, REL-106/OPS-101 and DATA-102/DATA-103 fail).
+
 **Waivers** live in the profile and always show in every report; an expired waiver fails the check it names:
 
 \`\`\`yaml
