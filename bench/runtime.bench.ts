@@ -1,7 +1,7 @@
 // Runtime benchmarks, each a ratio against a baseline measured in the same run (interleaved, since
 // the machine is shared): API reads vs bare node:http, worker watermark vs a raw pdf-lib loop,
 // queue throughput vs raw BullMQ. Loopback only, bounded in time and count.
-//   npx tsx bench/runtime.bench.ts [--json] [--only api|worker|queue]
+//   npx tsx bench/runtime.bench.ts [--json] [--only api|worker|queue]   (BENCH_WORKER_CONCURRENCY, default 2)
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -85,6 +85,17 @@ function cpuSeconds(pids: number[]): number {
   return ticks / CLK_TCK;
 }
 
+/** CPU seconds of one thread (the main thread's id is the process id). */
+function threadCpuSeconds(pid: number, tid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / CLK_TCK;
+  } catch {
+    return 0;
+  }
+}
+
 /** A process and its direct children (Postgres: the postmaster and its backends). */
 function withChildren(root: number): number[] {
   const pids = [root];
@@ -121,7 +132,7 @@ async function rawWatermarkRate(pdf: Uint8Array, n: number): Promise<{ wall: num
  */
 async function benchWorker(stack: RuntimeStack): Promise<Result> {
   const pdf = await makePdf(10);
-  const env = { ...stack.env, QUEUE_NAME: `${stack.env.QUEUE_NAME}-wm`, WORKER_CONCURRENCY: '2' };
+  const env = { ...stack.env, QUEUE_NAME: `${stack.env.QUEUE_NAME}-wm`, WORKER_CONCURRENCY: process.env.BENCH_WORKER_CONCURRENCY ?? '2' };
   const api = await startProcess('api', env, { RATE_REQUESTS_PER_SECOND: '100000', RATE_BURST: '100000' });
   const key = await mintKey(stack, 'bench-worker');
   const file = (await uploadPdf(api.base, key, pdf)).body.id;
@@ -148,7 +159,8 @@ async function benchWorker(stack: RuntimeStack): Promise<Result> {
     let t0 = 0;
     let cpu0 = 0;
     let split0: number[] = [];
-    const split = () => [cpuSeconds([worker.child.pid!]), cpuSeconds(withChildren(stack.pg.process!.pid!)), cpuSeconds([stack.redis.process.pid!])];
+    const wpid = worker.child.pid!;
+    const split = () => [threadCpuSeconds(wpid, wpid), cpuSeconds([wpid]) - threadCpuSeconds(wpid, wpid), cpuSeconds(withChildren(stack.pg.process!.pid!)), cpuSeconds([stack.redis.process.pid!])];
     let atStart = 0;
     for (;;) {
       const n = await finished();
@@ -163,7 +175,7 @@ async function benchWorker(stack: RuntimeStack): Promise<Result> {
     }
     const cpu = cpuSeconds(servers()) - cpu0;
     const perJobMs = split().map((c, i) => (((c - split0[i]) / (N - atStart)) * 1000).toFixed(1));
-    say(`worker round ${round + 1}: CPU ms per job — worker ${perJobMs[0]}, Postgres ${perJobMs[1]}, Redis ${perJobMs[2]}`);
+    say(`worker round ${round + 1}: CPU ms per job — worker main thread ${perJobMs[0]}, its other threads (PDF, GC, libuv) ${perJobMs[1]}, Postgres ${perJobMs[2]}, Redis ${perJobMs[3]}`);
     wall.push((N - atStart) / ((performance.now() - t0) / 1000));
     subject.push((N - atStart) / cpu);
     await worker.stop();
