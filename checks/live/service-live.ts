@@ -6,6 +6,15 @@ import { fail, judgeAll, pass, warn, type LiveCheck, type LiveInput } from '../t
 import { appEnv, probing } from './live-helpers.js';
 
 /** A route that needs credentials on the runtime: job status of an id that does not exist. */
+const DISCOVERY_GRACE_S = 30;
+
+/** Seconds since Prometheus started (runtimeinfo), or null when it does not say. */
+async function prometheusAgeSeconds(i: LiveInput, url: string): Promise<number | null> {
+  const r = await i.probes.http(`${url}/api/v1/status/runtimeinfo`);
+  const start = r.status === 200 ? Date.parse(JSON.parse(r.body).data?.startTime ?? '') : NaN;
+  return Number.isFinite(start) ? (Date.now() - start) / 1000 : null;
+}
+
 export const PROTECTED_PATH = '/v1/jobs/00000000-0000-0000-0000-000000000000';
 
 const apiUrl = (a: { host: string; port: number }, p: string) => `http://${a.host}:${a.port}${p}`;
@@ -71,7 +80,11 @@ export const serviceLiveChecks: LiveCheck[] = [
         const r = await i.probes.http(`${url}/api/v1/targets?state=active`);
         if (r.status !== 200) return fail(`GET ${url}/api/v1/targets → ${r.status || r.error}`);
         const targets = (JSON.parse(r.body).data?.activeTargets ?? []) as { labels: Record<string, string>; health: string; lastError: string; scrapeUrl: string }[];
-        if (!targets.length) return fail(`${url}: no active targets`);
+        if (!targets.length) {
+          // Discovery runs a moment after start: an empty list from a Prometheus seconds old is not yet an answer.
+          const age = await prometheusAgeSeconds(i, url);
+          return age !== null && age < DISCOVERY_GRACE_S ? warn(`${url}: no active targets yet (Prometheus started ${Math.round(age)} s ago) — run the check again in a few seconds`) : fail(`${url}: no active targets`);
+        }
         const down = targets.filter((t) => t.health === 'down');
         // 'unknown' = discovered but not scraped yet (right after `up`): not evidence of an outage.
         const pending = targets.filter((t) => t.health === 'unknown');
