@@ -64,7 +64,9 @@ export async function runCheckCommand(ctx: CliContext, o: CheckOptions): Promise
   if (o.junit) writeFileSync(o.junit, renderJunit(run));
   if (o.sarif) writeFileSync(o.sarif, `${JSON.stringify(renderSarif(run, { version: VERSION, profileUri: path.relative(ctx.cwd, ctx.profilePath) || 'prodctl.yaml', renderedBase: renderedDir }), null, 2)}\n`);
   if (o.report) writeFileSync(o.report, renderReadiness(run));
-  if (ctx.json) printJson(run);
+  // printLine still masks secret values in the text; printJson's key-name masking would turn the
+  // summary's `pass` count into "***" (no key of a check run holds a secret).
+  if (ctx.json) printLine(JSON.stringify(run, null, 2));
   else printLine(formatReport(run, shouldColor(), ctx.verbose));
   if (run.summary.gateFailures > 0) {
     const ids = run.results.filter((r) => r.status === 'fail' && isAtLeast(r.severity, run.failOn)).map((r) => r.id);

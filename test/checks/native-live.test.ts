@@ -80,6 +80,7 @@ describe('prodctl check --live on the native stack', () => {
     expect(run.results.map((r) => r.id).sort()).toEqual(LIVE_CHECKS.map((c) => c.id).sort());
     expect(exitCode).toBe(0);
     expect(ms).toBeLessThan(10_000);
+    expect(run.summary).toMatchObject({ pass: run.results.length - 2, warn: 0, fail: 0, skip: 2, score: 100 });
     // The evidence names the real stack: its ports, its Prometheus targets, its backup set.
     const ep = stack.endpoints();
     expect(result(run, 'REL-101').evidence[0]).toBe(`redis ${ep.redis.host}:${ep.redis.port} CONFIG GET maxmemory-policy = noeviction`);
