@@ -42,3 +42,9 @@ export function createContext(cmd: Command): CliContext {
     log: createLogger({ verbose: o.verbose, quiet: Boolean(o.json) && !o.verbose }),
   };
 }
+
+/** A path as the user reads it: relative below the working folder, absolute elsewhere. */
+export function displayPath(cwd: string, file: string): string {
+  const rel = path.relative(cwd, file);
+  return rel === '' ? '.' : rel.startsWith('..') || path.isAbsolute(rel) ? file : rel;
+}

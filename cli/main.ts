@@ -8,10 +8,14 @@ import { registerCommands } from './commands/index.js';
 
 export const VERSION = '0.1.0';
 
-export function buildProgram(): Command {
+/**
+ * Global options are recognised after the subcommand too (`prodctl plan --json`), so a global
+ * `--version` would swallow a subcommand's own `--version <v>` (`prodctl deploy --version v42`).
+ * The version flag is therefore registered only when no subcommand is on the command line.
+ */
+export function buildProgram(argv: string[] = []): Command {
   const program = new Command('prodctl')
     .description('Take a PDF-processing stack from "works on my box" to production and keep it there.')
-    .version(VERSION, '-V, --version')
     .option('-f, --file <path>', 'profile to use', 'prodctl.yaml')
     .option('-e, --env <name>', 'environment layer: also load prodctl.<name>.yaml next to the profile')
     .option('--set <key.path=value>', 'override one profile value (repeatable)', collect, [])
@@ -36,7 +40,13 @@ Exit codes: 0 ok · 1 failed · 2 usage or config error · 99 load-test threshol
     );
   program.exitOverride();
   registerCommands(program);
+  if (!hasSubcommand(program, argv)) program.version(VERSION, '-V, --version');
   return program;
+}
+
+function hasSubcommand(program: Command, argv: string[]): boolean {
+  const names = new Set(program.commands.flatMap((c) => [c.name(), ...c.aliases()]));
+  return argv.slice(2).some((a) => names.has(a));
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -47,7 +57,7 @@ function collect(value: string, previous: string[]): string[] {
 export async function run(argv: string[]): Promise<number> {
   if (argv.includes('--no-color')) process.env.NO_COLOR = '1';
   const verbose = argv.includes('--verbose') || argv.includes('-v');
-  const program = buildProgram();
+  const program = buildProgram(argv);
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;

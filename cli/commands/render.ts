@@ -1,12 +1,21 @@
 import type { Command } from 'commander';
-import { UsageError } from '../../lib/errors.js';
+import { createContext } from '../context.js';
 
-// Placeholder registration: replaced by the real command.
 export function register(program: Command): void {
   program
     .command('render')
-    .description('(not available in this build)')
-    .action(() => {
-      throw new UsageError('`prodctl render` is not available in this build', 'see `prodctl --help`');
+    .description('Write every config the stack needs (compose, edge, monitoring, postgres, redis, k6); byte-identical on every run')
+    .option('-o, --out <dir>', 'output folder (default: ./rendered next to the profile)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ prodctl render                                    write into ./rendered next to prodctl.yaml
+  $ prodctl render -f examples/medium/prodctl.yaml --out out/
+  $ prodctl render --json                             list the files written as JSON`,
+    )
+    .action(async (opts: { out?: string }, cmd) => {
+      const { runRender } = await import('../run-render.js');
+      await runRender(createContext(cmd), opts);
     });
 }

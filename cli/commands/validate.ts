@@ -1,12 +1,23 @@
 import type { Command } from 'commander';
-import { UsageError } from '../../lib/errors.js';
+import { createContext } from '../context.js';
 
-// Placeholder registration: replaced by the real command.
 export function register(program: Command): void {
   program
     .command('validate')
-    .description('(not available in this build)')
-    .action(() => {
-      throw new UsageError('`prodctl validate` is not available in this build', 'see `prodctl --help`');
+    .description('Check the profile, render it, and validate every rendered file with the real tools found here')
+    .option('--only <name...>', 'run only these validations (e.g. compose haproxy promtool)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ prodctl validate                              profile + every validation this machine can run
+  $ prodctl validate -f prod/prodctl.yaml --json  results as JSON
+  $ prodctl validate --only haproxy promtool      just those two
+
+Exit codes: 0 all passed (skipped ones are listed with the reason) · 1 a validation failed · 2 profile error.`,
+    )
+    .action(async (opts: { only?: string[] }, cmd) => {
+      const { runValidate } = await import('../run-validate.js');
+      await runValidate(createContext(cmd), opts);
     });
 }
