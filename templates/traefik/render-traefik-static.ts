@@ -1,0 +1,41 @@
+// Traefik's static configuration: entry points on the edge's unprivileged container ports, HTTP→HTTPS
+// on the web entry point, ACME, the file provider, Prometheus metrics and ping on private entry
+// points (not published), JSON logs and access logs without request headers (they carry API keys).
+import { stringify } from 'yaml';
+import { EDGE_PORTS } from '../../plan/edge-service.js';
+import { MOUNT_PATHS, RENDER_PATHS } from '../../plan/file-paths.js';
+import type { StackPlan } from '../../plan/types.js';
+import type { RenderedFile } from '../types.js';
+import { CERT_RESOLVER, ENTRYPOINTS } from './traefik-names.js';
+
+export function buildTraefikStatic(plan: StackPlan): Record<string, unknown> {
+  const t = plan.profile.edge.traefik;
+  const tls = plan.profile.project.domains.length > 0;
+  const web: Record<string, unknown> = { address: `:${EDGE_PORTS.http}` };
+  if (tls && t.https_redirect) web.http = { redirections: { entryPoint: { to: ENTRYPOINTS.websecure, scheme: 'https', permanent: true } } };
+  const websecure: Record<string, unknown> = { address: `:${EDGE_PORTS.https}` };
+  if (tls) websecure.http = { tls: { certResolver: CERT_RESOLVER } };
+  const acme: Record<string, unknown> = { email: t.acme_email, storage: '/acme/acme.json', tlsChallenge: {} };
+  if (t.acme_ca_server) acme.caServer = t.acme_ca_server;
+  return {
+    global: { checkNewVersion: false, sendAnonymousUsage: false },
+    entryPoints: {
+      [ENTRYPOINTS.web]: web,
+      [ENTRYPOINTS.websecure]: websecure,
+      [ENTRYPOINTS.admin]: { address: `:${EDGE_PORTS.admin}` },
+      [ENTRYPOINTS.metrics]: { address: `:${EDGE_PORTS.metrics}` },
+    },
+    // The dashboard is reached only through a router with basic auth (dynamic.yml), never insecure.
+    api: { dashboard: t.dashboard.enabled, insecure: false },
+    ping: { entryPoint: ENTRYPOINTS.admin },
+    metrics: { prometheus: { entryPoint: ENTRYPOINTS.metrics, addEntryPointsLabels: true, addRoutersLabels: true, addServicesLabels: true } },
+    certificatesResolvers: { [CERT_RESOLVER]: { acme } },
+    providers: { file: { filename: MOUNT_PATHS.traefikDynamic, watch: true } },
+    log: { level: 'INFO', format: 'json' },
+    accessLog: { format: 'json', bufferingSize: 100, fields: { defaultMode: 'keep', headers: { defaultMode: 'drop' } } },
+  };
+}
+
+export function renderTraefikStatic(plan: StackPlan): RenderedFile {
+  return { path: RENDER_PATHS.traefikStatic, content: `# Traefik static configuration, rendered by prodctl. Do not edit.\n${stringify(buildTraefikStatic(plan), { sortMapEntries: true, lineWidth: 0 })}` };
+}
