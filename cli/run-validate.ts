@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CheckError, TargetError } from '../lib/errors.js';
+import { CheckError } from '../lib/errors.js';
 import { paint, printJson, printLine, shouldColor } from '../lib/output.js';
 import type { StackPlan } from '../plan/types.js';
 import { renderAll } from '../templates/render-all.js';
@@ -12,31 +12,17 @@ import type { ValidationResult } from '../validate/types.js';
 import { displayPath, type CliContext } from './context.js';
 import { loadPlan } from './load-stack.js';
 
-interface RunValidationsModule {
-  runValidations(renderedDir: string, plan: StackPlan, opts: { only?: string[] }): Promise<ValidationResult[]>;
-}
-
-// Held in a variable so the CLI builds while validate/run-validations.ts is being written.
-const RUN_VALIDATIONS = '../validate/run-validations.js';
-
 export async function runValidate(ctx: CliContext, opts: { only?: string[] }): Promise<void> {
   const plan = await loadPlan(ctx);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'prodctl-validate-'));
   try {
     writeRendered(renderAll(plan), dir);
-    const { runValidations } = await importValidations();
+    // Lazy: the validators pull in ajv and the schemas, which the profile-error path never needs.
+    const { runValidations } = await import('../validate/run-validations.js');
     const results = await runValidations(dir, plan, { only: opts.only });
     report(ctx, plan, results);
   } finally {
     rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-async function importValidations(): Promise<RunValidationsModule> {
-  try {
-    return (await import(RUN_VALIDATIONS)) as RunValidationsModule;
-  } catch (err) {
-    throw new TargetError('the validations of rendered files are not available in this build', `rebuild prodctl (npm run build); ${(err as Error).message}`);
   }
 }
 

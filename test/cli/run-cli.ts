@@ -16,6 +16,7 @@ export async function runCli(args: string[], o: { cwd?: string; env?: Record<str
     cwd: o.cwd ?? ROOT,
     env: { NO_COLOR: '1', ...o.env },
     reject: false,
+    stripFinalNewline: false,
     timeout: 60_000,
   });
   return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
