@@ -23,5 +23,6 @@ export function validateGrafanaDashboards(renderedDir: string, plan: StackPlan):
   const provisioning = listRendered(renderedDir, RENDER_PATHS.grafanaProvisioningDir, '.yml').map((rel) => readYamlFile(renderedDir, rel));
   const errors = parseErrors([...parsed, ...provisioning]);
   if (errors.length) return { name: NAME, ok: false, details: errors };
-  return checkDocuments(NAME, 'grafana-dashboard-5.x.schema.json', parsed.flatMap((p) => ('doc' in p ? [p] : [])));
+  // The schema describes Grafana's dashboard API body, `{ dashboard: {...} }`; a provisioned file is that inner object.
+  return checkDocuments(NAME, 'grafana-dashboard-5.x.schema.json', parsed.flatMap((p) => ('doc' in p ? [{ file: p.file, doc: { dashboard: p.doc } }] : [])));
 }

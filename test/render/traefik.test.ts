@@ -1,0 +1,74 @@
+// Traefik static and dynamic files, exactly: entry points on the edge's container ports, HTTP→HTTPS,
+// ACME, HSTS and headers, rate limit and retry on the API router, health-checked API servers,
+// dashboard behind basic auth from a secret file, metrics on a private entry point, JSON access logs.
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { EDGE_PORTS } from '../../plan/edge-service.js';
+import { renderTraefikDynamic } from '../../templates/traefik/render-traefik-dynamic.js';
+import { renderTraefikStatic } from '../../templates/traefik/render-traefik-static.js';
+import { goDuration } from '../../templates/traefik/traefik-names.js';
+import { planExample } from './load-example.js';
+
+describe('traefik static', () => {
+  it('entry points, redirect, ACME, metrics, ping, JSON logs without headers', async () => {
+    const plan = await planExample('medium');
+    const doc = parse(renderTraefikStatic(plan).content);
+    expect(doc.entryPoints).toEqual({
+      web: { address: `:${EDGE_PORTS.http}`, http: { redirections: { entryPoint: { to: 'websecure', scheme: 'https', permanent: true } } } },
+      websecure: { address: `:${EDGE_PORTS.https}`, http: { tls: { certResolver: 'letsencrypt' } } },
+      traefik: { address: `:${EDGE_PORTS.admin}` },
+      metrics: { address: `:${EDGE_PORTS.metrics}` },
+    });
+    expect(doc.certificatesResolvers.letsencrypt.acme).toEqual({ email: plan.profile.edge.traefik.acme_email, storage: '/acme/acme.json', tlsChallenge: {} });
+    expect(doc.api).toEqual({ dashboard: true, insecure: false });
+    expect(doc.metrics.prometheus.entryPoint).toBe('metrics');
+    // the metrics and admin entry points are not published by the edge service
+    const published = plan.services.find((s) => s.name === 'edge')!.published.map((p) => p.port);
+    expect(published).not.toContain(EDGE_PORTS.metrics);
+    expect(published).not.toContain(EDGE_PORTS.admin);
+    expect(doc.ping).toEqual({ entryPoint: 'traefik' });
+    expect(doc.accessLog).toEqual({ format: 'json', bufferingSize: 100, fields: { defaultMode: 'keep', headers: { defaultMode: 'drop' } } });
+    expect(doc.providers.file).toEqual({ filename: '/etc/traefik/dynamic.yml', watch: true });
+  });
+
+  it('without domains: no TLS, no redirect (nothing to redirect to)', async () => {
+    const plan = await planExample('medium', ['project.domains=[]']);
+    const doc = parse(renderTraefikStatic(plan).content);
+    expect(doc.entryPoints.web).toEqual({ address: `:${EDGE_PORTS.http}` });
+    expect(doc.entryPoints.websecure).toEqual({ address: `:${EDGE_PORTS.https}` });
+  });
+});
+
+describe('traefik dynamic', () => {
+  it('API router with headers, rate limit, retry; health-checked load balancer on /readyz; dashboard behind basic auth', async () => {
+    const plan = await planExample('medium');
+    const t = plan.profile.edge.traefik;
+    const doc = parse(renderTraefikDynamic(plan).content);
+    expect(doc.http.routers.api).toEqual({
+      rule: 'Host(`pdf.example.com`)',
+      service: 'api',
+      middlewares: ['security-headers', 'rate-limit', 'retry'],
+      entryPoints: ['websecure'],
+      tls: { certResolver: 'letsencrypt' },
+    });
+    expect(doc.http.middlewares['security-headers'].headers).toMatchObject({ stsSeconds: 31_536_000, stsIncludeSubdomains: t.hsts.include_subdomains, stsPreload: t.hsts.preload, contentTypeNosniff: true, frameDeny: true });
+    expect(doc.http.middlewares['rate-limit']).toEqual({ rateLimit: { average: t.rate_limit.average, burst: t.rate_limit.burst, period: goDuration(t.rate_limit.period) } });
+    expect(doc.http.middlewares.retry).toEqual({ retry: { attempts: t.retry.attempts, initialInterval: goDuration(t.retry.initial_interval) } });
+    expect(doc.http.middlewares['dashboard-auth']).toEqual({ basicAuth: { usersFile: '/run/secrets/edge_dashboard_users', removeHeader: true } });
+    expect(doc.http.routers.dashboard).toMatchObject({ service: 'api@internal', middlewares: ['dashboard-auth'], entryPoints: ['traefik'] });
+    expect(doc.http.services.api.loadBalancer).toEqual({ servers: [{ url: `http://api:${plan.profile.api.port}` }], passHostHeader: true, healthCheck: { path: '/readyz', interval: '5s', timeout: '2s' } });
+  });
+
+  it('the dashboard router and its auth go away when the dashboard is disabled', async () => {
+    const plan = await planExample('medium', ['edge.traefik.dashboard.enabled=false']);
+    const doc = parse(renderTraefikDynamic(plan).content);
+    expect(doc.http.routers.dashboard).toBeUndefined();
+    expect(doc.http.middlewares['dashboard-auth']).toBeUndefined();
+  });
+
+  it('writes Go durations', () => {
+    expect(goDuration('1s')).toBe('1s');
+    expect(goDuration('100ms')).toBe('100ms');
+    expect(goDuration('1m')).toBe('60s');
+  });
+});
