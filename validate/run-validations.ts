@@ -3,6 +3,7 @@
 import type { StackPlan } from '../plan/types.js';
 import { validateAlertmanagerAmtool, validateAlertmanagerSchema } from './validate-alertmanager.js';
 import { validateCompose } from './validate-compose.js';
+import { validateDockerStack } from './validate-docker-stack.js';
 import { validateGrafanaDashboards } from './validate-grafana.js';
 import { validateHaproxy } from './validate-haproxy.js';
 import { validateK6 } from './validate-k6.js';
@@ -17,6 +18,7 @@ type Validator = (renderedDir: string, plan: StackPlan) => ValidationResult | Pr
 /** id (for --only) → validator, in the order results are printed. */
 export const VALIDATORS: Record<string, Validator> = {
   compose: (dir) => validateCompose(dir),
+  'docker-stack': validateDockerStack,
   'traefik-static': (dir) => validateTraefikStatic(dir),
   'traefik-dynamic': (dir) => validateTraefikDynamic(dir),
   haproxy: (dir) => validateHaproxy(dir),

@@ -54,7 +54,8 @@ function deployOf(s: ServicePlan, plan: StackPlan): Record<string, unknown> {
 
 function portsOf(s: ServicePlan, plan: StackPlan): Record<string, unknown>[] {
   // Host mode on swarm: the routing mesh needs IPVS; the edge is pinned one replica per published node.
-  return s.published.map((p) => ({ target: p.port, published: String(p.hostPort), host_ip: p.hostIp, protocol: 'tcp', ...(plan.target === 'swarm' ? { mode: 'host' } : {}) }));
+  // Swarm cannot bind a published port to one address (no host_ip): it listens on all of them.
+  return s.published.map((p) => ({ target: p.port, published: p.hostPort, protocol: 'tcp', ...(plan.target === 'swarm' ? { mode: 'host' } : { host_ip: p.hostIp }) }));
 }
 
 function dependsOnOf(s: ServicePlan, plan: StackPlan): Record<string, unknown> | undefined {

@@ -14,12 +14,13 @@ export function buildComposeDocument(plan: StackPlan): Record<string, unknown> {
     plan.networks.map((n) => [n.name, { driver: swarm ? 'overlay' : 'bridge', ...(n.internal ? { internal: true } : {}), ...(swarm ? { attachable: true } : {}) }]),
   );
   const doc: Record<string, unknown> = {
-    name: plan.project,
     services: Object.fromEntries(plan.services.map((s) => [s.name, composeService(s, plan)])),
     networks,
     volumes: Object.fromEntries(plan.volumes.map((v) => [v, {}])),
     secrets: Object.fromEntries(plan.secrets.map((s) => [s.name, { file: s.file }])),
   };
+  // docker stack deploy takes the stack name on its command line and refuses a top-level `name`.
+  if (!swarm) doc.name = plan.project;
   const configs = topLevelConfigs(plan);
   if (Object.keys(configs).length) doc.configs = configs;
   return doc;
@@ -27,5 +28,13 @@ export function buildComposeDocument(plan: StackPlan): Record<string, unknown> {
 
 export function renderCompose(plan: StackPlan): RenderedFile {
   const header = `# Rendered by prodctl for ${plan.project} (${plan.target}, preset ${plan.preset}). Do not edit: change prodctl.yaml and re-render.\n`;
-  return { path: RENDER_PATHS.compose, content: header + stringify(buildComposeDocument(plan), { sortMapEntries: true, lineWidth: 0 }) };
+  return { path: RENDER_PATHS.compose, content: header + stringify(escapeInterpolation(buildComposeDocument(plan)), { sortMapEntries: true, lineWidth: 0 }) };
+}
+
+/** Compose interpolates `$VAR` / `${VAR}` in every string; the plan's `$(cat …)` is for the container's shell. */
+export function escapeInterpolation<T>(v: T): T {
+  if (typeof v === 'string') return v.replaceAll('$', '$$$$') as T;
+  if (Array.isArray(v)) return v.map((x) => escapeInterpolation(x)) as T;
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, escapeInterpolation(x)])) as T;
+  return v;
 }

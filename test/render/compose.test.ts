@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { renderCompose } from '../../templates/compose/render-compose.js';
+import { escapeInterpolation, renderCompose } from '../../templates/compose/render-compose.js';
 import { formatDockerSize } from '../../templates/compose/compose-service.js';
 import { planExample } from './load-example.js';
 
@@ -31,7 +31,7 @@ describe('compose.yaml', () => {
       expect(c.deploy.replicas, s.name).toBe(s.replicas);
       expect(c.image, s.name).toMatch(/:[^:/]+$/);
       expect(c.image, s.name).not.toMatch(/:latest$/);
-      if (s.healthcheck) expect(c.healthcheck.test, s.name).toEqual(s.healthcheck.test);
+      if (s.healthcheck) expect(c.healthcheck.test, s.name).toEqual(escapeInterpolation(s.healthcheck.test));
       else expect(c.healthcheck, s.name).toBeUndefined();
       expect(c.privileged, s.name).toBeUndefined();
     }
@@ -48,8 +48,8 @@ describe('compose.yaml', () => {
     const published = Object.entries(doc.services).filter(([, s]) => s.ports).map(([n]) => n);
     expect(published).toEqual(['edge']);
     expect(doc.services.edge.ports).toEqual([
-      { host_ip: '0.0.0.0', protocol: 'tcp', published: '80', target: 8080 },
-      { host_ip: '0.0.0.0', protocol: 'tcp', published: '443', target: 8443 },
+      { host_ip: '0.0.0.0', protocol: 'tcp', published: 80, target: 8080 },
+      { host_ip: '0.0.0.0', protocol: 'tcp', published: 443, target: 8443 },
     ]);
   });
 
@@ -95,7 +95,18 @@ describe('compose.yaml', () => {
     }
     expect(doc.services.api.deploy.update_config.order).toBe('start-first');
     expect(doc.services.postgres.deploy.update_config.order).toBe('stop-first');
-    expect(doc.services.edge.ports.every((p: { mode: string }) => p.mode === 'host')).toBe(true);
+    expect(doc.services.edge.ports).toEqual([
+      { mode: 'host', protocol: 'tcp', published: 80, target: 8080 },
+      { mode: 'host', protocol: 'tcp', published: 443, target: 8443 },
+    ]);
+    expect((doc as unknown as { name?: string }).name).toBeUndefined();
+  });
+
+  it("escapes $ for compose interpolation, so the container's shell gets $(cat …) unchanged", async () => {
+    const { doc, text } = await composeOf('medium');
+    expect(doc.services.redis.command[2]).toBe('exec redis-server /usr/local/etc/redis/redis.conf --requirepass "$$(cat /run/secrets/redis_password)"');
+    expect(text).not.toMatch(/(^|[^$])\$\(/m);
+    expect((doc as unknown as { name: string }).name).toBe('pdfsvc');
   });
 
   it('formats Docker sizes exactly', () => {

@@ -49,3 +49,18 @@ describe('validators reject broken files', () => {
     expect(r.details.join('\n')).toMatch(c.detail);
   });
 });
+
+describe('docker stack config on a swarm render', () => {
+  it('rejects what swarm refuses (a top-level name) and accepts the render as is', { timeout: 60_000 }, async () => {
+    const swarm = await planExample('large');
+    const dir = path.join(tmp, 'swarm');
+    writeRendered(renderAll(swarm), dir);
+    const [ok] = await runValidations(dir, swarm, { only: ['docker-stack'] });
+    expect(ok).toMatchObject({ ok: true, details: ['compose.yaml: accepted by docker stack config'] });
+    expect(ok.skipped).toBeUndefined();
+    writeFileSync(path.join(dir, 'compose.yaml'), `name: pdfsvc\n${readFileSync(path.join(dir, 'compose.yaml'), 'utf8')}`);
+    const [bad] = await runValidations(dir, swarm, { only: ['docker-stack'] });
+    expect(bad.ok).toBe(false);
+    expect(bad.details.join('\n')).toMatch(/Additional property name is not allowed/);
+  });
+});
