@@ -55,6 +55,9 @@ describe('traefik dynamic', () => {
     expect(doc.http.middlewares['rate-limit']).toEqual({ rateLimit: { average: t.rate_limit.average, burst: t.rate_limit.burst, period: goDuration(t.rate_limit.period) } });
     expect(doc.http.middlewares.retry).toEqual({ retry: { attempts: t.retry.attempts, initialInterval: goDuration(t.retry.initial_interval) } });
     expect(doc.http.middlewares['dashboard-auth']).toEqual({ basicAuth: { usersFile: '/run/secrets/edge_dashboard_users', removeHeader: true } });
+    // the users file is the secret the edge service mounts (htpasswd lines written by prodctl init)
+    const edgeSecrets = plan.services.find((s) => s.name === 'edge')!.secrets;
+    expect(edgeSecrets).toContainEqual({ name: t.dashboard.users_secret, target: doc.http.middlewares['dashboard-auth'].basicAuth.usersFile });
     expect(doc.http.routers.dashboard).toMatchObject({ service: 'api@internal', middlewares: ['dashboard-auth'], entryPoints: ['traefik'] });
     expect(doc.http.services.api.loadBalancer).toEqual({ servers: [{ url: `http://api:${plan.profile.api.port}` }], passHostHeader: true, healthCheck: { path: '/readyz', interval: '5s', timeout: '2s' } });
   });
