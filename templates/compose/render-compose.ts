@@ -1,6 +1,7 @@
 // compose.yaml from the stack plan: every service hardened as planned (limits, healthchecks,
 // non-root, read-only root, no capabilities), secrets as files, Postgres/Redis only on the internal
 // network. Deterministic: keys sorted, no timestamps, secret files by path (never their values).
+// No YAML anchors (aliasDuplicateObjects off): plain maps for every reader, and faster.
 import { stringify } from 'yaml';
 import { RENDER_PATHS } from '../../plan/file-paths.js';
 import type { StackPlan } from '../../plan/types.js';
@@ -28,7 +29,7 @@ export function buildComposeDocument(plan: StackPlan): Record<string, unknown> {
 
 export function renderCompose(plan: StackPlan): RenderedFile {
   const header = `# Rendered by prodctl for ${plan.project} (${plan.target}, preset ${plan.preset}). Do not edit: change prodctl.yaml and re-render.\n`;
-  return { path: RENDER_PATHS.compose, content: header + stringify(escapeInterpolation(buildComposeDocument(plan)), { sortMapEntries: true, lineWidth: 0 }) };
+  return { path: RENDER_PATHS.compose, content: header + stringify(escapeInterpolation(buildComposeDocument(plan)), { sortMapEntries: true, lineWidth: 0, aliasDuplicateObjects: false }) };
 }
 
 /** Compose interpolates `$VAR` / `${VAR}` in every string; the plan's `$(cat …)` is for the container's shell. */

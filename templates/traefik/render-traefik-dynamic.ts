@@ -75,5 +75,5 @@ export function buildTraefikDynamic(plan: StackPlan): Record<string, unknown> {
 }
 
 export function renderTraefikDynamic(plan: StackPlan): RenderedFile {
-  return { path: RENDER_PATHS.traefikDynamic, content: `# Traefik dynamic configuration (file provider), rendered by prodctl.\n${stringify(buildTraefikDynamic(plan), { sortMapEntries: true, lineWidth: 0 })}` };
+  return { path: RENDER_PATHS.traefikDynamic, content: `# Traefik dynamic configuration (file provider), rendered by prodctl.\n${stringify(buildTraefikDynamic(plan), { sortMapEntries: true, lineWidth: 0, aliasDuplicateObjects: false })}` };
 }

@@ -37,5 +37,5 @@ export function buildTraefikStatic(plan: StackPlan): Record<string, unknown> {
 }
 
 export function renderTraefikStatic(plan: StackPlan): RenderedFile {
-  return { path: RENDER_PATHS.traefikStatic, content: `# Traefik static configuration, rendered by prodctl. Do not edit.\n${stringify(buildTraefikStatic(plan), { sortMapEntries: true, lineWidth: 0 })}` };
+  return { path: RENDER_PATHS.traefikStatic, content: `# Traefik static configuration, rendered by prodctl. Do not edit.\n${stringify(buildTraefikStatic(plan), { sortMapEntries: true, lineWidth: 0, aliasDuplicateObjects: false })}` };
 }
