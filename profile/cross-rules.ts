@@ -36,7 +36,8 @@ function checkPool(p: Profile): CrossProblem[] {
     {
       path: ['postgres', 'max_connections'],
       alternatives: [['postgres', 'pool_size'], ['api', 'replicas'], ['workers', 'replicas'], ['postgres', 'reserved_connections']],
-      message: `expected ≥ pool_size ${p.postgres.pool_size} × (api ${p.api.replicas} + workers ${p.workers.replicas} replicas) + reserved_connections ${p.postgres.reserved_connections} = ${need}, found ${p.postgres.max_connections}`,
+      // Worded to read right at any of the values the error may point at (the one the user wrote).
+      message: `expected pool_size × (api + worker replicas) + reserved_connections ≤ max_connections ${p.postgres.max_connections}, found ${p.postgres.pool_size} × (${p.api.replicas} + ${p.workers.replicas}) + ${p.postgres.reserved_connections} = ${need}`,
     },
   ];
 }
@@ -56,7 +57,7 @@ function checkWorkerMemory(p: Profile): CrossProblem[] {
     {
       path: ['workers', 'resources', 'memory'],
       alternatives: [['workers', 'concurrency'], ['workers', 'per_job_memory']],
-      message: `expected ≥ concurrency ${p.workers.concurrency} × per_job_memory ${p.workers.per_job_memory} + ${fmtMiB(WORKER_BASE_MEMORY)} headroom = ${fmtMiB(need)}, found ${JSON.stringify(p.workers.resources.memory)}`,
+      message: `expected concurrency × per_job_memory + ${fmtMiB(WORKER_BASE_MEMORY)} headroom ≤ workers.resources.memory ${p.workers.resources.memory}, found ${p.workers.concurrency} × ${p.workers.per_job_memory} + ${fmtMiB(WORKER_BASE_MEMORY)} = ${fmtMiB(need)}`,
     },
   ];
 }

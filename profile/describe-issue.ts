@@ -10,7 +10,8 @@ export function describeIssue(issue: Issue, input: unknown): string {
   const found = `found ${describeValue(input)}`;
   switch (issue.code) {
     case 'invalid_type':
-      return `expected ${article(issue.expected)}, ${found}`;
+      // A schema-specific message ("expected a duration like 30s") says more than the bare type.
+      return /^expected /.test(issue.message) ? `${issue.message}, ${found}` : `expected ${article(issue.expected)}, ${found}`;
     case 'too_small':
       return `expected ${boundText(issue.origin, issue.inclusive ? '≥' : '>', issue.minimum)}, ${found}`;
     case 'too_big':

@@ -15,7 +15,7 @@ interface BadCase {
 }
 
 const cases: BadCase[] = [
-  { fixture: 'wrong-type-replicas', line: '{file}:5:13: api.replicas: expected a number, found "two"' },
+  { fixture: 'wrong-type-replicas', line: '{file}:5:13: api.replicas: expected a whole number, found "two"' },
   { fixture: 'negative-replicas', line: '{file}:5:13: workers.replicas: expected a number ≥ 1, found -1' },
   { fixture: 'zero-concurrency', line: '{file}:5:16: workers.concurrency: expected a number ≥ 1, found 0' },
   { fixture: 'fractional-replicas', line: '{file}:5:13: api.replicas: expected a whole number, found 1.5' },
@@ -24,15 +24,15 @@ const cases: BadCase[] = [
   { fixture: 'typo-nested-key', line: "{file}:5:3: api.replica: expected a known key, found 'replica' — did you mean 'replicas'?" },
   { fixture: 'typo-deep-key', line: "{file}:5:3: postgres.max_conections: expected a known key, found 'max_conections' — did you mean 'max_connections'?" },
   { fixture: 'bad-duration-text', line: '{file}:5:20: api.request_timeout: expected a duration like 500ms, 30s, 5m, 1h or 7d, found "30 seconds"' },
-  { fixture: 'bad-duration-number', line: '{file}:5:16: workers.job_timeout: expected a text, found 30' },
+  { fixture: 'bad-duration-number', line: '{file}:5:16: workers.job_timeout: expected a duration like 30s, 5m or 1h, found 30' },
   { fixture: 'bad-size', line: '{file}:5:14: redis.maxmemory: expected a size like 512M, 4G or 100MB, found "1 gigabyte"' },
   {
     fixture: 'pool-exceeds-max-connections',
-    line: '{file}:5:20: postgres.max_connections: expected ≥ pool_size 10 × (api 2 + workers 3 replicas) + reserved_connections 10 = 60, found 20',
+    line: '{file}:5:20: postgres.max_connections: expected pool_size × (api + worker replicas) + reserved_connections ≤ max_connections 20, found 10 × (2 + 3) + 10 = 60',
   },
   {
     fixture: 'pool-size-too-large',
-    line: '{file}:5:14: postgres.pool_size: expected ≥ pool_size 100 × (api 2 + workers 3 replicas) + reserved_connections 10 = 510, found 100',
+    line: '{file}:5:14: postgres.pool_size: expected pool_size × (api + worker replicas) + reserved_connections ≤ max_connections 100, found 100 × (2 + 3) + 10 = 510',
   },
   {
     fixture: 'redis-maxmemory-above-limit',
@@ -40,7 +40,7 @@ const cases: BadCase[] = [
   },
   {
     fixture: 'worker-memory-below-jobs',
-    line: '{file}:5:16: workers.concurrency: expected ≥ concurrency 16 × per_job_memory 256M + 128M headroom = 4224M, found "1536M"',
+    line: '{file}:5:16: workers.concurrency: expected concurrency × per_job_memory + 128M headroom ≤ workers.resources.memory 1536M, found 16 × 256M + 128M = 4224M',
   },
   { fixture: 'cpus-beyond-host', line: '{file}:5:22: api.resources.cpus: expected ≤ host.cpus 4, found 8' },
   { fixture: 'memory-beyond-host', line: '{file}:5:33: postgres.resources.memory: expected ≤ host.memory 16G, found "64G"' },
