@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CheckError } from '../lib/errors.js';
+import { CheckError, UsageError } from '../lib/errors.js';
 import { paint, printJson, printLine, shouldColor } from '../lib/output.js';
 import type { StackPlan } from '../plan/types.js';
 import { renderAll } from '../templates/render-all.js';
@@ -18,7 +18,9 @@ export async function runValidate(ctx: CliContext, opts: { only?: string[] }): P
   try {
     writeRendered(renderAll(plan), dir);
     // Lazy: the validators pull in ajv and the schemas, which the profile-error path never needs.
-    const { runValidations } = await import('../validate/run-validations.js');
+    const { runValidations, VALIDATOR_IDS } = await import('../validate/run-validations.js');
+    const unknown = (opts.only ?? []).filter((n) => !VALIDATOR_IDS.includes(n));
+    if (unknown.length > 0) throw new UsageError(`unknown validation ${unknown.map((n) => `'${n}'`).join(', ')}`, `use one of: ${VALIDATOR_IDS.join(', ')}`);
     const results = await runValidations(dir, plan, { only: opts.only });
     report(ctx, plan, results);
   } finally {

@@ -5,14 +5,14 @@ export function register(program: Command): void {
   program
     .command('validate')
     .description('Check the profile, render it, and validate every rendered file with the real tools found here')
-    .option('--only <name...>', 'run only these validations (e.g. compose haproxy promtool)')
+    .option('--only <name...>', 'run only these validations: compose, docker-stack, traefik-static, traefik-dynamic, haproxy, prometheus-config, prometheus-rules, alertmanager-schema, alertmanager-amtool, grafana-dashboards, k6, postgresql, redis')
     .addHelpText(
       'after',
       `
 Examples:
   $ prodctl validate                              profile + every validation this machine can run
   $ prodctl validate -f prod/prodctl.yaml --json  results as JSON
-  $ prodctl validate --only haproxy promtool      just those two
+  $ prodctl validate --only haproxy redis         just those two
 
 Exit codes: 0 all passed (skipped ones are listed with the reason) · 1 a validation failed · 2 profile error.`,
     )

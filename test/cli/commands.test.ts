@@ -33,6 +33,14 @@ describe('prodctl schema', () => {
     expect(r.stdout).toBe(committed);
   });
 
+  it('--out writes the same schema to a file', async () => {
+    const file = path.join(await tempDir(), 'prodctl.schema.json');
+    const r = await runCli(['schema', '--out', file]);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toBe('');
+    expect(readFileSync(file, 'utf8')).toBe(readFileSync(SCHEMA_FILE, 'utf8'));
+  });
+
   it('is the file the examples reference, and every example validates against it', () => {
     const ajv = new Ajv2020({ allErrors: true, strict: false });
     const validate = ajv.compile(JSON.parse(readFileSync(SCHEMA_FILE, 'utf8')));
@@ -160,5 +168,19 @@ describe('prodctl validate', () => {
     expect(r.exitCode).toBe(out.ok ? 0 : 1);
     expect(out.ok, JSON.stringify(out.results.filter((x: { ok: boolean }) => !x.ok))).toBe(true);
   }, 120_000);
+
+  it('--only runs just the named validations; a profile error exits 2 before any of them', async () => {
+    const r = await runCli(['validate', '-f', MEDIUM, '--only', 'haproxy']);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toMatch(/^profile .*examples\/medium\/prodctl\.yaml: ok \(preset medium, target docker\)$/m);
+    expect(r.stdout).toMatch(/^ok {4}haproxy\.cfg \(haproxy -c\)$/m);
+    expect(r.stdout).toMatch(/^1 passed, 0 failed, 0 skipped$/m);
+    const unknown = await runCli(['validate', '-f', MEDIUM, '--only', 'promtool']);
+    expect(unknown.exitCode).toBe(2);
+    expect(unknown.stderr).toMatch(/^error: unknown validation 'promtool' — use one of: compose, .*haproxy.*\n$/);
+    const bad = await runCli(['validate', '-f', path.join(ROOT, 'test/fixtures/profile/bad/bad-size.yaml')]);
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stdout).toBe('');
+  });
 });
 
