@@ -10,7 +10,7 @@ import { renderAll } from '../../templates/render-all.js';
 import { buildContainerSpec } from '../../targets/docker/container-spec.js';
 import { FIXTURE_DIR } from '../fixtures/docker/stack-plan.js';
 
-const loaded = await loadProfile({ path: path.join(FIXTURE_DIR, 'prodctl.yaml'), skipSecretFiles: true });
+const loaded = await loadProfile({ path: path.join(FIXTURE_DIR, 'prodctl.yaml') });
 const plan = computePlan(loaded.profile, { preset: loaded.preset, profileDir: loaded.dir });
 const files = renderAll(plan);
 const specs = plan.services.map((service) => ({
