@@ -1,7 +1,7 @@
 // Adapter: a Postgres server from Debian's binaries in a folder of ours. Used by the native
 // target, by backup verify (scratch instances) and by tests (throwaway instances).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readdirSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, openSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import pg from 'pg';
@@ -46,15 +46,21 @@ export async function initPostgres(o: InitOptions): Promise<void> {
   const user = serviceUser('postgres');
   chownTree(o.dataDir, user);
   const args = ['-D', o.dataDir, '-U', o.superuser ?? 'postgres', '--encoding=UTF8', '--locale=C', '--auth-local=trust'];
+  let pwFile: string | null = null;
   if (o.password) {
-    const pw = path.join(o.dataDir, '..', `.pwfile-${process.pid}`);
-    writeFileSync(pw, o.password, { mode: 0o600 });
-    if (user) chownTree(pw, user);
-    args.push('--auth-host=scram-sha-256', `--pwfile=${pw}`);
+    pwFile = path.join(o.dataDir, '..', `.pwfile-${process.pid}`);
+    writeFileSync(pwFile, o.password, { mode: 0o600 });
+    // initdb runs as the postgres account and must read it (a file: chownSync, not chownTree)
+    if (user) chownSync(pwFile, user.uid, user.gid);
+    args.push('--auth-host=scram-sha-256', `--pwfile=${pwFile}`);
   } else {
     args.push('--auth-host=trust');
   }
-  await execa(findPgBin('initdb', o.version), args, { uid: user?.uid, gid: user?.gid, stdio: 'pipe' });
+  try {
+    await execa(findPgBin('initdb', o.version), args, { uid: user?.uid, gid: user?.gid, stdio: 'pipe' });
+  } finally {
+    if (pwFile) rmSync(pwFile, { force: true });
+  }
 }
 
 export interface StartOptions {

@@ -38,7 +38,9 @@ export async function startRedis(o: StartRedisOptions): Promise<LocalRedis> {
   const port = o.port ?? (await getFreePort(host));
   const args: string[] = [];
   if (o.configFile) args.push(o.configFile);
-  args.push('--port', String(port), '--bind', host, '--dir', o.dir, '--daemonize', 'no', '--save', '');
+  args.push('--port', String(port), '--bind', host, '--dir', o.dir, '--daemonize', 'no');
+  // Without a rendered file, no RDB snapshots (scratch and test instances); a rendered file decides itself.
+  if (!o.configFile) args.push('--save', '');
   if (o.password) args.push('--requirepass', o.password);
   for (const [k, v] of Object.entries(o.settings ?? {})) args.push(`--${k}`, String(v));
   const out = o.logFile ? openSync(o.logFile, 'a') : 'ignore';
@@ -56,6 +58,9 @@ async function waitForRedis(host: string, port: number, password: string | undef
   for (;;) {
     if (exited !== null) throw new TargetError(`redis-server exited with code ${exited} while starting`, 'see its log file');
     const r = new Redis({ host, port, password, lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
+    // A refused connection while the server is still starting is expected: without a listener
+    // ioredis re-emits it as an unhandled 'error' event.
+    r.on('error', () => {});
     try {
       await r.connect();
       await r.ping();
