@@ -45,7 +45,7 @@ export function watchPool(m: RuntimeMetrics, pool: Pool): void {
 
 interface CountingQueue {
   getJobCounts(...types: string[]): Promise<Record<string, number>>;
-  getWaiting(start?: number, end?: number): Promise<{ timestamp: number }[]>;
+  getJobs(types: string[], start?: number, end?: number, asc?: boolean): Promise<{ timestamp: number }[]>;
 }
 
 /** Queue depth by state and the oldest waiting job's age, read at scrape time. */
@@ -55,8 +55,8 @@ export function watchQueue(m: RuntimeMetrics, queue: CountingQueue): void {
     for (const [state, n] of Object.entries(counts ?? {})) g.set({ state }, n);
   });
   m.gauge('queueOldestWaitingAge', async (g) => {
-    // BullMQ's wait list is LPUSHed: the oldest job sits at the end.
-    const oldest = await queue.getWaiting(-1, -1).catch(() => []);
+    // Ascending order puts the oldest waiting job first; negative ranges on the wait list do not.
+    const oldest = await queue.getJobs(['waiting'], 0, 0, true).catch(() => []);
     g.set(oldest[0] ? Math.max(0, (Date.now() - oldest[0].timestamp) / 1000) : 0);
   });
 }
