@@ -45,7 +45,7 @@ export function watchPool(m: RuntimeMetrics, pool: Pool): void {
 
 interface CountingQueue {
   getJobCounts(...types: string[]): Promise<Record<string, number>>;
-  getJobs(types: string[], start?: number, end?: number, asc?: boolean): Promise<{ timestamp: number }[]>;
+  getJobs(types: 'waiting'[], start?: number, end?: number, asc?: boolean): Promise<{ timestamp: number }[]>;
 }
 
 /** Queue depth by state and the oldest waiting job's age, read at scrape time. */
