@@ -1,10 +1,14 @@
 // Every log line goes through redact(): secrets must never reach a terminal, a file or CI output.
-const SECRET_KEY = /(pass(word)?|secret|token|api[-_]?key|authorization|pepper|private[-_]?key|credential)/i;
+// Whole words of a key (snake, kebab, dot or camel case): `pass` or `bypass` counts are no secrets.
+const SECRET_WORDS = new Set(['password', 'passwd', 'secret', 'token', 'apikey', 'authorization', 'pepper', 'privatekey', 'credential', 'credentials']);
+const KEEP_SUFFIX = /(_file|File|_ref|_secret)$/;
 const INLINE_PATTERNS: RegExp[] = [
   /(Bearer\s+)[A-Za-z0-9._~+/=-]+/gi,
   /(pdk_)[A-Za-z0-9_-]{8,}/g, // prodctl API keys
   /((?:postgres(?:ql)?|redis|rediss):\/\/[^:/@\s]*:)[^@\s]+(@)/gi,
-  /((?:password|passwd|secret|token)\s*[=:]\s*)[^\s&"',]+/gi,
+  // A key that IS the word (not `password_secret:`, which names a secret), then its value.
+  /((?<![A-Za-z0-9_])(?:password|passwd|secret|token)\s*[=:]\s*)[^\s&"',]+/gi,
+  /(\b[A-Z][A-Z0-9_]*(?:PASSWORD|PASSWD|SECRET|TOKEN)=)[^\s&"',]+/g, // env style: PGPASSWORD=…
 ];
 
 const known = new Set<string>();
@@ -31,9 +35,16 @@ export function redactValue(value: unknown, depth = 0): unknown {
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) {
-      out[k] = SECRET_KEY.test(k) && !k.endsWith('_file') && !k.endsWith('File') && typeof v !== 'object' ? '***' : redactValue(v, depth + 1);
+      out[k] = typeof v === 'string' && isSecretKey(k) ? '***' : redactValue(v, depth + 1);
     }
     return out;
   }
   return value;
+}
+
+function isSecretKey(key: string): boolean {
+  if (KEEP_SUFFIX.test(key)) return false;
+  const words = key.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase().split(/[^a-z0-9]+/).filter(Boolean);
+  // Pairs catch api_key / private-key / apiKey as one word.
+  return words.some((w, i) => SECRET_WORDS.has(w) || SECRET_WORDS.has(w + (words[i + 1] ?? '')));
 }

@@ -48,6 +48,10 @@ const cases: BadCase[] = [
     fixture: 'missing-secret-file',
     line: `{file}:9:23: secrets.backup_key.file: expected an existing secret file, found no file at ${DIR}/missing/backup_key — run \`prodctl init\` to generate secrets`,
   },
+  {
+    fixture: 'unknown-secret-ref',
+    line: '{file}:5:20: postgres.password_secret: expected the name of an entry under secrets: (postgres_password, redis_password, api_key_pepper, grafana_admin_password, backup_key, edge_dashboard_users), found "pg_pass"',
+  },
   { fixture: 'bad-target', line: '{file}:4:9: target: expected "native" or "docker" or "swarm", found "kubernetes"' },
   { fixture: 'bad-postgres-version', line: '{file}:5:12: postgres.version: expected 15, 16 or 17, found 14' },
   { fixture: 'bad-acme-email', line: '{file}:6:17: edge.traefik.acme_email: expected an e-mail address for ACME registration, found "not-an-email"' },

@@ -18,4 +18,22 @@ describe('redact', () => {
       nested: { token: '***' },
     });
   });
+  it('masks whole secret words in keys only, and only string values', () => {
+    expect(redactValue({ pass: 13, passed: 'yes', bypass: 'on', apiKey: 'k', api_key: 'k', 'private-key': 'k', dbPassword: 'p', tokens: 4, password_secret: 'postgres_password' })).toEqual({
+      pass: 13,
+      passed: 'yes',
+      bypass: 'on',
+      apiKey: '***',
+      api_key: '***',
+      'private-key': '***',
+      dbPassword: '***',
+      tokens: 4,
+      password_secret: 'postgres_password',
+    });
+  });
+  it('masks inline key=value secrets without eating words after a secret name', () => {
+    expect(redactText('postgres.password_secret: expected an existing secret')).toBe('postgres.password_secret: expected an existing secret');
+    expect(redactText('password=hunter2 token: abc')).toBe('password=*** token: ***');
+    expect(redactText('env PGPASSWORD=hunter2 REDIS_PASSWORD=x1 REDIS_PASSWORD_FILE=/run/p')).toBe('env PGPASSWORD=*** REDIS_PASSWORD=*** REDIS_PASSWORD_FILE=/run/p');
+  });
 });
