@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { makeTempDir } from '../support/services.js';
 import { FIXTURES } from './fixture-stack.js';
 
-const SCHEMAS = path.resolve(FIXTURES, '../../../../shared/schemas');
+const SCHEMAS = path.resolve(FIXTURES, '../../../schemas/vendor');
 const BASE = path.join(FIXTURES, 'baseline');
 const tmp = makeTempDir('prodctl-check-baseline-');
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

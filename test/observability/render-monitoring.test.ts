@@ -14,7 +14,8 @@ import { buildMonitoringModel, renderMonitoring } from '../../templates/monitori
 import { makeTempDir } from '../support/services.js';
 import { AMTOOL, PROMTOOL, planFor, renderInto, repoRoot } from './monitoring-fixtures.js';
 
-const shared = path.resolve(repoRoot, '../shared');
+// The vendored copies (schemas/vendor/README.md says where each comes from): a clone has them.
+const vendored = path.join(repoRoot, 'schemas/vendor');
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
@@ -25,7 +26,7 @@ function fileOf(files: { path: string; content: string }[], p: string): string {
 }
 
 function schemaValidator(file: string) {
-  const schema = JSON.parse(readFileSync(path.join(shared, 'schemas', file), 'utf8'));
+  const schema = JSON.parse(readFileSync(path.join(vendored, file), 'utf8'));
   // Grafana's schema is draft-04, Alertmanager's draft-07: each needs its Ajv class.
   const ajv = String(schema.$schema).includes('draft-04') ? new Ajv04({ allErrors: true, strict: false }) : new Ajv.default({ allErrors: true, strict: false });
   const add = (addFormats as unknown as { default?: (a: unknown) => void }).default ?? (addFormats as unknown as (a: unknown) => void);
