@@ -1,0 +1,25 @@
+// The vendored schemas are the published ones, unchanged: where the shared copies sit next to the
+// checkout (../shared/schemas), every vendored file must be byte-identical to its original.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const root = path.resolve(import.meta.dirname, '../..');
+const vendored = path.join(root, 'schemas/vendor');
+const shared = path.resolve(root, '../shared/schemas');
+const files = readdirSync(vendored).filter((f) => f.endsWith('.json')).sort();
+
+describe('vendored schemas', () => {
+  it('cover compose, Traefik static and dynamic, Grafana and Alertmanager', () => {
+    expect(files).toEqual([
+      'compose-spec.schema.json',
+      'grafana-dashboard-5.x.schema.json',
+      'prometheus-alertmanager.schema.json',
+      'traefik-v3-file-provider.schema.json',
+      'traefik-v3.schema.json',
+    ]);
+  });
+  it.skipIf(!existsSync(shared))('are byte-identical to ../shared/schemas', () => {
+    for (const f of files) expect(readFileSync(path.join(vendored, f)).equals(readFileSync(path.join(shared, f))), f).toBe(true);
+  });
+});
