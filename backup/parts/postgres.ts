@@ -18,8 +18,13 @@ export interface PostgresBackupResult {
 /** The runtime's schema: files.sha256 is the content address of each stored blob. */
 export const DEFAULT_REFERENCED_BLOBS_SQL = 'SELECT DISTINCT sha256 AS address FROM files';
 
-function clientOf(conn: PgConn): pg.Client {
-  return new pg.Client({ host: conn.host, port: conn.port, user: conn.user, password: conn.password, database: conn.database, application_name: 'prodctl-backup' });
+export function clientOf(conn: PgConn): pg.Client {
+  const c = new pg.Client({ host: conn.host, port: conn.port, user: conn.user, password: conn.password, database: conn.database, application_name: 'prodctl-backup' });
+  // A server that goes away (shutdown, restart, pg_terminate_backend) emits 'error' on the client;
+  // with no listener Node turns it into an uncaught exception. A running query rejects on its own
+  // and the next one fails with "Client was closed", so the event only has to be absorbed here.
+  c.on('error', () => {});
+  return c;
 }
 
 async function readReferencedBlobs(db: pg.Client, sql: string): Promise<string[]> {

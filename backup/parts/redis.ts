@@ -24,7 +24,11 @@ export interface RedisConn {
 }
 
 export function connectRedis(c: RedisConn): Redis {
-  return new Redis({ host: c.host, port: c.port, password: c.password, lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: true });
+  const r = new Redis({ host: c.host, port: c.port, password: c.password, lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: true });
+  // Without a listener ioredis prints every reconnect failure as an "Unhandled error event"; the
+  // commands themselves reject with the error, which is what callers report.
+  r.on('error', () => {});
+  return r;
 }
 
 export interface DbKeys {

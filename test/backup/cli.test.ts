@@ -6,12 +6,13 @@ import { randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { withPg } from './clients.js';
 import { makeTempDir, startTestPostgres, startTestRedis, type TestPostgres, type TestRedis } from '../support/services.js';
 
 const repo = path.resolve(import.meta.dirname, '../..');
 const bin = path.join(repo, 'bin/prodctl.js');
+const exampleSecrets = path.join(repo, 'examples/small/example-secrets');
 let pgs: TestPostgres;
 let rds: TestRedis;
 let dir: string;
@@ -27,17 +28,13 @@ beforeAll(async () => {
   dir = makeTempDir('prodctl-backup-cli-');
   copyFileSync(path.join(repo, 'test/fixtures/backup/prodctl.yaml'), path.join(dir, 'prodctl.yaml'));
   mkdirSync(path.join(dir, 'secrets'));
+  // The profile loader wants every secret file: the public example ones (test only), our own key.
+  for (const s of readdirSync(exampleSecrets).filter((f) => f !== 'README.md')) copyFileSync(path.join(exampleSecrets, s), path.join(dir, 'secrets', s));
   writeFileSync(path.join(dir, 'secrets/backup_key'), randomBytes(32).toString('hex'), { mode: 0o600 });
   mkdirSync(path.join(dir, 'uploads'));
-  const c = new pg.Client({ connectionString: pgs.connectionString() });
-  await c.connect();
-  await c.query('CREATE DATABASE app');
-  await c.end();
-  const a = new pg.Client({ connectionString: pgs.connectionString('app') });
-  await a.connect();
+  await withPg(pgs.connectionString(), (c) => c.query('CREATE DATABASE app'));
   // ~60 MB of rows, so the kill below lands in the middle of the dump.
-  await a.query(`CREATE TABLE big AS SELECT g AS id, md5(g::text) || md5((g * 7)::text) AS a, repeat(md5(g::text), 2) AS b FROM generate_series(1, 400000) g`);
-  await a.end();
+  await withPg(pgs.connectionString('app'), (a) => a.query(`CREATE TABLE big AS SELECT g AS id, md5(g::text) || md5((g * 7)::text) AS a, repeat(md5(g::text), 2) AS b FROM generate_series(1, 400000) g`));
   live = ['--pg-url', pgs.connectionString('app'), '--redis-url', rds.url(), '--uploads', path.join(dir, 'uploads')];
 });
 
@@ -100,15 +97,16 @@ describe('prodctl backup CLI', () => {
   });
 
   it('restore --yes brings the data back and leaves a safety set', async () => {
-    const a = new pg.Client({ connectionString: pgs.connectionString('app') });
-    await a.connect();
-    const before = (await a.query('SELECT count(*)::int AS n, sum(hashtextextended(t::text, 0))::text AS s FROM big t')).rows[0];
-    await a.query('DELETE FROM big WHERE id % 2 = 0');
+    const sumSql = 'SELECT count(*)::int AS n, sum(hashtextextended(t::text, 0))::text AS s FROM big t';
+    const before = await withPg(pgs.connectionString('app'), async (a) => {
+      const rows = (await a.query(sumSql)).rows[0];
+      await a.query('DELETE FROM big WHERE id % 2 = 0');
+      return rows;
+    });
     const r = JSON.parse((await cli(['--json', '--yes', 'restore', '--parts', 'db,redis', '--drain-ms', '0', ...live])).stdout);
     expect(r.parts).toEqual(['postgres', 'redis']);
     expect(r.safetySetId).toMatch(/^\d{8}T\d{6}Z-/);
-    expect((await a.query('SELECT count(*)::int AS n, sum(hashtextextended(t::text, 0))::text AS s FROM big t')).rows[0]).toEqual(before);
-    await a.end();
+    expect((await withPg(pgs.connectionString('app'), (a) => a.query(sumSql))).rows[0]).toEqual(before);
     const list = JSON.parse((await cli(['--json', 'backup', 'list'])).stdout) as { id: string; status: string }[];
     expect(list.map((s) => s.status)).toEqual(['complete', 'complete']);
     expect(list[0].id).toBe(r.safetySetId);

@@ -5,8 +5,6 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
-import { Redis } from 'ioredis';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listSets, loadCompleteSet } from '../../backup/catalog.js';
 import { createBackup } from '../../backup/create-backup.js';
@@ -20,6 +18,7 @@ import { summarizeStatus, writeTextfile } from '../../backup/textfile.js';
 import { verifySet } from '../../backup/verify.js';
 import { REDIS_KEYS } from '../../contract/index.js';
 import { makeTempDir, startTestPostgres, startTestRedis, type TestPostgres, type TestRedis } from '../support/services.js';
+import { withPg, withRedis } from './clients.js';
 import { hashUploads, readQueue, seedStack, snapshotQueries, type Seeded } from './seed.js';
 
 let pgs: TestPostgres;
@@ -35,10 +34,7 @@ const opts = { codec, profileHash: 'test-profile', toolVersion: 'test' };
 beforeAll(async () => {
   [pgs, rds] = await Promise.all([startTestPostgres(), startTestRedis({ appendonly: 'yes' })]);
   root = makeTempDir('prodctl-backup-rt-');
-  const admin = new pg.Client({ connectionString: pgs.connectionString() });
-  await admin.connect();
-  await admin.query('CREATE DATABASE app');
-  await admin.end();
+  await withPg(pgs.connectionString(), (admin) => admin.query('CREATE DATABASE app'));
   pgUrl = pgs.connectionString('app');
   const uploadsDir = path.join(root, 'uploads');
   live = {
@@ -55,23 +51,13 @@ afterAll(async () => {
 });
 
 async function wipeEverything(): Promise<void> {
-  const c = new pg.Client({ connectionString: pgUrl });
-  await c.connect();
-  await c.query('DROP SCHEMA public CASCADE; CREATE SCHEMA public');
-  await c.end();
-  const r = new Redis({ host: rds.host, port: rds.port });
-  await r.flushall();
-  r.disconnect();
+  await withPg(pgUrl, (c) => c.query('DROP SCHEMA public CASCADE; CREATE SCHEMA public'));
+  await withRedis(rds, (r) => r.flushall());
   rmSync(path.join(live.files!.uploadsDir, 'blobs'), { recursive: true, force: true });
 }
 
 async function redisState(): Promise<{ dbsize: number; maintenance: number }> {
-  const r = new Redis({ host: rds.host, port: rds.port });
-  try {
-    return { dbsize: await r.dbsize(), maintenance: await r.exists(REDIS_KEYS.maintenance) };
-  } finally {
-    r.disconnect();
-  }
+  return withRedis(rds, async (r) => ({ dbsize: await r.dbsize(), maintenance: await r.exists(REDIS_KEYS.maintenance) }));
 }
 
 describe('backup → wipe → restore', () => {
@@ -113,7 +99,7 @@ describe('backup → wipe → restore', () => {
     const record = await verifySet({ store, manifest, key, pgTools: createLocalPgTools() });
     expect(record.problems).toEqual([]);
     expect(record.ok).toBe(true);
-    expect(record.checked.tables).toBe(6);
+    expect(record.checked.tables).toBe(7); // the runtime's six tables + blob_tombstones
     expect(record.checked.blobs).toBe(seeded.blobs.length);
     const sets = await listSets(store);
     expect(sets.find((s) => s.id === manifest.id)!.verify!.ok).toBe(true);

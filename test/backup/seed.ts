@@ -4,11 +4,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
-import pg from 'pg';
 import { createLocalStore } from '../../runtime/core/storage.js';
 import { runMigrations } from '../../runtime/core/migrate.js';
 import { DEFAULT_QUEUE_NAME } from '../../contract/index.js';
+import { openPgPool, openRedis, withPg } from './clients.js';
 
 export interface Seeded {
   blobs: string[];
@@ -16,9 +15,9 @@ export interface Seeded {
 }
 
 export async function seedStack(o: { pgUrl: string; redis: { host: string; port: number }; uploadsDir: string; users: number; filesPerUser: number }): Promise<Seeded> {
-  const pool = new pg.Pool({ connectionString: o.pgUrl });
+  const pool = openPgPool(o.pgUrl);
   const store = createLocalStore(o.uploadsDir);
-  const redis = new Redis({ host: o.redis.host, port: o.redis.port, maxRetriesPerRequest: null });
+  const redis = openRedis(o.redis);
   const queue = new Queue(DEFAULT_QUEUE_NAME, { connection: redis });
   const blobs: string[] = [];
   const queuedJobIds: string[] = [];
@@ -58,21 +57,17 @@ export async function seedStack(o: { pgUrl: string; redis: { host: string; port:
 
 /** Query results to compare before/after: every table's rows in a stable order, as text. */
 export async function snapshotQueries(pgUrl: string): Promise<Record<string, unknown[]>> {
-  const c = new pg.Client({ connectionString: pgUrl });
-  await c.connect();
-  try {
+  return withPg(pgUrl, async (c) => {
     await c.query(`SET TimeZone = 'UTC'`);
     const out: Record<string, unknown[]> = {};
     for (const t of ['users', 'api_keys', 'files', 'jobs', 'audit', 'schema_migrations']) out[t] = (await c.query(`SELECT t::text AS row FROM ${t} t ORDER BY 1`)).rows.map((r) => r.row);
     out.queuedJobsJoin = (await c.query(`SELECT u.name, j.op, j.state, cardinality(j.inputs) AS n FROM jobs j JOIN users u ON u.id = j.user_id ORDER BY 1, 2, 3`)).rows;
     return out;
-  } finally {
-    await c.end();
-  }
+  });
 }
 
 export async function readQueue(redis: { host: string; port: number }): Promise<{ waiting: string[]; data: unknown[] }> {
-  const conn = new Redis({ host: redis.host, port: redis.port, maxRetriesPerRequest: null });
+  const conn = openRedis(redis);
   const queue = new Queue(DEFAULT_QUEUE_NAME, { connection: conn });
   try {
     const jobs = await queue.getWaiting(0, 1000);
