@@ -3,6 +3,7 @@
 // → API rolled one replica at a time through the edge → workers rolled. Pure decisions live in
 // container-spec / stage-files; this file sequences the effects.
 import type Docker from 'dockerode';
+import { ENV } from '../../contract/index.js';
 import { TargetError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/log.js';
 import { parseDuration } from '../../profile/units.js';
@@ -10,7 +11,7 @@ import type { ServicePlan, StackPlan } from '../../plan/types.js';
 import { buildContainerSpec, type SpecInput } from './container-spec.js';
 import { createAndStart, listServiceContainers, readLogTail, stopAndRemove, waitHealthy } from './containers.js';
 import { createHaproxySwitch, type EdgeSwitch } from './haproxy-switch.js';
-import { LABEL } from './labels.js';
+import { ADMIN_PORT_NAME, LABEL } from './labels.js';
 import { makeContainerName, rollService, type RollResult } from './roll-service.js';
 import { hashText, stageFiles } from './stage-files.js';
 
@@ -32,7 +33,6 @@ export interface ApplyResult {
 }
 
 const INFRA_ORDER: ServicePlan['role'][] = ['stateful', 'edge', 'monitoring'];
-export const ADMIN_PORT_NAME = 'admin';
 
 export const networkName = (project: string, n: string) => `${project}_${n}`;
 export const volumeName = (project: string, v: string) => `${project}_${v}`;
@@ -131,14 +131,39 @@ async function recreateIfChanged(a: ApplyInput, s: ServicePlan, count: number, h
   return true;
 }
 
+/**
+ * The runtime's own migrator (dist/runtime/core/migrate.js under its advisory lock), run with the
+ * API's environment and secrets. Used when the API is the prodctl runtime (it reads MIGRATE_ON_START)
+ * and no `prodctl.migrate-command` label names another command.
+ */
+export const RUNTIME_MIGRATE_COMMAND = [
+  'node',
+  '--input-type=module',
+  '-e',
+  [
+    "const { readConfig } = await import(process.cwd() + '/dist/runtime/core/config.js');",
+    "const { createPool } = await import(process.cwd() + '/dist/runtime/core/db.js');",
+    "const { runMigrations } = await import(process.cwd() + '/dist/runtime/core/migrate.js');",
+    "const cfg = readConfig(process.env, 'api'); const pool = createPool(cfg.pg);",
+    'try { const applied = await runMigrations(pool, { dir: cfg.migrationsDir, lockTimeoutMs: 60000 });',
+    "console.log('migrations applied: ' + (applied.join(', ') || 'none (schema current)')); } finally { await pool.end(); }",
+  ].join(' '),
+];
+
+export function selectMigrateCommand(api: ServicePlan): string[] | undefined {
+  const raw = api.labels['prodctl.migrate-command'];
+  if (raw) return JSON.parse(raw) as string[];
+  return ENV.migrateOnStart in api.env ? RUNTIME_MIGRATE_COMMAND : undefined;
+}
+
 /** Migrations run once per API config in a one-off container of the new API image. */
 async function runMigrations(a: ApplyInput, api: ServicePlan, spec: Omit<SpecInput, 'containerName' | 'service' | 'publish'>, hash: string, changes: string[]): Promise<void> {
-  const raw = api.labels['prodctl.migrate-command'];
-  if (!raw) return;
+  const command = selectMigrateCommand(api);
+  if (!command) return;
   const running = await listServiceContainers(a.docker, a.plan.project, 'api');
   if (running.some((c) => c.Labels[LABEL.configHash] === hash)) return;
   const name = `${a.plan.project}-migrate-${hash.slice(0, 8)}`;
-  const built = buildContainerSpec({ ...spec, service: { ...api, command: JSON.parse(raw) as string[], healthcheck: null, restart: 'no', published: [] }, containerName: name, publish: false });
+  const built = buildContainerSpec({ ...spec, service: { ...api, command, healthcheck: null, restart: 'no', published: [] }, containerName: name, publish: false });
   (built.body.Labels as Record<string, string>)[LABEL.oneOff] = 'true';
   await a.docker.getContainer(name).remove({ force: true }).catch(() => undefined);
   a.log.info(`migrations: running ${name}`);

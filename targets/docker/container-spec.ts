@@ -3,7 +3,7 @@
 // security options are copied exactly as the plan says them; nothing is added or loosened.
 import path from 'node:path';
 import type { ServicePlan } from '../../plan/types.js';
-import { LABEL } from './labels.js';
+import { ADMIN_PORT_NAME, LABEL } from './labels.js';
 
 export interface SpecInput {
   project: string;
@@ -48,7 +48,11 @@ export function buildContainerSpec(i: SpecInput): ContainerSpec {
     ...s.secrets.map((sec) => ({ Type: 'bind', Source: path.join(i.secretsDir, sec.name), Target: secretTarget(sec.target, sec.name), ReadOnly: true })),
   ];
   const exposed = Object.fromEntries(s.ports.map((p) => [`${p.port}/tcp`, {}]));
-  const bindings = i.publish ? Object.fromEntries(s.published.map((p) => [`${p.port}/tcp`, [{ HostIp: p.hostIp, HostPort: String(p.hostPort) }]])) : {};
+  const bindings: Record<string, { HostIp: string; HostPort: string }[]> = i.publish ? Object.fromEntries(s.published.map((p) => [`${p.port}/tcp`, [{ HostIp: p.hostIp, HostPort: String(p.hostPort) }]])) : {};
+  // The edge's runtime API is how deploys move traffic: published on the engine host's loopback
+  // only, on a port the engine picks (the target reads it back), unless the plan publishes it.
+  const admin = s.role === 'edge' && i.publish ? s.ports.find((p) => p.name === ADMIN_PORT_NAME) : undefined;
+  if (admin && !bindings[`${admin.port}/tcp`]) bindings[`${admin.port}/tcp`] = [{ HostIp: '127.0.0.1', HostPort: '' }];
   for (const p of Object.keys(bindings)) exposed[p] = {};
   const [first, ...rest] = s.networks.map(i.networkName);
   const hc = s.healthcheck;

@@ -13,10 +13,18 @@ export async function listServiceContainers(docker: Docker, project: string, ser
 }
 
 export async function createAndStart(docker: Docker, spec: ContainerSpec): Promise<Docker.Container> {
-  const c = await docker.createContainer({ name: spec.name, ...spec.body } as Docker.ContainerCreateOptions);
-  for (const n of spec.extraNetworks) await docker.getNetwork(n.name).connect({ Container: c.id, EndpointConfig: { Aliases: n.aliases } });
-  await c.start();
-  return c;
+  let c: Docker.Container | undefined;
+  try {
+    c = await docker.createContainer({ name: spec.name, ...spec.body } as Docker.ContainerCreateOptions);
+    for (const n of spec.extraNetworks) await docker.getNetwork(n.name).connect({ Container: c.id, EndpointConfig: { Aliases: n.aliases } });
+    await c.start();
+    return c;
+  } catch (err) {
+    // The engine refusing a container (bad image, entrypoint, limit) is a deploy failure, not a prodctl bug.
+    await c?.remove({ force: true }).catch(() => undefined);
+    const reason = ((err as { json?: { message?: string } }).json?.message ?? (err as Error).message).trim();
+    throw new TargetError(`the engine could not start ${spec.name} (${String(spec.body.Image)}): ${reason}`, 'check the image, its entrypoint and the limits in the plan');
+  }
 }
 
 /** Docker's own health status; containers without a healthcheck count as healthy once running. */

@@ -17,3 +17,6 @@ export const LABEL = {
 export function projectFilter(project: string, extra: string[] = []): { label: string[] } {
   return { label: [`${LABEL.project}=${project}`, ...extra] };
 }
+
+/** The edge port whose runtime API the Docker target drives (HAProxy `stats socket ipv4@…`). */
+export const ADMIN_PORT_NAME = 'admin';

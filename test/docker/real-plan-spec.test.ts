@@ -45,7 +45,8 @@ describe('container specs from the real small plan (docker target, HAProxy edge,
     expect(s.securityOpt).toContain('no-new-privileges:true');
     expect(spec.body.User).toBe(s.user || undefined);
     expect(spec.extraNetworks.map((n) => n.name)).toEqual(s.networks.slice(1).map((n) => `p_${n}`));
-    expect(Object.keys(host.PortBindings as object).length).toBe(s.published.length);
+    // The edge also publishes its runtime API (the admin port) on 127.0.0.1, for deploys.
+    expect(Object.keys(host.PortBindings as object).length).toBe(s.published.length + (s.role === 'edge' ? 1 : 0));
   });
 
   it('every config a container mounts is a rendered file or a folder of rendered files', () => {
