@@ -37,7 +37,7 @@ Exit codes: 0 thresholds passed · 99 a threshold failed · 2 usage or config er
     .addOption(new Option('--engine <engine>', 'k6 when it is on PATH, else the built-in engine').choices(['builtin', 'k6']))
     .option('--target <url>', 'base URL (default: the edge of the running native stack); loopback or loadtest.allowed_hosts only')
     .option('--keys-file <file>', 'API keys, one per VU (JSON array or one per line); default: mint them in the stack and revoke after')
-    .option('--threads <n>', 'worker threads of the built-in engine (default: one per core)')
+    .option('--threads <n>', 'worker threads of the built-in engine (default: one per core, one fewer for a target on this machine)')
     .option('--summary-export <file>', "write k6's summary JSON")
     .option('--junit <file>', 'write JUnit XML, one test case per threshold')
     .option('--html <file>', 'write one self-contained HTML report with plots')

@@ -1,6 +1,6 @@
 // Main-thread side: merge worker ticks into cumulative HDR histograms per series, plus a
 // per-second timeline for the live line and the HTML plots.
-import { addEncoded, createHistogram, type Histogram } from './histogram.js';
+import { addEncoded, createHistogram, decodeHistogram, type Histogram } from './histogram.js';
 import type { Counters, WorkerTick } from './messages.js';
 import type { Series as SeriesTotals } from './recorder.js';
 
@@ -24,14 +24,21 @@ export interface Totals extends Counters {
 interface Bucket {
   requests: number;
   failed: number;
-  hist: Histogram;
+  /** Open while ticks for this second may still arrive; replaced by its percentiles once closed. */
+  hist: Histogram | undefined;
+  p50: number;
+  p95: number;
+  p99: number;
   vus: Map<number, number>;
 }
 
+/** Seconds a bucket stays open after its own (ticks of every worker arrive within ~1 s). */
+const OPEN_SECONDS = 2;
+
 export class Aggregate {
   readonly series = new Map<string, SeriesTotals>();
-  readonly iterationHist = createHistogram();
-  readonly jobTimeHist = createHistogram();
+  readonly iterationHist = createHistogram('fast');
+  readonly jobTimeHist = createHistogram('fast');
   readonly totals: Totals = { iterations: 0, interruptedIterations: 0, droppedIterations: 0, jobsCompleted: 0, jobsNotCompleted: 0, bytesIn: 0, bytesOut: 0, vusMax: 0 };
   private readonly buckets = new Map<number, Bucket>();
   private readonly vusMaxByWorker = new Map<number, number>();
@@ -44,20 +51,25 @@ export class Aggregate {
     const second = Math.max(0, Math.floor((now - this.startAt) / 1000));
     let bucket = this.buckets.get(second);
     if (!bucket) {
-      bucket = { requests: 0, failed: 0, hist: createHistogram(), vus: new Map() };
+      bucket = { requests: 0, failed: 0, hist: createHistogram('fast'), p50: 0, p95: 0, p99: 0, vus: new Map() };
       this.buckets.set(second, bucket);
+      this.closeBucketsBefore(second - OPEN_SECONDS);
     }
+    // A tick arriving after its second was closed still counts in the totals, not in the plot.
+    const bucketHist = bucket.hist;
     for (const s of tick.series) {
       const key = `${s.endpoint} ${s.method} ${s.status}`;
       let tot = this.series.get(key);
       if (!tot) {
-        tot = { endpoint: s.endpoint, method: s.method, status: s.status, count: 0, failed: 0, hist: createHistogram() };
+        tot = { endpoint: s.endpoint, method: s.method, status: s.status, count: 0, failed: 0, hist: createHistogram('fast') };
         this.series.set(key, tot);
       }
       tot.count += s.count;
       tot.failed += s.failed;
-      addEncoded(tot.hist, s.hist);
-      addEncoded(bucket.hist, s.hist);
+      const h = decodeHistogram(s.hist);
+      tot.hist.add(h);
+      bucketHist?.add(h);
+      h.destroy();
       bucket.requests += s.count;
       bucket.failed += s.failed;
     }
@@ -75,6 +87,17 @@ export class Aggregate {
     bucket.vus.set(tick.index, tick.vus);
     this.vusMaxByWorker.set(tick.index, Math.max(this.vusMaxByWorker.get(tick.index) ?? 0, tick.vusMax));
     t.vusMax = [...this.vusMaxByWorker.values()].reduce((a, b) => a + b, 0);
+  }
+
+  /**
+   * Per-second histograms are large (32-bit buckets); keep only the percentiles the plots need
+   * once no more ticks can arrive for that second, so an hour-long run stays small.
+   */
+  private closeBucketsBefore(second: number): void {
+    for (const [t, b] of this.buckets) {
+      if (t >= second || !b.hist) continue;
+      closeBucket(b);
+    }
   }
 
   get requests(): number {
@@ -95,7 +118,7 @@ export class Aggregate {
 
   /** All series matching the filter, merged into one new histogram (caller owns it). */
   merged(filter: (s: SeriesTotals) => boolean): { hist: Histogram; count: number; failed: number } {
-    const hist = createHistogram();
+    const hist = createHistogram('fast');
     let count = 0;
     let failed = 0;
     for (const s of this.series.values()) {
@@ -108,16 +131,20 @@ export class Aggregate {
   }
 
   timeline(): TimelinePoint[] {
+    this.closeBucketsBefore(Number.POSITIVE_INFINITY);
     return [...this.buckets.entries()]
       .sort((a, b) => a[0] - b[0])
-      .map(([t, b]) => ({
-        t,
-        requests: b.requests,
-        failed: b.failed,
-        p50: b.hist.totalCount ? b.hist.getValueAtPercentile(50) / 1000 : 0,
-        p95: b.hist.totalCount ? b.hist.getValueAtPercentile(95) / 1000 : 0,
-        p99: b.hist.totalCount ? b.hist.getValueAtPercentile(99) / 1000 : 0,
-        vus: [...b.vus.values()].reduce((a, v) => a + v, 0),
-      }));
+      .map(([t, b]) => ({ t, requests: b.requests, failed: b.failed, p50: b.p50, p95: b.p95, p99: b.p99, vus: [...b.vus.values()].reduce((a, v) => a + v, 0) }));
   }
+}
+
+function closeBucket(b: Bucket): void {
+  const h = b.hist!;
+  if (h.totalCount) {
+    b.p50 = h.getValueAtPercentile(50) / 1000;
+    b.p95 = h.getValueAtPercentile(95) / 1000;
+    b.p99 = h.getValueAtPercentile(99) / 1000;
+  }
+  h.destroy();
+  b.hist = undefined;
 }

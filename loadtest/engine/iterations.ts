@@ -7,11 +7,15 @@ import type { IntervalRecorder } from './recorder.js';
 export interface Vu {
   /** Global VU number, 1-based like k6's __VU. */
   id: number;
+  /** The VU's connection in its thread's HttpClient. */
+  lane: number;
   getHeaders: string[];
   jsonHeaders: string[];
   uploadHeaders: string[];
   fileId?: string;
   jobId?: string;
+  /** GET path of the VU's job, built once (the status check is the hot path). */
+  statusPath?: string;
   iterations: number;
 }
 
@@ -39,11 +43,12 @@ export const JOB_PARAMS: Record<string, Record<string, unknown>> = {
 
 export class Interrupted extends Error {}
 
-export function buildVu(id: number, key: string, authHeader: 'authorization' | 'x-api-key', uploadContentType: string): Vu {
+export function buildVu(id: number, key: string, authHeader: 'authorization' | 'x-api-key', uploadContentType: string, lane = 0): Vu {
   const auth = authHeader === 'authorization' ? ['authorization', `Bearer ${key}`] : ['x-api-key', key];
   const common = [...auth, 'user-agent', 'prodctl-loadtest'];
   return {
     id,
+    lane,
     getHeaders: common,
     jsonHeaders: [...common, 'content-type', 'application/json'],
     uploadHeaders: [...common, 'content-type', uploadContentType],
@@ -51,9 +56,9 @@ export function buildVu(id: number, key: string, authHeader: 'authorization' | '
   };
 }
 
-async function call(env: IterationEnv, endpoint: string, req: HttpRequest, startedAt?: number): Promise<HttpResult> {
+async function call(env: IterationEnv, vu: Vu, endpoint: string, req: HttpRequest, startedAt?: number): Promise<HttpResult> {
   const t0 = startedAt ?? performance.now();
-  const r = await env.client.send(req);
+  const r = await env.client.send(req, vu.lane);
   if (env.isHardStopped()) throw new Interrupted();
   const bytesOut = req.body === undefined ? 0 : typeof req.body === 'string' ? Buffer.byteLength(req.body) : req.body.length;
   env.rec.request(endpoint, req.method, r.status, (performance.now() - t0) * 1000, r.bytesIn, bytesOut);
@@ -75,14 +80,14 @@ export function sleep(ms: number): Promise<void> {
 
 /** Upload the sample, create a job on it, poll it to the end; records job_completion(_time). */
 export async function uploadFlow(env: IterationEnv, vu: Vu, startedAt?: number): Promise<void> {
-  const up = await call(env, 'upload', { method: 'POST', path: '/v1/files', headers: vu.uploadHeaders, body: env.upload, keepBody: true }, startedAt);
+  const up = await call(env, vu, 'upload', { method: 'POST', path: '/v1/files', headers: vu.uploadHeaders, body: env.upload, keepBody: true }, startedAt);
   const file = up.status >= 200 && up.status < 300 ? readJson(up) : undefined;
   if (!file || typeof file.id !== 'string') return;
   vu.fileId = file.id;
   const op = env.workload.jobOp;
   const inputs = op === 'merge' ? [file.id, file.id] : [file.id];
   const created = performance.now();
-  const jr = await call(env, 'job', { method: 'POST', path: '/v1/jobs', headers: vu.jsonHeaders, body: JSON.stringify({ op, inputs, params: JOB_PARAMS[op] ?? {} }), keepBody: true });
+  const jr = await call(env, vu, 'job', { method: 'POST', path: '/v1/jobs', headers: vu.jsonHeaders, body: JSON.stringify({ op, inputs, params: JOB_PARAMS[op] ?? {} }), keepBody: true });
   const job = jr.status >= 200 && jr.status < 300 ? readJson(jr) : undefined;
   if (!job || typeof job.id !== 'string') {
     env.rec.job(false, 0);
@@ -91,22 +96,23 @@ export async function uploadFlow(env: IterationEnv, vu: Vu, startedAt?: number):
   vu.jobId = job.id;
   let state = job.state;
   const path = `/v1/jobs/${job.id}`;
+  vu.statusPath = path;
   while (state !== 'completed' && state !== 'failed') {
     if (performance.now() - created > env.workload.jobDeadlineMs) break;
     await sleep(env.workload.pollIntervalMs);
     if (env.isHardStopped()) throw new Interrupted();
-    const st = await call(env, 'status', { method: 'GET', path, headers: vu.getHeaders, keepBody: true });
+    const st = await call(env, vu, 'status', { method: 'GET', path, headers: vu.getHeaders, keepBody: true });
     if (st.status === 200) state = readJson(st)?.state;
   }
   env.rec.job(state === 'completed', (performance.now() - created) * 1000);
 }
 
 async function statusCheck(env: IterationEnv, vu: Vu, startedAt?: number): Promise<void> {
-  await call(env, 'status', { method: 'GET', path: `/v1/jobs/${vu.jobId}`, headers: vu.getHeaders, keepBody: false }, startedAt);
+  await call(env, vu, 'status', { method: 'GET', path: vu.statusPath ?? `/v1/jobs/${vu.jobId}`, headers: vu.getHeaders, keepBody: false }, startedAt);
 }
 
 async function download(env: IterationEnv, vu: Vu, startedAt?: number): Promise<void> {
-  await call(env, 'download', { method: 'GET', path: `/v1/files/${vu.fileId}`, headers: vu.getHeaders, keepBody: false }, startedAt);
+  await call(env, vu, 'download', { method: 'GET', path: `/v1/files/${vu.fileId}`, headers: vu.getHeaders, keepBody: false }, startedAt);
 }
 
 /**

@@ -19,8 +19,8 @@ export function isFailedStatus(status: number): boolean {
 
 export class IntervalRecorder {
   private readonly series = new Map<string, Series>();
-  private readonly iterationHist = createHistogram();
-  private readonly jobTimeHist = createHistogram();
+  private readonly iterationHist = createHistogram('fast');
+  private readonly jobTimeHist = createHistogram('fast');
   iterations = 0;
   interruptedIterations = 0;
   droppedIterations = 0;

@@ -40,7 +40,7 @@ const elapsed = () => performance.now() - startPerf;
 
 function newVu(localIndex: number): Vu {
   allocated++;
-  return buildVu(init.firstVu + localIndex, init.keys[localIndex] ?? '', init.authHeader, upload.contentType);
+  return buildVu(init.firstVu + localIndex, init.keys[localIndex] ?? '', init.authHeader, upload.contentType, localIndex);
 }
 
 function post(final: boolean): void {

@@ -1,10 +1,12 @@
 // The built-in engine against a real local HTTP server: exact request accounting, one user per
 // VU, job completion, closed and open models, dropped iterations, and the run's bounds.
 import { afterEach, describe, expect, it } from 'vitest';
+import { Aggregate } from '../../loadtest/engine/aggregate.js';
 import { HttpClient } from '../../loadtest/engine/http-client.js';
 import { addEncoded, createHistogram } from '../../loadtest/engine/histogram.js';
 import { buildVu, runIteration } from '../../loadtest/engine/iterations.js';
 import { IntervalRecorder } from '../../loadtest/engine/recorder.js';
+import { defaultThreads } from '../../loadtest/engine/run-engine.js';
 import { buildLoadPlan } from '../../loadtest/plan.js';
 import { buildMultipartPdf, renderSamplePdf } from '../../loadtest/sample-pdf.js';
 import { startTestApi, type TestApi } from './support/pdf-api-server.js';
@@ -130,5 +132,36 @@ describe('built-in engine', () => {
     // Overshoot is bounded by the iterations already in flight (≤ 3 requests each).
     expect(capped.metrics.http_reqs.values.count).toBeLessThanOrEqual(300 + 4 * 3);
     expect(capped.durationMs).toBeLessThan(10_000);
+  });
+});
+
+describe('engine sizing and aggregation', () => {
+  it('leaves a core to a target on this machine', () => {
+    expect(defaultThreads('http://127.0.0.1:8080', 2)).toBe(1);
+    expect(defaultThreads('http://localhost:8080', 8)).toBe(7);
+    expect(defaultThreads('http://[::1]:8080', 1)).toBe(1);
+    expect(defaultThreads('https://staging.example.com', 2)).toBe(2);
+  });
+
+  it('keeps per-second percentiles after closing the second, and every request in the totals', () => {
+    const agg = new Aggregate(0);
+    const tickAt = (ms: number[]) => {
+      const rec = new IntervalRecorder();
+      for (const v of ms) rec.request('status', 'GET', 200, v * 1000, 10, 0);
+      return rec.snapshot(0, false, 1, 1);
+    };
+    agg.add(tickAt([1, 1, 1, 1]), 1500); // second 1
+    agg.add(tickAt([10, 10]), 2500); // second 2
+    agg.add(tickAt([100]), 5500); // second 5: closes seconds 1 and 2
+    agg.add(tickAt([100]), 1900); // late tick for closed second 1: totals only
+    const tl = agg.timeline();
+    expect(tl.map((p) => [p.t, p.requests])).toEqual([[1, 5], [2, 2], [5, 1]]);
+    expect(tl[0].p50).toBeCloseTo(1, 2);
+    expect(tl[1].p99).toBeCloseTo(10, 1);
+    expect(tl[2].p50).toBeCloseTo(100, 0);
+    expect(agg.requests).toBe(8);
+    const all = agg.merged(() => true);
+    expect(all.hist.totalCount).toBe(8);
+    all.hist.destroy();
   });
 });
