@@ -25,7 +25,8 @@ export interface HaproxyRenderOptions {
   adminSocket?: string;
   /** Also expose the runtime API on TCP (`addr:port`), e.g. published on the engine host's loopback. */
   adminTcp?: string;
-  /** Internal listener for /metrics and /healthz: never published. */
+  /** Internal listener for /metrics and /healthz: never published. Default: all container
+   *  addresses on the metrics port; loopback for a native plan. */
   metricsBind?: string;
   servers?: HaproxyServer[];
   /** Lower than the profile's max_connections when the host's file limit is lower (HAProxy refuses to start otherwise). */
@@ -39,6 +40,12 @@ export function renderHaproxy(plan: StackPlan, o: HaproxyRenderOptions = {}): Re
 /** HAProxy wants durations with a unit; ms is exact for every profile value. */
 function ms(duration: string): string {
   return `${parseDuration(duration)}ms`;
+}
+
+/** Containers: every address of the container (the port is never published, only the internal
+ *  network reaches it). Native: the host's own interfaces, so loopback only. */
+function defaultMetricsBind(plan: StackPlan): string {
+  return plan.target === 'native' ? `127.0.0.1:${EDGE_PORTS.metrics}` : `:${EDGE_PORTS.metrics}`;
 }
 
 export function renderHaproxyConfig(plan: StackPlan, o: HaproxyRenderOptions = {}): string {
@@ -86,7 +93,7 @@ frontend public
 
 # Internal only (never published): Prometheus scrapes ${METRICS_PATH}; /healthz answers while HAProxy runs.
 frontend internal
-  bind ${o.metricsBind ?? `:${EDGE_PORTS.metrics}`}
+  bind ${o.metricsBind ?? defaultMetricsBind(plan)}
   monitor-uri /healthz
   http-request use-service prometheus-exporter if { path ${METRICS_PATH} }
   http-request deny deny_status 404

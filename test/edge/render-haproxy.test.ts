@@ -2,6 +2,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runChecks } from '../../checks/run-checks.js';
+import { renderAll } from '../../templates/render-all.js';
 import { renderHaproxy, renderHaproxyConfig } from '../../templates/haproxy/render-haproxy.js';
 import { makeTempDir } from '../support/services.js';
 import { loadExamplePlan } from './support.js';
@@ -55,6 +57,18 @@ describe('renderHaproxy', () => {
     expect(lines.filter((l) => l.startsWith('server '))).toEqual(['server api-1 127.0.0.1:3001', 'server api-2 127.0.0.1:3002']);
     expect(lines).toContain('stats socket ipv4@127.0.0.1:9999 level admin');
     expect(check(cfg).status).toBe(0);
+  });
+
+  it('a native plan binds the metrics listener on loopback only (SEC-024 passes); containers keep every address', async () => {
+    const native = await loadExamplePlan('small', ['target=native', 'edge.kind=haproxy']);
+    const lines = renderHaproxyConfig(native).split('\n').map((l) => l.trim());
+    expect(lines.slice(lines.indexOf('frontend internal'))[1]).toBe('bind 127.0.0.1:8082');
+    expect(check(renderHaproxyConfig(native)).status).toBe(0);
+    const run = await runChecks({ plan: native, files: renderAll(native), failOn: 'high', probes: null, staticOnly: true, only: ['SEC-024'] });
+    const sec024 = run.results.find((r) => r.id === 'SEC-024')!;
+    expect(sec024.status, sec024.evidence.join('\n')).toBe('pass');
+    const docker = renderHaproxyConfig(await loadExamplePlan('small', ['edge.kind=haproxy'])).split('\n').map((l) => l.trim());
+    expect(docker.slice(docker.indexOf('frontend internal'))[1]).toBe('bind :8082');
   });
 
   it('`haproxy -c` rejects a broken variant (the check is real)', async () => {
