@@ -1,12 +1,10 @@
 // One backup set: postgres (gives the referenced blobs) → files → redis → manifest, LAST and
 // atomic. Until the manifest exists the set is "running" or "incomplete" and nothing restores it.
 import { randomBytes } from 'node:crypto';
-import { readdir } from 'node:fs/promises';
-import path from 'node:path';
 import { BackupError } from '../lib/errors.js';
 import { knownBlobs, listSets, STARTED_NAME } from './catalog.js';
 import { MANIFEST_FORMAT, MANIFEST_NAME, newSetId, sealManifest, setKey, type Manifest } from './manifest.js';
-import { backupFiles } from './parts/files.js';
+import { backupFiles, blobAccessOf } from './parts/files.js';
 import { backupPostgres } from './parts/postgres.js';
 import { backupRedis } from './parts/redis.js';
 import type { BackupSources, ProgressEvent } from './sources.js';
@@ -23,16 +21,6 @@ export interface CreateBackupOptions {
   toolVersion: string;
   now?: () => Date;
   onProgress?: (e: ProgressEvent) => void;
-}
-
-/** Without a database to ask, every blob in the uploads folder is referenced. */
-async function listAllBlobs(uploadsDir: string): Promise<string[]> {
-  const root = path.join(uploadsDir, 'blobs');
-  const out: string[] = [];
-  for (const d of await readdir(root).catch(() => [] as string[])) {
-    for (const f of await readdir(path.join(root, d)).catch(() => [] as string[])) if (/^[a-f0-9]{64}$/.test(f)) out.push(f);
-  }
-  return out.sort();
 }
 
 function partFileName(part: 'postgres' | 'redis', codec: StreamCodec): string {
@@ -61,10 +49,12 @@ export async function createBackup(o: CreateBackupOptions): Promise<Manifest> {
   if (s.files) {
     progress({ part: 'files', phase: 'start' });
     const sets = await listSets(o.store);
+    const access = blobAccessOf(s.files);
     parts.files = await backupFiles({
       setId: id,
-      addresses: referenced ?? (await listAllBlobs(s.files.uploadsDir)),
-      uploadsDir: s.files.uploadsDir,
+      // Without a database to ask, every blob in the uploads folder is referenced.
+      addresses: referenced ?? (await access.list()),
+      access,
       store: o.store,
       known: knownBlobs(sets),
       codec: o.codec,

@@ -9,7 +9,7 @@ import { createBackup, type CreateBackupOptions } from './create-backup.js';
 import type { Manifest, PartName } from './manifest.js';
 import { diffTableSums } from './parts/pg-checksums.js';
 import { readTableSums, restorePostgres } from './parts/postgres.js';
-import { restoreFiles } from './parts/files.js';
+import { blobAccessOf, restoreFiles } from './parts/files.js';
 import { connectRedis, copyAllKeys, diffKeyCounts, readKeyCounts, type RedisConn } from './parts/redis.js';
 import { createScratch } from './scratch.js';
 import type { BackupSources } from './sources.js';
@@ -115,7 +115,7 @@ export async function restoreSet(o: RestoreOptions): Promise<RestoreResult> {
     }
     if (o.parts.includes('files')) {
       step('restoring files');
-      files = await restoreFiles({ part: m.parts.files!, uploadsDir: o.live.files!.uploadsDir, store: o.store, codec });
+      files = await restoreFiles({ part: m.parts.files!, access: blobAccessOf(o.live.files!), store: o.store, codec });
     }
     if (o.parts.includes('redis')) {
       step('restoring redis');

@@ -3,11 +3,15 @@
 import type { PgConn, PgTools } from './parts/pg-tools.js';
 import type { RedisConn } from './parts/redis.js';
 import type { PartName } from './manifest.js';
+import type { BlobAccess } from './parts/blob-access.js';
+import type { Readable } from 'node:stream';
 
 export interface BackupSources {
   postgres?: { conn: PgConn; tools: PgTools; referencedBlobsSql?: string };
-  redis?: { conn: RedisConn; rdbPath?: string };
-  files?: { uploadsDir: string };
+  /** openFile reads the RDB where Redis wrote it (default: the local disk; Docker: getArchive). */
+  redis?: { conn: RedisConn; rdbPath?: string; openFile?: (path: string) => Promise<Readable> };
+  /** access defaults to the local folder uploadsDir; Docker passes the container's volume. */
+  files?: { uploadsDir: string; access?: BlobAccess };
 }
 
 export function partsOf(s: BackupSources): PartName[] {

@@ -86,8 +86,33 @@ export function parseParts(list: string | undefined): PartName[] {
   return parts as PartName[];
 }
 
-/** The running stack as backup sources; explicit URLs win over the native endpoints file. */
-export function resolveLiveSources(ctx: CliContext, env: BackupEnv, o: BackupEnvOptions, parts: PartName[]): BackupSources {
+/**
+ * The running stack as backup sources. Explicit --pg-url / --redis-url / --uploads win; otherwise
+ * the Docker target's containers (found by their labels), or the native target's endpoints file.
+ */
+export async function resolveLiveSources(ctx: CliContext, env: BackupEnv, o: BackupEnvOptions, parts: PartName[]): Promise<BackupSources> {
+  const p = env.plan.profile;
+  if (env.plan.target !== 'native') {
+    const fromEngine = parts.filter((part) => !(part === 'postgres' ? o.pgUrl : part === 'redis' ? o.redisUrl : o.uploads));
+    const explicit = parts.filter((part) => !fromEngine.includes(part));
+    const { createEngine } = await import('../targets/docker/engine.js');
+    const { resolveDockerSources } = await import('../backup/docker/sources-docker.js');
+    const docker = await resolveDockerSources(
+      {
+        docker: createEngine(),
+        project: env.plan.project,
+        postgres: { user: p.postgres.user, password: readSecretFile(env.plan, p.postgres.password_secret), database: p.postgres.database, port: p.postgres.port },
+        redis: { password: readSecretFile(env.plan, p.redis.password_secret), port: p.redis.port },
+        uploadsPath: p.storage.uploads_path,
+      },
+      fromEngine,
+    );
+    return { ...resolveNativeSources(ctx, env, o, explicit), ...docker };
+  }
+  return resolveNativeSources(ctx, env, o, parts);
+}
+
+function resolveNativeSources(ctx: CliContext, env: BackupEnv, o: BackupEnvOptions, parts: PartName[]): BackupSources {
   const p = env.plan.profile;
   const ep = readNativeEndpoints(ctx.stateDir);
   const sources: BackupSources = {};

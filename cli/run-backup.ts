@@ -4,6 +4,7 @@ import { createBackup } from '../backup/create-backup.js';
 import type { Manifest } from '../backup/manifest.js';
 import { summarizeStatus, writeTextfile } from '../backup/textfile.js';
 import { verifySet } from '../backup/verify.js';
+import { createLocalPgTools } from '../backup/parts/pg-tools.js';
 import { formatBytes, formatDuration, formatTable, paint, printJson, printLine } from '../lib/output.js';
 import { BackupError } from '../lib/errors.js';
 import { createProgress } from './backup-progress.js';
@@ -40,7 +41,7 @@ export async function refreshTextfile(ctx: CliContext, env: BackupEnv): Promise<
 
 export async function runBackup(ctx: CliContext, o: BackupRunOptions): Promise<void> {
   const env = await resolveBackupEnv(ctx, o);
-  const sources = resolveLiveSources(ctx, env, o, parseParts(o.parts));
+  const sources = await resolveLiveSources(ctx, env, o, parseParts(o.parts));
   ctx.log.step(`backing up ${Object.keys(sources).join(', ')} to ${env.store.description}`);
   const progress = createProgress(!ctx.json);
   const manifest = await createBackup({ store: env.store, sources, codec: env.codec, profileHash: env.profileHash, toolVersion: env.toolVersion, onProgress: progress.onProgress });
@@ -48,7 +49,9 @@ export async function runBackup(ctx: CliContext, o: BackupRunOptions): Promise<v
   let verify = null;
   if (doVerify) {
     ctx.log.step(`verifying ${manifest.id} in scratch instances`);
-    verify = await verifySet({ store: env.store, manifest, key: env.codec.key, pgTools: sources.postgres?.tools ?? (await import('../backup/parts/pg-tools.js')).createLocalPgTools(), onStep: (m) => ctx.log.debug(m) });
+    // Always the local client tools: scratch instances run on this machine, and the live
+    // source's tools may run inside the stack's own Postgres container.
+    verify = await verifySet({ store: env.store, manifest, key: env.codec.key, pgTools: createLocalPgTools(), onStep: (m) => ctx.log.debug(m) });
   }
   const textfile = await refreshTextfile(ctx, env);
   const summary = { ...summarizeManifest(manifest), store: env.storeRoot, verify, textfile };

@@ -29,7 +29,7 @@ export async function runRestore(ctx: CliContext, id: string | undefined, o: Res
   const env = await resolveBackupEnv(ctx, o);
   const parts = parseParts(o.parts);
   const manifest = await loadCompleteSet(env.store, id);
-  const live = resolveLiveSources(ctx, env, o, [...new Set([...parts, 'redis' as const])]);
+  const live = await resolveLiveSources(ctx, env, o, [...new Set([...parts, 'redis' as const])]);
   if (!ctx.yes && !(await confirm(`Replace the live ${parts.join(', ')} with set ${manifest.id} (${manifest.time})? A safety backup is taken first.`))) {
     throw new BackupError('restore cancelled', 'nothing was changed');
   }

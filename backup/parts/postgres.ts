@@ -48,7 +48,7 @@ export async function backupPostgres(o: {
     await db.connect();
     await db.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     const snap = await db.query<{ s: string }>('SELECT pg_export_snapshot() AS s');
-    const version = await db.query<{ v: string }>('SHOW server_version');
+    const version = await db.query<{ v: string }>("SELECT current_setting('server_version') AS v");
     const dump = o.tools.dump(o.conn, pgDumpArgs(o.conn, { snapshot: snap.rows[0].s }));
     // Dump and checksums run side by side in the same snapshot; the transaction stays open until
     // pg_dump has finished, which keeps the snapshot importable.

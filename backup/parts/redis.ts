@@ -10,6 +10,7 @@
 // never sees an empty Redis without the flag.
 import { createReadStream } from 'node:fs';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
 import { Redis } from 'ioredis';
 import { REDIS_KEYS } from '../../contract/index.js';
 import { BackupError } from '../../lib/errors.js';
@@ -112,7 +113,7 @@ async function startBgsave(r: Redis): Promise<Record<string, DbKeys>> {
   throw new BackupError('part redis: another save kept running', 'try again later');
 }
 
-export async function backupRedis(o: { conn: RedisConn; store: BackupStore; key: string; codec: StreamCodec; rdbPath?: string }): Promise<RedisPart> {
+export async function backupRedis(o: { conn: RedisConn; store: BackupStore; key: string; codec: StreamCodec; rdbPath?: string; openFile?: (path: string) => Promise<Readable> }): Promise<RedisPart> {
   const r = connectRedis(o.conn);
   try {
     await r.connect();
@@ -121,12 +122,13 @@ export async function backupRedis(o: { conn: RedisConn; store: BackupStore; key:
     if (!rdbPath) {
       const dir = (await r.config('GET', 'dir')) as string[];
       const name = (await r.config('GET', 'dbfilename')) as string[];
-      rdbPath = path.join(dir[1], name[1]);
+      rdbPath = path.posix.join(dir[1], name[1]);
     }
     const keys = await startBgsave(r);
     // The file is opened right away: a later save renames a new file into place, our descriptor
-    // keeps reading the one that matches `keys`.
-    const file = await writeObject(o.store, o.key, createReadStream(rdbPath, { highWaterMark: 1024 * 1024 }), o.codec);
+    // (or the engine's archive stream) keeps reading the one that matches `keys`.
+    const open = o.openFile ?? (async (p: string) => createReadStream(p, { highWaterMark: 1024 * 1024 }));
+    const file = await writeObject(o.store, o.key, await open(rdbPath), o.codec);
     return { serverVersion: version, keys, files: [file] };
   } catch (err) {
     throw err instanceof BackupError ? err : new BackupError(`part redis: ${(err as Error).message}`, 'check that Redis is reachable with the profile password and its dir is readable');

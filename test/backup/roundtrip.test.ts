@@ -70,6 +70,7 @@ describe('backup → wipe → restore', () => {
 
     manifest = await createBackup({ ...opts, store, sources: live });
     expect(manifest.parts.postgres!.tables['public.files'].rows).toBe(20);
+    expect(manifest.parts.postgres!.serverVersion).toMatch(/^15\./);
     expect(manifest.parts.postgres!.tables).toEqual(before.sums);
     expect(manifest.parts.files!.files.map((b) => b.address)).toEqual(seeded.blobs);
     expect(manifest.parts.redis!.keys.db0.keys).toBeGreaterThan(seeded.queuedJobIds.length);

@@ -14,7 +14,7 @@ export interface Seeded {
   queuedJobIds: string[];
 }
 
-export async function seedStack(o: { pgUrl: string; redis: { host: string; port: number }; uploadsDir: string; users: number; filesPerUser: number }): Promise<Seeded> {
+export async function seedStack(o: { pgUrl: string; redis: { host: string; port: number; password?: string }; uploadsDir: string; users: number; filesPerUser: number }): Promise<Seeded> {
   const pool = openPgPool(o.pgUrl);
   const store = createLocalStore(o.uploadsDir);
   const redis = openRedis(o.redis);
@@ -66,7 +66,7 @@ export async function snapshotQueries(pgUrl: string): Promise<Record<string, unk
   });
 }
 
-export async function readQueue(redis: { host: string; port: number }): Promise<{ waiting: string[]; data: unknown[] }> {
+export async function readQueue(redis: { host: string; port: number; password?: string }): Promise<{ waiting: string[]; data: unknown[] }> {
   const conn = openRedis(redis);
   const queue = new Queue(DEFAULT_QUEUE_NAME, { connection: conn });
   try {

@@ -1,0 +1,107 @@
+// Files inside containers through the Engine's archive endpoints: the Redis RDB (read) and the
+// runtime's blob volume (list, read, hash, put). Nothing here needs a shell on the host or a
+// published port; the engine may be local or remote.
+import path from 'node:path';
+import { PassThrough, Writable, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type Docker from 'dockerode';
+import { BackupError } from '../../lib/errors.js';
+import { ADDRESS_RE, blobRelPath, missingBlobError, type BlobAccess } from '../parts/blob-access.js';
+import { execText } from './exec.js';
+import { TarFirstFile, tarHeader, tarTrailer } from './tar.js';
+
+function statusOf(err: unknown): number | undefined {
+  return (err as { statusCode?: number }).statusCode;
+}
+
+/** The bytes of one regular file in a container, streamed out of a getArchive tar. */
+export async function openContainerFile(docker: Docker, containerId: string, file: string): Promise<Readable> {
+  const archive = (await docker.getContainer(containerId).getArchive({ path: file })) as unknown as Readable;
+  const out = new TarFirstFile();
+  pipeline(archive, out).catch((err: Error) => out.destroy(err));
+  return out;
+}
+
+/** Puts a file into a container folder (tmp name there), streaming `fill` through a one-entry tar. */
+async function putContainerFile(docker: Docker, containerId: string, dir: string, name: string, bytes: number, owner: { uid: number; gid: number }, fill: (sink: Writable) => Promise<string>): Promise<string> {
+  const tar = new PassThrough({ highWaterMark: 1024 * 1024 });
+  tar.write(tarHeader({ name, size: bytes, mode: 0o640, ...owner }));
+  const sink = new Writable({
+    write(chunk: Buffer, _e, cb) {
+      if (tar.write(chunk)) cb();
+      else tar.once('drain', () => cb());
+    },
+  });
+  const upload = docker.getContainer(containerId).putArchive(tar as unknown as NodeJS.ReadableStream, { path: dir });
+  try {
+    const sha = await fill(sink);
+    tar.end(tarTrailer(bytes));
+    await upload;
+    return sha;
+  } catch (err) {
+    tar.destroy(err as Error);
+    await upload.catch(() => {});
+    throw err;
+  }
+}
+
+async function mustExec(docker: Docker, id: string, cmd: string[], what: string): Promise<string> {
+  const r = await execText(docker, id, cmd);
+  if (r.exitCode !== 0) throw new BackupError(`part files: ${what} failed in container ${id.slice(0, 12)} (exit ${r.exitCode}): ${r.stderr.trim().split('\n').slice(-2).join(' | ')}`, 'check that the container holding the uploads volume is running');
+  return r.stdout;
+}
+
+/** The uploads volume as seen from a running container that mounts it (api or worker). */
+export function createDockerBlobAccess(docker: Docker, containerId: string, uploadsPath: string, containerName = containerId.slice(0, 12)): BlobAccess {
+  const where = `${containerName}:${uploadsPath}`;
+  const full = (address: string) => path.posix.join(uploadsPath, blobRelPath(address));
+  let owner: { uid: number; gid: number } | undefined;
+  return {
+    where,
+    async list() {
+      const out = await mustExec(docker, containerId, ['find', path.posix.join(uploadsPath, 'blobs'), '-mindepth', '2', '-maxdepth', '2', '-type', 'f'], 'listing blobs').catch(() => '');
+      return out.split('\n').map((l) => path.posix.basename(l.trim())).filter((n) => ADDRESS_RE.test(n)).sort();
+    },
+    async open(address) {
+      try {
+        return await openContainerFile(docker, containerId, full(address));
+      } catch (err) {
+        if (statusOf(err) === 404) throw missingBlobError(address, where);
+        throw err;
+      }
+    },
+    async hashAll(addresses) {
+      const out = new Map<string, string>();
+      // sha256sum exits 1 when some files are missing but still prints the others.
+      for (let i = 0; i < addresses.length; i += 400) {
+        const r = await execText(docker, containerId, ['sha256sum', '--', ...addresses.slice(i, i + 400).map(full)]);
+        for (const line of r.stdout.split('\n')) {
+          const m = /^([a-f0-9]{64}) {2}.*\/([a-f0-9]{64})$/.exec(line.trim());
+          if (m) out.set(m[2], m[1]);
+        }
+      }
+      return out;
+    },
+    async put(address, bytes, fill) {
+      // Same discipline as the runtime: write under tmp/, check, then rename into place; the
+      // blob takes the owner of the uploads folder so the runtime's user can read and delete it.
+      const who: { uid: number; gid: number } =
+        owner ??
+        (await mustExec(docker, containerId, ['stat', '-c', '%u %g', uploadsPath], 'reading the owner of the uploads folder').then((s) => {
+          const [uid, gid] = s.trim().split(' ').map(Number);
+          return { uid, gid };
+        }));
+      owner = who;
+      const tmpDir = path.posix.join(uploadsPath, 'tmp');
+      const tmpName = `restore-${address}.part`;
+      const dest = full(address);
+      await mustExec(docker, containerId, ['mkdir', '-p', tmpDir, path.posix.dirname(dest)], 'creating folders');
+      const sha = await putContainerFile(docker, containerId, tmpDir, tmpName, bytes, who, fill);
+      if (sha !== address) {
+        await execText(docker, containerId, ['rm', '-f', path.posix.join(tmpDir, tmpName)]);
+        throw new BackupError('content does not match its address', 'the set is corrupt');
+      }
+      await mustExec(docker, containerId, ['mv', '-f', path.posix.join(tmpDir, tmpName), dest], 'moving a restored blob into place');
+    },
+  };
+}

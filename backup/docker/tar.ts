@@ -1,0 +1,146 @@
+// Just enough tar for the Engine's archive endpoints (GET/PUT /containers/{id}/archive): read the
+// one regular file of a getArchive stream, and frame one file for putArchive. Streaming both ways,
+// so an RDB or blob of any size never sits in memory. Pure apart from the streams.
+import { Transform, type TransformCallback } from 'node:stream';
+import { BackupError } from '../../lib/errors.js';
+
+const BLOCK = 512;
+
+function readOctal(b: Buffer): number {
+  // GNU base-256 for sizes ≥ 8 GiB: high bit of the first byte set.
+  if (b[0] & 0x80) {
+    let v = b[0] & 0x7f;
+    for (let i = 1; i < b.length; i++) v = v * 256 + b[i];
+    return v;
+  }
+  const s = b.toString('ascii').replace(/\0.*$/s, '').trim();
+  return s ? parseInt(s, 8) : 0;
+}
+
+function parsePax(body: Buffer): Record<string, string> {
+  const out: Record<string, string> = {};
+  let i = 0;
+  while (i < body.length) {
+    const sp = body.indexOf(0x20, i);
+    if (sp < 0) break;
+    const len = Number(body.subarray(i, sp).toString('ascii'));
+    if (!len) break;
+    const rec = body.subarray(sp + 1, i + len - 1).toString('utf8');
+    const eq = rec.indexOf('=');
+    out[rec.slice(0, eq)] = rec.slice(eq + 1);
+    i += len;
+  }
+  return out;
+}
+
+/**
+ * Emits the content of the first regular file in a tar stream and drops everything else. A
+ * getArchive of a file path yields exactly one entry (possibly behind a PAX header).
+ */
+export class TarFirstFile extends Transform {
+  private buf: Buffer = Buffer.alloc(0);
+  private state: 'header' | 'meta' | 'data' | 'skip' | 'pad' | 'done' = 'header';
+  private left = 0;
+  private padding = 0;
+  private meta: Buffer[] = [];
+  private paxSize: number | undefined;
+  found = false;
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
+    try {
+      this.drain();
+      cb();
+    } catch (err) {
+      cb(err as Error);
+    }
+  }
+
+  override _flush(cb: TransformCallback): void {
+    if (!this.found || this.state === 'data') return cb(new BackupError('the archive from the engine ended early or held no file', 'is the path a regular file in the container?'));
+    cb();
+  }
+
+  private drain(): void {
+    for (;;) {
+      if (this.state === 'done') {
+        this.buf = Buffer.alloc(0);
+        return;
+      }
+      if (this.state === 'header') {
+        if (this.buf.length < BLOCK) return;
+        const h = this.buf.subarray(0, BLOCK);
+        this.buf = this.buf.subarray(BLOCK);
+        if (h.every((x) => x === 0)) continue;
+        const type = String.fromCharCode(h[156] || 0x30);
+        this.left = type === '0' || type === '7' ? (this.paxSize ?? readOctal(h.subarray(124, 136))) : readOctal(h.subarray(124, 136));
+        this.paxSize = undefined;
+        this.padding = (BLOCK - (this.left % BLOCK)) % BLOCK;
+        this.meta = [];
+        this.state = type === 'x' || type === 'L' ? 'meta' : type === '0' || type === '7' ? 'data' : 'skip';
+        if (this.state === 'data') this.found = true;
+        continue;
+      }
+      if (this.state === 'pad') {
+        const drop = Math.min(this.left, this.buf.length);
+        this.buf = this.buf.subarray(drop);
+        this.left -= drop;
+        if (this.left > 0) return;
+        this.state = 'header';
+        continue;
+      }
+      // data, meta or skip: consume `left` bytes of the entry body
+      const take = Math.min(this.left, this.buf.length);
+      const part = this.buf.subarray(0, take);
+      this.buf = this.buf.subarray(take);
+      this.left -= take;
+      if (this.state === 'data' && take) this.push(part);
+      else if (this.state === 'meta') this.meta.push(part);
+      if (this.left > 0) return;
+      if (this.state === 'data') {
+        this.state = 'done';
+        continue;
+      }
+      if (this.state === 'meta') {
+        const pax = parsePax(Buffer.concat(this.meta));
+        if (pax.size) this.paxSize = Number(pax.size);
+      }
+      this.state = 'pad';
+      this.left = this.padding;
+    }
+  }
+}
+
+function writeField(h: Buffer, offset: number, len: number, value: string): void {
+  h.write(value, offset, len, 'ascii');
+}
+
+function octal(n: number, len: number): string {
+  return `${n.toString(8).padStart(len - 1, '0')}\0`;
+}
+
+/** The ustar header of one regular file. */
+export function tarHeader(f: { name: string; size: number; mode?: number; uid?: number; gid?: number; mtime?: Date }): Buffer {
+  if (Buffer.byteLength(f.name) > 100) throw new BackupError(`tar: name ${f.name} is longer than 100 bytes`, 'this is a prodctl bug');
+  if (f.size >= 8 ** 11) throw new BackupError(`tar: ${f.name} is larger than 8 GiB`, 'this is a prodctl bug');
+  const h = Buffer.alloc(BLOCK);
+  writeField(h, 0, 100, f.name);
+  writeField(h, 100, 8, octal(f.mode ?? 0o644, 8));
+  writeField(h, 108, 8, octal(f.uid ?? 0, 8));
+  writeField(h, 116, 8, octal(f.gid ?? 0, 8));
+  writeField(h, 124, 12, octal(f.size, 12));
+  writeField(h, 136, 12, octal(Math.floor((f.mtime ?? new Date()).getTime() / 1000), 12));
+  h.fill(0x20, 148, 156);
+  h[156] = 0x30;
+  writeField(h, 257, 6, 'ustar\0');
+  writeField(h, 263, 2, '00');
+  let sum = 0;
+  for (const b of h) sum += b;
+  writeField(h, 148, 8, `${sum.toString(8).padStart(6, '0')}\0 `);
+  return h;
+}
+
+/** Zero padding after a file of `size` bytes, plus the two zero blocks that end an archive. */
+export function tarTrailer(size: number): Buffer {
+  return Buffer.alloc(((BLOCK - (size % BLOCK)) % BLOCK) + 2 * BLOCK);
+}
