@@ -1,15 +1,19 @@
 // Writes the native stack's config files into <state>/native/config: the same renderers as the
 // other targets, given loopback addresses and the state folder's paths instead of container ones.
-// Rendered files from <state>/rendered (redis.conf, postgresql.conf) are used as they are.
+// postgresql.conf and redis.conf are the rendered files byte for byte (the renderers are pure, so
+// this is what `prodctl render` writes); the native port, addresses and paths are layered on top
+// (Postgres: `-c` flags, which win over the file; Redis: lines after an `include`). A copy in the
+// state folder, not the rendered folder: a process restarted after a crash must read the config
+// it was started with, whatever another command rendered since.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseSize } from '../../profile/units.js';
-import { RENDER_PATHS } from '../../plan/file-paths.js';
 import type { StackPlan } from '../../plan/types.js';
 import type { NativeState } from '../../state/native-state.js';
 import { renderHaproxyConfig } from '../../templates/haproxy/render-haproxy.js';
 import { renderMonitoring } from '../../templates/monitoring/render-monitoring.js';
+import { renderPostgresqlConf } from '../../templates/postgres/render-postgresql-conf.js';
+import { renderRedisConf } from '../../templates/redis/render-redis-conf.js';
 import type { NativeComponent } from './binaries.js';
 import { LOOPBACK } from './process-specs.js';
 import type { NativePaths } from './supervisor/paths.js';
@@ -52,19 +56,19 @@ export function renderNativeHaproxy(plan: StackPlan, state: NativeState, paths: 
   });
 }
 
-function redisConf(plan: StackPlan, state: NativeState, paths: NativePaths, renderedDir: string, password: string): string {
-  const r = plan.profile.redis;
-  const rendered = path.join(renderedDir, RENDER_PATHS.redisConf);
+/** The rendered postgresql.conf in the state folder; Postgres runs with `-c config_file=` this. */
+export function nativePostgresConfPath(paths: NativePaths): string {
+  return path.join(paths.configDir, 'postgres', 'postgresql.conf');
+}
+
+/** The native redis.conf: the rendered file included, then what only the native stack knows. */
+export function nativeRedisConf(state: NativeState, paths: NativePaths, password: string): string {
   return [
-    '# Native Redis: the rendered redis.conf, then the native addresses and paths.',
-    ...(existsSync(rendered) ? [`include ${rendered}`] : [`maxmemory ${parseSize(r.maxmemory)}`, `maxmemory-policy ${r.maxmemory_policy}`, `appendonly ${r.appendonly ? 'yes' : 'no'}`, `appendfsync ${r.appendfsync}`]),
+    '# Native Redis: the rendered redis.conf, then the native address, paths and password.',
+    `include ${path.join(paths.configDir, 'redis', 'rendered.conf')}`,
     `port ${state.ports.redis}`,
     `bind ${LOOPBACK}`,
-    'protected-mode yes',
     `dir ${path.join(paths.dataDir, 'redis')}`,
-    'daemonize no',
-    'supervised no',
-    'logfile ""',
     'pidfile ""',
     // The password lives in this mode-600 file, never on a command line.
     `requirepass ${password}`,
@@ -96,16 +100,18 @@ export function writeScrapeTargets(plan: StackPlan, state: NativeState, paths: N
 }
 
 /** Writes every config file; returns each component's config hash. */
-export function writeNativeConfig(o: { plan: StackPlan; state: NativeState; paths: NativePaths; renderedDir: string; redisPassword: string; skipped: Set<string> }): Partial<Record<NativeComponent, string>> {
+export function writeNativeConfig(o: { plan: StackPlan; state: NativeState; paths: NativePaths; redisPassword: string; skipped: Set<string> }): Partial<Record<NativeComponent, string>> {
   const { plan, state, paths } = o;
   const c = paths.configDir;
   const hashes: Partial<Record<NativeComponent, string>> = {};
-  const redis = redisConf(plan, state, paths, o.renderedDir, o.redisPassword);
+  const pgConf = renderPostgresqlConf(plan).content;
+  writeIfChanged(nativePostgresConfPath(paths), pgConf);
+  hashes.postgres = hashText(pgConf);
+  const renderedRedis = renderRedisConf(plan).content;
+  const redis = nativeRedisConf(state, paths, o.redisPassword);
+  writeIfChanged(path.join(c, 'redis', 'rendered.conf'), renderedRedis);
   writeIfChanged(path.join(c, 'redis', 'redis.conf'), redis, 0o600);
-  const renderedRedis = path.join(o.renderedDir, RENDER_PATHS.redisConf);
-  hashes.redis = hashText(redis, existsSync(renderedRedis) ? readFileSync(renderedRedis, 'utf8') : '');
-  const renderedPg = path.join(o.renderedDir, RENDER_PATHS.postgresConf);
-  hashes.postgres = hashText(existsSync(renderedPg) ? readFileSync(renderedPg, 'utf8') : '');
+  hashes.redis = hashText(redis, renderedRedis);
   writeIfChanged(path.join(c, 'redis-exporter', 'passwords.json'), JSON.stringify({ [`redis://${LOOPBACK}:${state.ports.redis}`]: o.redisPassword }), 0o600);
   // The server list changes with every deploy through the runtime API; it is not a reason to restart.
   hashes.edge = hashText(renderNativeHaproxy(plan, state, paths, false));

@@ -6,7 +6,7 @@ import { writeEndpoints, writeNativeState, type NativeEndpoints, type NativeStat
 import { HAPROXY_API_BACKEND } from '../../templates/haproxy/render-haproxy.js';
 import { edgeSocketPath, renderNativeHaproxy, writeIfChanged, writeScrapeTargets } from './native-config.js';
 import type { NativeEnv } from './native-context.js';
-import { LOOPBACK } from './process-specs.js';
+import { LOOPBACK, nativeUploadsDir } from './process-specs.js';
 import path from 'node:path';
 
 export function nativeEdge(env: NativeEnv): EdgeSwitch | null {
@@ -35,9 +35,14 @@ export async function syncEdgeServers(edge: EdgeSwitch, state: NativeState, time
   return changes;
 }
 
-export function endpointsOf(env: NativeEnv, s: NativeState): NativeEndpoints {
+/** endpoints.json: where everything runs, plus the uploads folder the API and workers write
+ *  (what `prodctl backup` reads as the files part). */
+export type NativeStackEndpoints = NativeEndpoints & { uploadsDir: string };
+
+export function endpointsOf(env: NativeEnv, s: NativeState): NativeStackEndpoints {
   const host = env.plan.profile.edge.bind === '0.0.0.0' ? LOOPBACK : env.plan.profile.edge.bind;
   return {
+    uploadsDir: nativeUploadsDir(env.paths),
     postgres: { host: LOOPBACK, port: s.ports.postgres },
     redis: { host: LOOPBACK, port: s.ports.redis },
     api: s.api.map((r) => ({ id: r.id, host: LOOPBACK, port: r.port, metricsPort: r.metricsPort })),

@@ -10,8 +10,8 @@ import { apiProbe, probeOnce, workerProbe, type Probe } from './readiness.js';
 import { findSupervisor } from './supervisor/supervisor-client.js';
 import type { ProcessStatus } from './supervisor/types.js';
 
-/** Where each process answers, by process id. */
-export function probeFor(s: NativeState, id: string): { probe: Probe; address: string } | null {
+/** Where each process answers, by process id; the edge's address is its public listener. */
+export function probeFor(s: NativeState, id: string, edgeBind = LOOPBACK): { probe: Probe; address: string } | null {
   const p = s.ports;
   const at = (port: number) => `${LOOPBACK}:${port}`;
   const api = s.api.find((r) => r.id === id);
@@ -25,7 +25,7 @@ export function probeFor(s: NativeState, id: string): { probe: Probe; address: s
     case 'redis':
       return { probe: { kind: 'tcp', port: p.redis }, address: at(p.redis) };
     case 'edge':
-      return { probe: { kind: 'http', url: `http://${at(p.edgeMetrics)}/healthz` }, address: `:${p.edge}` };
+      return { probe: { kind: 'http', url: `http://${at(p.edgeMetrics)}/healthz` }, address: `${edgeBind}:${p.edge}` };
     case 'prometheus':
       return http(p.prometheus, '/-/ready');
     case 'alertmanager':
@@ -41,8 +41,8 @@ export function probeFor(s: NativeState, id: string): { probe: Probe; address: s
   }
 }
 
-async function replicaOf(s: NativeState, proc: ProcessStatus): Promise<ReplicaStatus> {
-  const where = probeFor(s, proc.id);
+async function replicaOf(env: NativeEnv, s: NativeState, proc: ProcessStatus): Promise<ReplicaStatus> {
+  const where = probeFor(s, proc.id, env.plan.profile.edge.bind);
   const healthy = proc.state === 'running' && where ? await probeOnce(where.probe, 1_500) : proc.state === 'running' ? null : false;
   const state: ReplicaStatus['state'] = proc.state === 'running' ? (healthy === false ? 'unhealthy' : 'running') : proc.state === 'backoff' ? 'crashed' : proc.state === 'stopping' ? 'draining' : 'stopped';
   return {
@@ -66,7 +66,7 @@ export async function nativeStatus(ctx: TargetContext): Promise<StackStatus> {
   for (const svc of env.plan.services) {
     const skipped = env.skipped.has(svc.name) ? (env.bins.skipped[svc.name as keyof typeof env.bins.skipped] ?? 'not available on the native target') : undefined;
     const mine = procs.filter((p) => p.service === svc.name);
-    const replicas = state ? await Promise.all(mine.map((p) => replicaOf(state, p))) : [];
+    const replicas = state ? await Promise.all(mine.map((p) => replicaOf(env, state, p))) : [];
     services.push({ name: svc.name as ServiceName, desired: skipped ? 0 : svc.replicas, ...(skipped ? { skipped } : {}), replicas });
   }
   const urls: Record<string, string> = {};

@@ -10,7 +10,7 @@ import { serviceUser } from '../../lib/system-user.js';
 import { readNativeState, type NativeState } from '../../state/native-state.js';
 import { writeLastPlan } from '../../state/last-plan.js';
 import type { DeployResult, TargetContext } from '../types.js';
-import { writeNativeConfig } from './native-config.js';
+import { nativePostgresConfPath, writeNativeConfig } from './native-config.js';
 import { assertRuntimeBuild, defaultRelease, readNativeSecrets, resolveNativeEnv, specInput, type NativeEnv } from './native-context.js';
 import { nativeEdge, saveNativeState, syncEdgeServers } from './native-edge.js';
 import { planNativeState } from './native-ports.js';
@@ -82,14 +82,14 @@ export async function nativeUp(ctx: TargetContext, release?: NativeState['releas
   const secrets = readNativeSecrets(plan);
   for (const d of ['uploads', 'redis', 'prometheus', 'alertmanager']) mkdirSync(path.join(paths.dataDir, d), { recursive: true });
   mkdirSync(path.join(ctx.stateDir, 'textfile'), { recursive: true });
-  const hashes = writeNativeConfig({ plan, state, paths, renderedDir: ctx.renderedDir, redisPassword: secrets.redis, skipped: env.skipped });
+  const hashes = writeNativeConfig({ plan, state, paths, redisPassword: secrets.redis, skipped: env.skipped });
   const input = specInput(env, state, hashes);
   const { deployTimeoutMs } = rolloutTimings(plan);
 
   const { client } = await ensureSupervisor(ctx.stateDir);
   const running = new Map((await client.status()).map((s) => [s.id, s]));
   const rec = createReconciler(client, running);
-  const infra = infraSpecs(input, null);
+  const infra = infraSpecs(input, nativePostgresConfPath(paths));
   const byId = (id: string) => infra.find((s) => s.id === id);
 
   log.step('postgres');

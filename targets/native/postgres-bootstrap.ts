@@ -1,7 +1,8 @@
 // Postgres on the native target: the data folder (initdb on first start, stale postmaster.pid
 // after a reboot), then the service's role and database, created once and kept in step with the
 // profile's password.
-import { chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { execa } from 'execa';
 import path from 'node:path';
 import pg from 'pg';
@@ -16,12 +17,41 @@ export function postgresDataDir(paths: NativePaths): string {
   return path.join(paths.dataDir, 'postgres');
 }
 
+/** The first folder on the way to `dir` that `user` may not pass through (no search bit for
+ *  it), or null. Root reaches everything; Postgres, run as its own account, does not. */
+export function blockingAncestor(dir: string, user: { uid: number; gids: number[] }): string | null {
+  const chain: string[] = [];
+  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+    chain.unshift(d);
+    if (d === path.dirname(d)) break;
+  }
+  for (const d of chain) {
+    const st = statSync(d);
+    const bit = st.uid === user.uid ? 0o100 : user.gids.includes(st.gid) ? 0o010 : 0o001;
+    if (!(st.mode & bit)) return d;
+  }
+  return null;
+}
+
+function groupsOf(user: SystemUser): number[] {
+  try {
+    return execFileSync('id', ['-G', user.name], { encoding: 'utf8' }).trim().split(/\s+/).map(Number);
+  } catch {
+    return [user.gid];
+  }
+}
+
 /** initdb on first start; true when it ran. */
 export async function preparePostgresData(paths: NativePaths, user: SystemUser | null, superPassword: string, version?: number): Promise<boolean> {
   const dataDir = postgresDataDir(paths);
   const runDir = path.join(paths.root, 'run');
   mkdirSync(runDir, { recursive: true, mode: 0o755 });
   mkdirSync(paths.dataDir, { recursive: true, mode: 0o755 });
+  const blocked = user ? blockingAncestor(paths.dataDir, { uid: user.uid, gids: groupsOf(user) }) : null;
+  if (blocked) {
+    const mode = (statSync(blocked).mode & 0o777).toString(8);
+    throw new TargetError(`the ${user!.name} account cannot reach ${paths.dataDir}: ${blocked} is mode ${mode}`, `let it pass (chmod o+x ${blocked}), or use a --state-dir under a folder every account can enter`);
+  }
   if (user) chownTree(runDir, user);
   const fresh = !existsSync(path.join(dataDir, 'PG_VERSION'));
   if (fresh) await initdb(dataDir, user, superPassword, version);

@@ -47,6 +47,11 @@ export function secretFiles(plan: StackPlan): Record<string, string> {
   return Object.fromEntries(plan.secrets.map((s) => [`/run/secrets/${s.name}`, path.resolve(plan.profileDir, s.file)]));
 }
 
+/** Where the API and workers keep uploaded files and results. */
+export function nativeUploadsDir(paths: NativePaths): string {
+  return path.join(paths.dataDir, 'uploads');
+}
+
 /** The plan's env for an API or worker process with native hosts, ports, paths and secret files. */
 export function runtimeEnv(i: SpecInput, svc: ServicePlan, release: string, ports: { port?: number; metricsPort: number }): Record<string, string> {
   const files = secretFiles(i.plan);
@@ -59,7 +64,7 @@ export function runtimeEnv(i: SpecInput, svc: ServicePlan, release: string, port
     [ENV.pgPort]: String(i.state.ports.postgres),
     [ENV.redisHost]: LOOPBACK,
     [ENV.redisPort]: String(i.state.ports.redis),
-    [ENV.storagePath]: path.join(i.paths.dataDir, 'uploads'),
+    [ENV.storagePath]: nativeUploadsDir(i.paths),
     [ENV.release]: release,
   });
   if (ports.port !== undefined) env[ENV.port] = String(ports.port);
@@ -100,9 +105,10 @@ export function workerSpec(i: SpecInput, w: NativeWorker, release = i.state.rele
   };
 }
 
-export function postgresSettings(i: SpecInput, renderedConf: string | null): string[] {
+/** The rendered postgresql.conf, then what only the native stack knows: `-c` wins over the file. */
+export function postgresSettings(i: SpecInput, renderedConf: string): string[] {
   const settings = [
-    ...(renderedConf ? [`config_file=${renderedConf}`] : []),
+    `config_file=${renderedConf}`,
     `data_directory=${path.join(i.paths.dataDir, 'postgres')}`,
     `port=${i.state.ports.postgres}`,
     `listen_addresses=${LOOPBACK}`,
@@ -110,12 +116,11 @@ export function postgresSettings(i: SpecInput, renderedConf: string | null): str
     // The rendered file names container paths; these keep the server inside the state folder.
     `hba_file=${path.join(i.paths.dataDir, 'postgres', 'pg_hba.conf')}`,
     `ident_file=${path.join(i.paths.dataDir, 'postgres', 'pg_ident.conf')}`,
-    'logging_collector=off',
   ];
   return settings.flatMap((s) => ['-c', s]);
 }
 
-export function infraSpecs(i: SpecInput, renderedPostgresConf: string | null): ProcessSpec[] {
+export function infraSpecs(i: SpecInput, renderedPostgresConf: string): ProcessSpec[] {
   const b = i.binaries;
   const p = i.state.ports;
   const c = i.paths.configDir;

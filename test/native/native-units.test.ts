@@ -1,15 +1,23 @@
 // Pure parts of the native target with exact expectations: process specs from the plan, log
 // line times and ids, the process-table command match, the edge port choice.
+import { chmodSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { filterSince, lineTime, matchLogIds } from '../../targets/native/log-lines.js';
+import { nativePostgresConfPath, writeNativeConfig } from '../../targets/native/native-config.js';
+import { endpointsOf } from '../../targets/native/native-edge.js';
 import { pickEdgePort } from '../../targets/native/native-ports.js';
+import { blockingAncestor } from '../../targets/native/postgres-bootstrap.js';
 import { isStackCommand } from '../../targets/native/process-table.js';
 import { apiSpec, edgeSpec, infraSpecs, monitoringSpecs, RANK, workerSpec, type SpecInput } from '../../targets/native/process-specs.js';
 import { nativePaths } from '../../targets/native/supervisor/paths.js';
 import { hashSpec } from '../../targets/native/supervisor/types.js';
 import type { NativeState } from '../../state/native-state.js';
+import { renderPostgresqlConf } from '../../templates/postgres/render-postgresql-conf.js';
+import { renderRedisConf } from '../../templates/redis/render-redis-conf.js';
+import { createLogger } from '../../lib/log.js';
 import { loadExamplePlan } from '../edge/support.js';
+import { makeTempDir } from '../support/services.js';
 
 const state: NativeState = {
   version: 1,
@@ -65,12 +73,14 @@ describe('process specs', () => {
   });
 
   it('Postgres runs as its account on loopback with the state folder paths, stopped with SIGINT', async () => {
-    const [pg, redis, ...exporters] = infraSpecs(await input(), null);
+    const i = await input();
+    const [pg, redis, ...exporters] = infraSpecs(i, nativePostgresConfPath(i.paths));
     expect(pg.argv).toEqual([
       '/usr/lib/postgresql/15/bin/postgres', '-D', '/srv/pdf/.prodctl/native/data/postgres',
+      '-c', 'config_file=/srv/pdf/.prodctl/native/config/postgres/postgresql.conf',
       '-c', 'data_directory=/srv/pdf/.prodctl/native/data/postgres', '-c', 'port=15432', '-c', 'listen_addresses=127.0.0.1',
       '-c', 'unix_socket_directories=/srv/pdf/.prodctl/native/run', '-c', 'hba_file=/srv/pdf/.prodctl/native/data/postgres/pg_hba.conf',
-      '-c', 'ident_file=/srv/pdf/.prodctl/native/data/postgres/pg_ident.conf', '-c', 'logging_collector=off',
+      '-c', 'ident_file=/srv/pdf/.prodctl/native/data/postgres/pg_ident.conf',
     ]);
     expect([pg.uid, pg.gid, pg.stopSignal]).toEqual([105, 110, 'SIGINT']);
     expect(redis.argv).toEqual(['/usr/bin/redis-server', '/srv/pdf/.prodctl/native/config/redis/redis.conf']);
@@ -88,6 +98,62 @@ describe('process specs', () => {
     expect(am.argv).toContain('--web.listen-address=127.0.0.1:19093');
     expect(RANK.monitoring > RANK.edge && RANK.edge > RANK.api && RANK.api > RANK.worker && RANK.worker > RANK.exporter && RANK.exporter > RANK.postgres).toBe(true);
     expect(edgeSpec({ ...i, binaries: { ...i.binaries, edge: undefined } })).toBeNull();
+  });
+});
+
+describe('native config files', () => {
+  it('postgresql.conf and redis.conf are the rendered files byte for byte; the native layer adds only address, paths and password', async () => {
+    const { plan } = await input();
+    const dir = makeTempDir('prodctl-native-conf-');
+    const paths = nativePaths(dir);
+    const hashes = writeNativeConfig({ plan, state, paths, redisPassword: 'not-a-real-password', skipped: new Set() });
+    expect(readFileSync(nativePostgresConfPath(paths), 'utf8')).toBe(renderPostgresqlConf(plan).content);
+    expect(readFileSync(path.join(paths.configDir, 'redis/rendered.conf'), 'utf8')).toBe(renderRedisConf(plan).content);
+    const redis = path.join(paths.configDir, 'redis/redis.conf');
+    expect(readFileSync(redis, 'utf8').split('\n')).toEqual([
+      '# Native Redis: the rendered redis.conf, then the native address, paths and password.',
+      `include ${path.join(paths.configDir, 'redis/rendered.conf')}`,
+      'port 16379',
+      'bind 127.0.0.1',
+      `dir ${path.join(paths.dataDir, 'redis')}`,
+      'pidfile ""',
+      'requirepass not-a-real-password',
+      '',
+    ]);
+    expect(statSync(redis).mode & 0o777).toBe(0o600);
+    // A profile change that reaches a rendered file changes that component's hash (a restart), only that one.
+    const bigger = await loadExamplePlan('small', ['target=native', 'edge.kind=haproxy', 'postgres.max_connections=80']);
+    const again = writeNativeConfig({ plan: bigger, state, paths, redisPassword: 'not-a-real-password', skipped: new Set() });
+    expect(again.postgres).not.toBe(hashes.postgres);
+    expect(again.redis).toBe(hashes.redis);
+    expect(readFileSync(nativePostgresConfPath(paths), 'utf8')).toMatch(/^max_connections = 80\b/m);
+  });
+
+  it('endpoints.json names the uploads folder the API and workers write (what backup reads)', async () => {
+    const { plan, paths } = await input();
+    const env = { ctx: { plan, renderedDir: '/x', stateDir: '/srv/pdf/.prodctl', log: createLogger({ quiet: true }), yes: false }, plan, paths, bins: { found: {}, skipped: {} }, skipped: new Set<string>() };
+    const e = endpointsOf(env, state);
+    expect(e.uploadsDir).toBe('/srv/pdf/.prodctl/native/data/uploads');
+    expect(e.uploadsDir).toBe(apiSpec(await input(), state.api[0]).env.STORAGE_PATH);
+    expect(e.edge).toEqual({ host: '127.0.0.1', port: 18080, socket: '/srv/pdf/.prodctl/native/run/haproxy.sock' });
+  });
+});
+
+describe('Postgres account reach', () => {
+  it('names the first folder another account cannot pass through, or none', () => {
+    const top = makeTempDir('prodctl-reach-');
+    const deep = path.join(top, 'a', 'b');
+    mkdirSync(deep, { recursive: true, mode: 0o755 });
+    chmodSync(top, 0o700);
+    const other = { uid: 54321, gids: [54321] };
+    expect(blockingAncestor(deep, other)).toBe(top);
+    // the owner of the folder passes; so does a member of its group when the group may search
+    expect(blockingAncestor(deep, { uid: statSync(top).uid, gids: [] })).toBeNull();
+    chmodSync(top, 0o710);
+    expect(blockingAncestor(deep, { uid: 54321, gids: [statSync(top).gid] })).toBeNull();
+    expect(blockingAncestor(deep, other)).toBe(top);
+    chmodSync(top, 0o711);
+    expect(blockingAncestor(deep, other)).toBeNull();
   });
 });
 
