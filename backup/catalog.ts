@@ -12,7 +12,17 @@ export interface VerifyRecord {
   time: string;
   durationMs: number;
   problems: string[];
-  checked: { files: number; tables: number; redisDbs: number; blobs: number };
+  checked: {
+    files: number;
+    tables: number;
+    redisDbs: number;
+    blobs: number;
+    /** Blobs the restored files table points at (each must be in the set). */
+    referencedBlobs?: number;
+    /** Tombstoned blobs (deleted files inside their grace): not required; how many the set holds anyway. */
+    tombstonedBlobs?: number;
+    tombstonedIncluded?: number;
+  };
 }
 
 export type SetStatus = 'complete' | 'incomplete' | 'running' | 'corrupt';

@@ -10,6 +10,7 @@ import type { Manifest, PartName } from './manifest.js';
 import { diffTableSums } from './parts/pg-checksums.js';
 import { readTableSums, restorePostgres } from './parts/postgres.js';
 import { blobAccessOf, restoreFiles } from './parts/files.js';
+import { describeMissing, judgeBlobRefs, readBlobRefs, tombstoneOrphans } from './parts/blob-refs.js';
 import { connectRedis, copyAllKeys, diffKeyCounts, readKeyCounts, type RedisConn } from './parts/redis.js';
 import { createScratch } from './scratch.js';
 import type { BackupSources } from './sources.js';
@@ -39,6 +40,8 @@ export interface RestoreResult {
   safetySetId: string | null;
   redisKeys: number;
   files: { restored: number; present: number };
+  /** Blobs on disk the restored database does not know (later uploads), now tombstoned for the sweeper. */
+  orphansTombstoned: number;
   durationMs: number;
 }
 
@@ -80,7 +83,25 @@ async function verifyLive(o: RestoreOptions): Promise<string[]> {
     const keys = await readKeyCounts(o.live.redis.conn);
     problems.push(...diffKeyCounts(m.parts.redis.keys, keys).map((p) => `part redis: ${p}`));
   }
+  if (o.parts.includes('postgres') && m.parts.files && o.live.postgres && o.live.files) {
+    const judged = judgeBlobRefs(await readBlobRefs(o.live.postgres.conn), await blobAccessOf(o.live.files).list());
+    if (judged.missing.length) problems.push(`part files: ${describeMissing(judged.missing, blobAccessOf(o.live.files).where)}`);
+  }
   return problems;
+}
+
+/**
+ * Restoring the database without the files is only safe when every blob the set's files table
+ * references is still on disk (the sweeper may have removed some since). Checked before anything
+ * is touched.
+ */
+async function refuseDbWithoutBlobs(o: RestoreOptions): Promise<void> {
+  const m = o.manifest;
+  if (!o.parts.includes('postgres') || o.parts.includes('files') || !m.parts.files || !o.live.files) return;
+  const access = blobAccessOf(o.live.files);
+  const onDisk = new Set(await access.list());
+  const missing = m.parts.files.files.map((b) => b.address).filter((a) => !onDisk.has(a));
+  if (missing.length) throw new BackupError(`restoring only postgres from ${m.id} would leave files without their blobs: ${describeMissing(missing, access.where)}`, 'add files to --parts (e.g. --parts db,files)');
 }
 
 export async function restoreSet(o: RestoreOptions): Promise<RestoreResult> {
@@ -94,6 +115,7 @@ export async function restoreSet(o: RestoreOptions): Promise<RestoreResult> {
   step('checking checksums before touching anything');
   await checkChecksums(o.store, m, o.parts);
   checkKey(m, o.key);
+  await refuseDbWithoutBlobs(o);
   const codec: StreamCodec = { compression: m.compression, key: o.key };
 
   let safetySetId: string | null = null;
@@ -108,6 +130,7 @@ export async function restoreSet(o: RestoreOptions): Promise<RestoreResult> {
   const hint = `the service stays in maintenance; fix the cause and restore again${safetySetId ? `, or restore the safety set ${safetySetId}` : ''}`;
   let redisKeys = 0;
   let files = { restored: 0, present: 0 };
+  let orphansTombstoned = 0;
   try {
     if (o.parts.includes('postgres')) {
       step('restoring postgres');
@@ -124,11 +147,15 @@ export async function restoreSet(o: RestoreOptions): Promise<RestoreResult> {
     step('verifying the restored state');
     const problems = await verifyLive(o);
     if (problems.length) throw new BackupError(`restore of ${m.id} does not match its manifest: ${problems.join('; ')}`, hint);
+    if (o.parts.includes('postgres') && o.live.postgres && o.live.files) {
+      orphansTombstoned = await tombstoneOrphans(o.live.postgres.conn, await blobAccessOf(o.live.files).list());
+      if (orphansTombstoned) step(`${orphansTombstoned} blob(s) the restored database does not know: tombstoned, the sweeper removes them after storage.blob_grace`);
+    }
   } catch (err) {
     if (err instanceof BackupError && err.hint === hint) throw err;
     throw new BackupError(`restore of ${m.id} failed: ${(err as Error).message}`, hint);
   }
   step('maintenance off');
   await setMaintenance(o.live.redis?.conn, false);
-  return { setId: m.id, parts: o.parts, safetySetId, redisKeys, files, durationMs: Date.now() - started };
+  return { setId: m.id, parts: o.parts, safetySetId, redisKeys, files, orphansTombstoned, durationMs: Date.now() - started };
 }

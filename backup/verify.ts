@@ -12,6 +12,7 @@ import type { PgConn, PgTools } from './parts/pg-tools.js';
 import { createDatabase, readTableSums, restorePostgres } from './parts/postgres.js';
 import { diffKeyCounts, readKeyCounts } from './parts/redis.js';
 import { diffTableSums } from './parts/pg-checksums.js';
+import { describeMissing, judgeBlobRefs, readBlobRefs } from './parts/blob-refs.js';
 import { createScratch } from './scratch.js';
 import type { BackupStore } from './stores/types.js';
 import { readObject, type StreamCodec } from './stream/pipeline.js';
@@ -29,6 +30,19 @@ export interface VerifyOptions {
 
 const discard = () => new Writable({ write: (_c, _e, cb) => cb() });
 
+/**
+ * Consistency with lazy blob deletion: every blob the restored files table references is in the
+ * set; tombstoned ones (deleted files still inside their grace) are counted, not required.
+ */
+async function checkBlobRefs(conn: PgConn, m: Manifest, checked: VerifyRecord['checked']): Promise<string[]> {
+  const refs = await readBlobRefs(conn);
+  const judged = judgeBlobRefs(refs, (m.parts.files?.files ?? []).map((b) => b.address));
+  checked.referencedBlobs = refs.referenced.length;
+  checked.tombstonedBlobs = refs.tombstoned.length;
+  checked.tombstonedIncluded = judged.tombstonedIncluded;
+  return judged.missing.length ? [`part files: ${describeMissing(judged.missing, 'the set')}`] : [];
+}
+
 /** Scratch restore + comparisons; returns the problems found (empty = identical). */
 async function restoreIntoScratch(o: VerifyOptions, codec: StreamCodec, checked: VerifyRecord['checked']): Promise<string[]> {
   const m = o.manifest;
@@ -44,6 +58,7 @@ async function restoreIntoScratch(o: VerifyOptions, codec: StreamCodec, checked:
       const sums = await readTableSums(conn);
       checked.tables = Object.keys(sums).length;
       problems.push(...diffTableSums(m.parts.postgres.tables, sums).map((p) => `part postgres: ${p}`));
+      if (m.parts.files) problems.push(...(await checkBlobRefs(conn, m, checked)));
     }
     if (m.parts.redis) {
       o.onStep?.('loading the redis snapshot into a scratch instance');

@@ -6,6 +6,7 @@ import { restoreSet } from '../backup/restore.js';
 import { BackupError, UsageError } from '../lib/errors.js';
 import { formatDuration, printJson, printLine } from '../lib/output.js';
 import { parseParts, resolveBackupEnv, resolveLiveSources, type BackupEnvOptions } from './backup-env.js';
+import type { BackupSources } from '../backup/sources.js';
 import type { CliContext } from './context.js';
 import { refreshTextfile } from './run-backup.js';
 
@@ -30,6 +31,9 @@ export async function runRestore(ctx: CliContext, id: string | undefined, o: Res
   const parts = parseParts(o.parts);
   const manifest = await loadCompleteSet(env.store, id);
   const live = await resolveLiveSources(ctx, env, o, [...new Set([...parts, 'redis' as const])]);
+  // The uploads are looked at even when only the database is restored: restoreSet refuses when
+  // blobs its files table needs are gone, and tombstones the blobs it does not know.
+  if (parts.includes('postgres') && !live.files) live.files = (await resolveLiveSources(ctx, env, o, ['files']).catch(() => ({}) as BackupSources)).files;
   if (!ctx.yes && !(await confirm(`Replace the live ${parts.join(', ')} with set ${manifest.id} (${manifest.time})? A safety backup is taken first.`))) {
     throw new BackupError('restore cancelled', 'nothing was changed');
   }
@@ -46,5 +50,6 @@ export async function runRestore(ctx: CliContext, id: string | undefined, o: Res
   await refreshTextfile(ctx, env);
   if (ctx.json) return printJson(result);
   printLine(`restored ${result.parts.join(', ')} from ${result.setId} in ${formatDuration(result.durationMs)}; service is back`);
+  if (result.orphansTombstoned) printLine(`  ${result.orphansTombstoned} later upload(s) the restored database does not know were tombstoned; the sweeper removes them after storage.blob_grace`);
   if (result.safetySetId) printLine(`  safety backup of the previous state: ${result.safetySetId} (prodctl restore ${result.safetySetId} --yes to undo)`);
 }

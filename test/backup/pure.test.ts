@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { execa } from 'execa';
 import { newSetId } from '../../backup/manifest.js';
+import { describeMissing, judgeBlobRefs } from '../../backup/parts/blob-refs.js';
 import { diffTableSums } from '../../backup/parts/pg-checksums.js';
 import { pgDumpArgs, pgRestoreArgs } from '../../backup/parts/pg-tools.js';
 import { diffKeyCounts, parseKeyspace, withoutMaintenanceKey } from '../../backup/parts/redis.js';
@@ -101,5 +102,18 @@ describe('argv and ids', () => {
   });
   it('makes set ids that sort by time', () => {
     expect(newSetId(new Date('2026-11-28T03:00:05.123Z'), 'ab12cd')).toBe('20261128T030005Z-ab12cd');
+  });
+});
+
+describe('blob consistency with tombstones', () => {
+  const a = 'a'.repeat(64);
+  const b = 'b'.repeat(64);
+  const t = 'c'.repeat(64);
+  it('requires every referenced blob and only counts the tombstoned ones', () => {
+    expect(judgeBlobRefs({ referenced: [a, b], tombstoned: [t] }, [a, b])).toEqual({ missing: [], tombstonedIncluded: 0, tombstonedNotIncluded: 1 });
+    expect(judgeBlobRefs({ referenced: [a, b], tombstoned: [t] }, [b, t])).toEqual({ missing: [a], tombstonedIncluded: 1, tombstonedNotIncluded: 0 });
+  });
+  it('names the first three missing blobs', () => {
+    expect(describeMissing([a, b, t, 'd'.repeat(64)], 'the set')).toBe(`4 blob(s) referenced by the files table are not in the set: ${a}, ${b}, ${t}, …`);
   });
 });
