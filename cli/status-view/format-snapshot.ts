@@ -1,6 +1,7 @@
 // Turns a snapshot into titled sections of label/value rows with a tone. The plain printer and
 // the ink live view both draw these, so both show the same numbers. Pure.
 import { formatBytes, formatDuration } from '../../lib/output.js';
+import { formatServiceRows } from './services-table.js';
 import type { StatusSnapshot } from './snapshot.js';
 
 export type Tone = 'ok' | 'warn' | 'bad' | 'dim';
@@ -24,16 +25,7 @@ export function formatSections(s: StatusSnapshot): Section[] {
 
 function servicesSection(s: StatusSnapshot): Section {
   if (!s.services) return { title: 'Services', rows: [{ label: 'target', value: `unavailable: ${s.servicesError ?? 'unknown'}`, tone: 'warn' }] };
-  const rows = s.services.map((svc): Row => {
-    if (svc.skipped) return { label: svc.name, value: `skipped (${svc.skipped})`, tone: 'dim' };
-    const healthy = svc.replicas.filter((r) => r.healthy === true).length;
-    const running = svc.replicas.filter((r) => r.state === 'running').length;
-    const restarts = svc.replicas.reduce((n, r) => n + r.restarts, 0);
-    const states = [...new Set(svc.replicas.map((r) => r.state))].join(',');
-    const tone: Tone = healthy >= svc.desired ? 'ok' : running > 0 ? 'warn' : 'bad';
-    return { label: svc.name, value: `${healthy}/${svc.desired} healthy  ${states || 'none'}${restarts ? `  restarts ${restarts}` : ''}`, tone };
-  });
-  return { title: `Services (${s.target}${s.release ? `, release ${s.release}` : ''})`, rows };
+  return { title: `Services (${s.target}${s.release ? `, release ${s.release}` : ''})`, rows: formatServiceRows(s, s.services) };
 }
 
 function apiSection(s: StatusSnapshot): Section {

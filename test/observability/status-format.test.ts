@@ -32,6 +32,29 @@ describe('status snapshot', () => {
 });
 
 describe('status sections', () => {
+  it('services: a table of replicas, health, ports, uptime, restarts and the queue depth', () => {
+    const s = base();
+    s.services = [
+      { name: 'api', desired: 2, replicas: [{ id: 'api-4', state: 'running', healthy: true, address: '127.0.0.1:41001', uptimeMs: 125_000, restarts: 0 }, { id: 'api-5', state: 'running', healthy: true, address: '127.0.0.1:41003', uptimeMs: 65_000, restarts: 1 }] },
+      { name: 'worker', desired: 2, replicas: [{ id: 'worker-2', state: 'running', healthy: false, address: '127.0.0.1:42001', uptimeMs: 3_000, restarts: 2 }, { id: 'worker-3', state: 'crashed', healthy: false, restarts: 5 }] },
+      { name: 'edge', desired: 1, replicas: [{ id: 'edge', state: 'running', healthy: null, address: ':8080', uptimeMs: 7_200_000, restarts: 0 }] },
+      { name: 'postgres', desired: 1, replicas: [] },
+      { name: 'grafana', desired: 0, skipped: 'not packaged', replicas: [] },
+    ];
+    s.prometheus.reachable = true;
+    applyQueryResults(s, { 'queue.waiting': 12, 'queue.active': 2 });
+    expect(renderPlain(s, (t) => t).split('\n').slice(2, 9)).toEqual([
+      'Services (native)',
+      '  service   replicas  health                  ports                  uptime  restarts  queue',
+      '  api       2/2       healthy                 127.0.0.1:41001,41003  1m5s    1',
+      '  worker    1/2       1 unhealthy, 1 crashed  127.0.0.1:42001        3.0s    7         12 waiting, 2 active',
+      '  edge      1/1       1 unprobed              :8080                  2h      0',
+      '  postgres  0/1       down                    —                      —       0',
+      '  grafana   skipped (not packaged)',
+    ]);
+  });
+
+
   it('says what it could not reach instead of failing', () => {
     const s = base();
     s.servicesError = 'the native target is not running';
@@ -58,7 +81,7 @@ describe('status sections', () => {
     s.alerts.firing = [{ name: 'RedisDown', severity: 'critical', since: '2026-11-28T16:00:00Z', summary: 'Redis does not answer' }];
     s.backup = { source: '/x', lastSuccessAt: '2026-11-28T03:00:00.000Z', ageSeconds: 46800, verifyOk: false, verifiedAt: null };
     const rows = Object.fromEntries(formatSections(s).flatMap((sec) => sec.rows.map((r) => [r.label, r])));
-    expect(rows.api).toEqual({ label: 'api', value: '1/2 healthy  running,crashed  restarts 3', tone: 'warn' });
+    expect(rows.api).toEqual({ label: 'api', value: '1/2       1 crashed  —      —       3', tone: 'warn' });
     expect(rows.worker.tone).toBe('ok');
     expect(rows.grafana).toEqual({ label: 'grafana', value: 'skipped (no binary)', tone: 'dim' });
     expect(rows.errors).toEqual({ label: 'errors', value: '5.00 %', tone: 'bad' });
