@@ -44,8 +44,19 @@ fi
 
 say "profile and secrets in $DIR"
 mkdir -p "$DIR/secrets"
+DIR="$(cd "$DIR" && pwd)"
 # Postgres runs as its own account when we are root: it must be able to reach its data folder.
+# A checkout in a private folder (mktemp -d, /root) would stop it: grant search (o+x, not
+# listing) on each folder above that lacks it, and say so.
 chmod 755 "$DIR"
+if [ "$(id -u)" = 0 ] && id postgres >/dev/null 2>&1 && ! runuser -u postgres -- test -x "$DIR"; then
+  d=""
+  IFS=/ read -ra parts <<< "${DIR#/}"
+  for part in "${parts[@]}"; do   # from / down, so each folder is tested with its parents passable
+    d="$d/$part"
+    if ! runuser -u postgres -- test -x "$d"; then chmod o+x "$d" && echo "granted search (o+x) on $d so the postgres account reaches $DIR"; fi
+  done
+fi
 for s in postgres_password redis_password api_key_pepper grafana_admin_password backup_key; do
   [ -s "$DIR/secrets/$s" ] || (umask 077 && head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$DIR/secrets/$s")
 done

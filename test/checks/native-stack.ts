@@ -13,6 +13,7 @@ const SECRETS = path.join(ROOT, 'examples/small/example-secrets');
 const SECRET_NAMES = ['postgres_password', 'redis_password', 'api_key_pepper', 'grafana_admin_password', 'backup_key', 'edge_dashboard_users'];
 
 export interface NativeEndpoints {
+  uploadsDir: string;
   postgres: { host: string; port: number };
   redis: { host: string; port: number };
   api: { id: string; host: string; port: number; metricsPort: number }[];
