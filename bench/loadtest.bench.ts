@@ -61,13 +61,17 @@ async function makeJob(origin: string, key: string): Promise<string> {
 /** Both generators get the same threads: the engine's default for this target (or --threads). */
 const genThreads = (origin: string) => threads ?? defaultThreads(origin);
 
-async function runWrk(origin: string, connections: number): Promise<{ rps: number; p50: number; p99: number }> {
+async function runWrk(origin: string, connections: number): Promise<Sample> {
   const jobId = await makeJob(origin, 'wrk-user');
-  const { stdout } = await exec('wrk', [`-t${genThreads(origin)}`, `-c${connections}`, `-d${seconds}s`, '--latency', '-H', 'Authorization: Bearer wrk-user', `${origin}/v1/jobs/${jobId}`], { timeout: (seconds + 30) * 1000 });
-  return parseWrk(stdout);
+  // GNU time reports wrk's own CPU (user + sys) on stderr.
+  const { stdout, stderr } = await exec('/usr/bin/time', ['-f', 'cpu %U %S', 'wrk', `-t${genThreads(origin)}`, `-c${connections}`, `-d${seconds}s`, '--latency', '-H', 'Authorization: Bearer wrk-user', `${origin}/v1/jobs/${jobId}`], { timeout: (seconds + 30) * 1000 });
+  const cpu = /cpu ([\d.]+) ([\d.]+)/.exec(stderr);
+  const w = parseWrk(stdout);
+  const total = /(\d+) requests in/.exec(stdout);
+  return { ...w, cpuUsPerReq: cpu && total ? ((Number(cpu[1]) + Number(cpu[2])) * 1e6) / Number(total[1]) : NaN };
 }
 
-async function runBuiltin(origin: string, connections: number): Promise<{ rps: number; p50: number; p99: number }> {
+async function runBuiltin(origin: string, connections: number): Promise<Sample> {
   const plan = buildLoadPlan({
     allowed_hosts: [],
     max_duration: '10m',
@@ -82,18 +86,19 @@ async function runBuiltin(origin: string, connections: number): Promise<{ rps: n
   const steady = run.aggregate.timeline().filter((p) => p.t >= 2 && p.t <= seconds + 1);
   const rps = steady.reduce((a, p) => a + p.requests, 0) / Math.max(1, steady.length);
   const st = run.aggregate.merged((s) => s.endpoint === 'status' && s.method === 'GET');
-  const out = { rps, p50: st.hist.getValueAtPercentile(50) / 1000, p99: st.hist.getValueAtPercentile(99) / 1000 };
+  const out = { rps, p50: st.hist.getValueAtPercentile(50) / 1000, p99: st.hist.getValueAtPercentile(99) / 1000, cpuUsPerReq: (run.cpuSeconds * 1e6) / run.aggregate.requests };
   st.hist.destroy();
   return out;
 }
 
-type Sample = { rps: number; p50: number; p99: number };
+/** cpuUsPerReq: the generator's own CPU per request — what it takes from a target on the same cores. */
+type Sample = { rps: number; p50: number; p99: number; cpuUsPerReq: number };
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 /** Best rps of the rounds; p50 and p99 of the median round (by p50). */
 function combine(samples: Sample[]): Sample {
   const byP50 = [...samples].sort((a, b) => a.p50 - b.p50);
   const mid = byP50[Math.floor(byP50.length / 2)];
-  return { rps: Math.max(...samples.map((s) => s.rps)), p50: mid.p50, p99: median(samples.map((s) => s.p99)) };
+  return { rps: Math.max(...samples.map((s) => s.rps)), p50: mid.p50, p99: median(samples.map((s) => s.p99)), cpuUsPerReq: median(samples.map((s) => s.cpuUsPerReq)) };
 }
 
 const server = await startServer();
@@ -105,14 +110,15 @@ try {
     for (let r = 0; r < rounds; r++) {
       const w = await runWrk(server.origin, c);
       wrkRuns.push(w);
-      log(`wrk     c=${c} round ${r + 1}: ${w.rps.toFixed(0)} req/s, p50 ${w.p50.toFixed(2)} ms, p99 ${w.p99.toFixed(2)} ms`);
+      log(`wrk     c=${c} round ${r + 1}: ${w.rps.toFixed(0)} req/s, p50 ${w.p50.toFixed(2)} ms, p99 ${w.p99.toFixed(2)} ms, ${w.cpuUsPerReq.toFixed(0)} µs CPU/req`);
       const o = await runBuiltin(server.origin, c);
       ourRuns.push(o);
-      log(`builtin c=${c} round ${r + 1}: ${o.rps.toFixed(0)} req/s, p50 ${o.p50.toFixed(2)} ms, p99 ${o.p99.toFixed(2)} ms`);
+      log(`builtin c=${c} round ${r + 1}: ${o.rps.toFixed(0)} req/s, p50 ${o.p50.toFixed(2)} ms, p99 ${o.p99.toFixed(2)} ms, ${o.cpuUsPerReq.toFixed(0)} µs CPU/req`);
     }
     const wrk = combine(wrkRuns);
     const ours = combine(ourRuns);
     const within = (r: number) => r >= 0.85 && r <= 1.15;
+    if (c === 100) results.push({ name: 'generator CPU per request (100 connections)', value: ours.cpuUsPerReq, unit: 'µs', baseline: wrk.cpuUsPerReq, ratio: ours.cpuUsPerReq / wrk.cpuUsPerReq, goal: 'info', ok: true });
     if (c === 100) results.push({ name: 'top rps (100 connections)', value: ours.rps, unit: 'req/s', baseline: wrk.rps, ratio: ours.rps / wrk.rps, goal: '>= 0.8', ok: ours.rps / wrk.rps >= 0.8 });
     results.push({ name: `p50 latency (${c} connections)`, value: ours.p50, unit: 'ms', baseline: wrk.p50, ratio: ours.p50 / wrk.p50, goal: '0.85..1.15', ok: within(ours.p50 / wrk.p50) });
     results.push({ name: `p99 latency (${c} connections)`, value: ours.p99, unit: 'ms', baseline: wrk.p99, ratio: ours.p99 / wrk.p99, goal: '0.85..1.15', ok: within(ours.p99 / wrk.p99) });

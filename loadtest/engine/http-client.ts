@@ -11,6 +11,9 @@ export interface HttpResult {
   status: number; // 0 on a network error
   body: Buffer | undefined;
   bytesIn: number;
+  /** performance.now() when the response ended (or failed), taken in undici's callback: the
+   * latency then excludes the promise hand-off and whatever else the event loop ran first. */
+  endedAt: number;
   error?: string;
 }
 
@@ -97,7 +100,7 @@ class LaneHandler implements Dispatcher.DispatchHandler {
 
   onResponseEnd(): void {
     const c = this.chunks;
-    this.finish({ status: this.status, bytesIn: this.bytesIn, body: c ? (c.length === 1 ? c[0] : Buffer.concat(c)) : undefined });
+    this.finish({ status: this.status, bytesIn: this.bytesIn, endedAt: performance.now(), body: c ? (c.length === 1 ? c[0] : Buffer.concat(c)) : undefined });
   }
 
   onResponseError(_c: Dispatcher.DispatchController, err: Error): void {
@@ -105,7 +108,7 @@ class LaneHandler implements Dispatcher.DispatchHandler {
   }
 
   fail(error: string): void {
-    this.finish({ status: 0, bytesIn: this.bytesIn, body: undefined, error });
+    this.finish({ status: 0, bytesIn: this.bytesIn, endedAt: performance.now(), body: undefined, error });
   }
 
   private finish(r: HttpResult): void {

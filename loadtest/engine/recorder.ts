@@ -18,7 +18,8 @@ export function isFailedStatus(status: number): boolean {
 }
 
 export class IntervalRecorder {
-  private readonly series = new Map<string, Series>();
+  /** endpoint → method → status: literal keys and a number, no string built per request. */
+  private readonly series = new Map<string, Map<string, Map<number, Series>>>();
   private readonly iterationHist = createHistogram('fast');
   private readonly jobTimeHist = createHistogram('fast');
   iterations = 0;
@@ -31,11 +32,14 @@ export class IntervalRecorder {
   requests = 0;
 
   request(endpoint: string, method: string, status: number, micros: number, bytesIn: number, bytesOut: number): void {
-    const key = `${endpoint} ${method} ${status}`;
-    let s = this.series.get(key);
+    let byMethod = this.series.get(endpoint);
+    if (!byMethod) this.series.set(endpoint, (byMethod = new Map()));
+    let byStatus = byMethod.get(method);
+    if (!byStatus) byMethod.set(method, (byStatus = new Map()));
+    let s = byStatus.get(status);
     if (!s) {
       s = { endpoint, method, status, count: 0, failed: 0, hist: createHistogram('fast') };
-      this.series.set(key, s);
+      byStatus.set(status, s);
     }
     s.count++;
     if (isFailedStatus(status)) s.failed++;
@@ -57,9 +61,13 @@ export class IntervalRecorder {
     } else this.jobsNotCompleted++;
   }
 
+  private *allSeries(): Generator<Series> {
+    for (const byMethod of this.series.values()) for (const byStatus of byMethod.values()) yield* byStatus.values();
+  }
+
   snapshot(index: number, final: boolean, vus: number, vusMax: number): WorkerTick {
     const series: SeriesSnapshot[] = [];
-    for (const s of this.series.values()) {
+    for (const s of this.allSeries()) {
       if (s.count === 0) continue;
       series.push({ endpoint: s.endpoint, method: s.method, status: s.status, count: s.count, failed: s.failed, hist: encodeHistogram(s.hist) });
       s.count = 0;

@@ -41,7 +41,7 @@ export interface EngineRun {
   durationMs: number;
   threads: number;
   stoppedBy?: 'max_requests' | 'max_duration' | 'signal';
-  /** CPU seconds the load generator itself used (all threads): it shares the machine with the target. */
+  /** CPU seconds the load generator itself used from the start (all threads): it shares the machine with the target. */
   cpuSeconds: number;
 }
 
@@ -70,7 +70,6 @@ export async function runEngine(input: EngineInput): Promise<EngineRun> {
   const { plan } = input;
   const sc = plan.options.scenarios[plan.scenarioName];
   const vus = peakVus(sc);
-  const cpu0 = process.cpuUsage();
   const threads = Math.max(1, Math.min(input.threads ?? defaultThreads(input.origin), vus));
   if (input.keys.length < vus) throw new Error(`need ${vus} API keys (one per VU), got ${input.keys.length}`);
   const agg = new Aggregate(0);
@@ -117,6 +116,8 @@ export async function runEngine(input: EngineInput): Promise<EngineRun> {
 
   // A worker that fails while loading rejects its promise; do not wait for "ready" forever then.
   await Promise.race([allReady, Promise.all(finished)]);
+  // CPU from here on: the run, not loading the workers (under tsx that is compiling them).
+  const cpu0 = process.cpuUsage();
   startAt = Date.now() + 50;
   agg.startAt = startAt;
   lastAt = startAt;
