@@ -9,6 +9,8 @@ export interface ScheduleInput {
   command: string[];
   project: string;
   user?: string;
+  /** On the Docker target the backup talks to the engine: the unit waits for docker.service. */
+  target?: 'native' | 'docker' | 'swarm';
 }
 
 const DOW = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
@@ -68,7 +70,7 @@ export function renderSystemdUnits(s: ScheduleInput): { service: string; timer: 
   const service = [
     '[Unit]',
     `Description=prodctl backup of ${s.project}`,
-    'After=network-online.target',
+    ...(s.target && s.target !== 'native' ? ['After=network-online.target docker.service', 'Wants=docker.service'] : ['After=network-online.target']),
     '',
     '[Service]',
     'Type=oneshot',
@@ -98,6 +100,10 @@ export function renderSystemdUnits(s: ScheduleInput): { service: string; timer: 
 
 /** Next time the cron expression fires strictly after `after` (UTC), for the in-process scheduler. */
 export function nextRunAfter(cron: string, after: Date): Date {
+  // The in-process loop also takes a leading seconds field (6 fields), which systemd and cron
+  // cannot express; the profile's schedule itself stays 5 fields.
+  const f = cron.trim().split(/\s+/);
+  if (f.length === 6 && f.every((x) => /^[\d*,/-]+$/.test(x))) return CronExpressionParser.parse(cron, { currentDate: after, tz: 'UTC' }).next().toDate();
   parseCronFields(cron);
   return CronExpressionParser.parse(cron, { currentDate: after, tz: 'UTC' }).next().toDate();
 }

@@ -9,7 +9,7 @@ import { loadPlan } from './load-stack.js';
 
 export async function runBackupLoop(ctx: CliContext, o: { cron?: string; once?: boolean }): Promise<void> {
   const cron = o.cron ?? (await loadPlan(ctx)).profile.backup.schedule;
-  const args = [process.argv[1], '-f', ctx.profilePath, '--state-dir', ctx.stateDir, ...(ctx.envName ? ['-e', ctx.envName] : []), 'backup', '--json'];
+  const args = [process.argv[1], '-f', ctx.profilePath, '--state-dir', ctx.stateDir, ...(ctx.envName ? ['-e', ctx.envName] : []), ...ctx.sets.flatMap((v) => ['--set', v]), 'backup', '--json'];
   let stop = false;
   const onSignal = () => (stop = true);
   process.once('SIGTERM', onSignal);

@@ -12,8 +12,8 @@ export async function runBackupSchedule(ctx: CliContext, o: { prodctlBin?: strin
   const plan = await loadPlan(ctx);
   const unit = `prodctl-backup-${plan.project}`;
   const bin = o.prodctlBin ?? process.argv[1] ?? 'prodctl';
-  const command = [bin, '-f', ctx.profilePath, '--state-dir', ctx.stateDir, ...(ctx.envName ? ['-e', ctx.envName] : []), 'backup', '--json'];
-  const input = { cron: plan.profile.backup.schedule, command, project: plan.project };
+  const command = [bin, '-f', ctx.profilePath, '--state-dir', ctx.stateDir, ...(ctx.envName ? ['-e', ctx.envName] : []), ...ctx.sets.flatMap((v) => ['--set', v]), 'backup', '--json'];
+  const input = { cron: plan.profile.backup.schedule, command, project: plan.project, target: plan.target };
   const dir = path.join(ctx.stateDir, 'backup-schedule');
   mkdirSync(dir, { recursive: true });
   const { service, timer } = renderSystemdUnits(input);

@@ -130,6 +130,24 @@ describe('prodctl backup CLI', () => {
     expect(existsSync(path.join(dir, 'stack-state/textfile/prodctl_backup.prom'))).toBe(true);
   });
 
+  it('schedule --run-loop actually takes a backup when the schedule fires (the same command the timer runs)', async () => {
+    // Reuses the running-stack profile and endpoints of the previous test: the loop's child
+    // `prodctl backup` gets no connection flags, exactly like a timer or the scheduler service.
+    const stack = ['-f', path.join(dir, 'stack.yaml'), '--state-dir', path.join(dir, 'stack-state')];
+    const listStack = async () => JSON.parse((await execa('node', [bin, ...stack, '--json', 'backup', 'list'], { env: { NO_COLOR: '1' } })).stdout) as { id: string; status: string }[];
+    const before = await listStack();
+    const t0 = Date.now();
+    const loop = await execa('node', [bin, ...stack, 'backup', 'schedule', '--run-loop', '--cron', '*/5 * * * * *', '--once'], { env: { NO_COLOR: '1' }, timeout: 120_000 });
+    expect(loop.stderr).toMatch(/next backup at \d{4}-\d\d-\d\dT\d\d:\d\d:\d[05]\.000Z \("\*\/5 \* \* \* \* \*"\)/);
+    expect(loop.stderr).toMatch(/backup finished with exit code 0/);
+    const summary = JSON.parse(loop.stdout);
+    expect(Date.parse(summary.time)).toBeGreaterThanOrEqual(t0);
+    expect(summary.verify.ok).toBe(true);
+    const after = await listStack();
+    expect(after.map((s) => s.id)).toEqual([summary.id, ...before.map((s) => s.id)]);
+    expect(after[0].status).toBe('complete');
+  });
+
   it('schedule renders a systemd timer and a cron entry', async () => {
     const out = JSON.parse((await cli(['--json', 'backup', 'schedule', '--prodctl-bin', '/usr/local/bin/prodctl'])).stdout);
     expect(out.onCalendar).toBe('Mon..Fri *-*-* 02:30:00');

@@ -4,7 +4,7 @@
 // endpoints) → wipe → restore → identical tables, query results, queued jobs and blob checksums;
 // then verify in scratch instances.
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { execa } from 'execa';
@@ -175,5 +175,14 @@ describe.skipIf(!engineHere)('backups of a stack on the Docker target', () => {
     const restored = JSON.parse((await cli(['--yes', 'restore', summary.id, '--parts', 'db', '--drain-ms', '0'])).stdout);
     expect(restored).toMatchObject({ setId: summary.id, parts: ['postgres'] });
     expect(await snapshotQueries(pgUrl)).toEqual(before);
+
+    // The schedule runs the same command: the in-process loop (or the rendered timer) backs up the Docker stack.
+    const loop = await cli(['backup', 'schedule', '--run-loop', '--cron', '*/5 * * * * *', '--once']);
+    const scheduled = JSON.parse(loop.stdout);
+    expect(scheduled).toMatchObject({ parts: ['postgres', 'files', 'redis'], blobs: seeded.blobs.length, newBlobs: 0 });
+    expect(scheduled.verify.ok).toBe(true);
+    const rendered = JSON.parse((await cli(['backup', 'schedule', '--prodctl-bin', '/usr/local/bin/prodctl'])).stdout);
+    expect(readFileSync(rendered.files.service, 'utf8')).toMatch(/^Wants=docker\.service$/m);
+    expect(readFileSync(rendered.files.service, 'utf8')).toContain(`--set project.name=${project} backup --json`);
   });
 });

@@ -33,12 +33,15 @@ describe('schedule', () => {
     expect(service).toContain("ExecStart=/usr/bin/prodctl -f '/srv/my app/prodctl.yaml' backup\n");
     expect(service).toContain('Type=oneshot\n');
     expect(timer).toContain('OnCalendar=*-*-* 03:00:00\nPersistent=true\n');
+    expect(service).toContain('\nAfter=network-online.target\n');
+    expect(renderSystemdUnits({ ...input, target: 'docker' }).service).toContain('\nAfter=network-online.target docker.service\nWants=docker.service\n');
   });
 
   it('computes the next fire time in UTC for the in-process scheduler', () => {
     expect(nextRunAfter('0 3 * * *', new Date('2026-11-28T02:59:59Z')).toISOString()).toBe('2026-11-28T03:00:00.000Z');
     expect(nextRunAfter('0 3 * * *', new Date('2026-11-28T03:00:00Z')).toISOString()).toBe('2026-11-29T03:00:00.000Z');
     expect(nextRunAfter('30 2 * * 1-5', new Date('2026-11-28T12:00:00Z')).toISOString()).toBe('2026-11-30T02:30:00.000Z');
+    expect(nextRunAfter('*/5 * * * * *', new Date('2026-11-28T12:00:01Z')).toISOString()).toBe('2026-11-28T12:00:05.000Z');
   });
 
   it('systemd-analyze accepts every rendered calendar expression', async () => {
