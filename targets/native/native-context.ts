@@ -78,6 +78,13 @@ export function resolveNativeEnv(ctx: TargetContext): NativeEnv {
   return { ctx, plan: ctx.plan, paths: nativePaths(ctx.stateDir), bins, skipped };
 }
 
+/** PATH of every stack process: fixed, not the caller's. It is part of each spec's hash, so an
+ *  `up` from another shell (or through `npm run`, which prepends node_modules/.bin) would otherwise
+ *  restart the whole stack. Every binary is started by its absolute path anyway. */
+export function stackPath(): string {
+  return [path.dirname(process.execPath), '/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'].filter((d, i, all) => all.indexOf(d) === i).join(':');
+}
+
 export function specInput(env: NativeEnv, state: NativeState, configHashes: SpecInput['configHashes']): SpecInput {
   const pg = serviceUser('postgres');
   return {
@@ -88,7 +95,7 @@ export function specInput(env: NativeEnv, state: NativeState, configHashes: Spec
     binaries: env.bins.found,
     postgresUser: pg ? { uid: pg.uid, gid: pg.gid } : null,
     configHashes,
-    pathEnv: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+    pathEnv: stackPath(),
   };
 }
 

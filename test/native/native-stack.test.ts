@@ -52,7 +52,8 @@ describe('native target on the real stack', () => {
     }
     expect((await fetch(`${edgeUrl()}/readyz`)).status).toBe(200);
     const pidsBefore = processesOfStack(stateDir);
-    const again = await run(['up']);
+    // From another shell: a different PATH (as `npm run` gives) is no reason to restart anything.
+    const again = await prodctl(PROFILE, stateDir, ['up'], undefined, { PATH: `${path.join(dir, 'node_modules/.bin')}:${process.env.PATH}` });
     expect(again.exitCode).toBe(0);
     expect(String(again.stdout)).toMatch(/^nothing changed: 11 processes already running unchanged$/m);
     expect(processesOfStack(stateDir)).toEqual(pidsBefore);

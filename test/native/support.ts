@@ -26,11 +26,11 @@ export const ROOT = path.resolve(import.meta.dirname, '../..');
 export const FIXTURES = path.join(ROOT, 'test/fixtures/native');
 
 /** Runs the built CLI (dist/) against a profile and state folder; never throws on exit codes. */
-export function prodctl(profile: string, stateDir: string, args: string[], timeoutMs = 180_000): Promise<Result> {
+export function prodctl(profile: string, stateDir: string, args: string[], timeoutMs = 180_000, env: Record<string, string> = {}): Promise<Result> {
   return execa(process.execPath, [path.join(ROOT, 'bin/prodctl.js'), '-f', profile, '--state-dir', stateDir, ...args], {
     reject: false,
     timeout: timeoutMs,
-    env: { ...process.env, NO_COLOR: '1' },
+    env: { ...process.env, NO_COLOR: '1', ...env },
   }) as Promise<Result>;
 }
 
