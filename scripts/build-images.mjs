@@ -38,10 +38,21 @@ const SERVICE_TAGS = {
   'node-exporter': { entrypoint: ['/bin/node_exporter'], cmd: [], user: 'nobody' },
 };
 
+// What the official images promise beyond entrypoint and user. The plan runs Postgres and Redis as
+// uid/gid 999, the accounts of the official images; Debian's packages pick other system ids, so each
+// service image moves its account to 999 (initdb refuses a uid without a passwd entry, and fresh
+// volumes take their owner from these folders). Redis works in /data (the rendered redis.conf has no
+// `dir`, like the official image's WORKDIR).
+const SERVICE_LAYERS = {
+  postgres: { run: 'groupmod -g 999 postgres && usermod -u 999 -g 999 postgres && chown -R postgres:postgres /var/run/postgresql /var/lib/postgresql' },
+  redis: { run: 'groupmod -g 999 redis && usermod -u 999 -g 999 redis && chown -R redis:redis /data /var/lib/redis', workdir: '/data' },
+};
+
 const ROOTFS = {
   node: { include: ['ca-certificates', 'tini', 'qpdf', 'poppler-utils'], fixup: fixupNode },
+  // wget: the plan's health probes for Prometheus, Alertmanager and the exporters (busybox's in the upstream images).
   services: {
-    include: ['postgresql-15', 'redis-server', 'haproxy', 'prometheus', 'prometheus-alertmanager', 'prometheus-postgres-exporter', 'prometheus-redis-exporter', 'prometheus-node-exporter', 'ca-certificates', 'tini'],
+    include: ['postgresql-15', 'redis-server', 'haproxy', 'prometheus', 'prometheus-alertmanager', 'prometheus-postgres-exporter', 'prometheus-redis-exporter', 'prometheus-node-exporter', 'ca-certificates', 'tini', 'wget'],
     fixup: fixupServices,
   },
 };
@@ -75,10 +86,13 @@ async function fixupNode(rootfs) {
 
 async function fixupServices(rootfs) {
   const link = (from, to) => $`ln -sf ${from} ${path.join(rootfs, to)}`;
-  await link('/usr/bin/prometheus', 'bin/prometheus');
+  // bookworm's /bin is /usr/bin (merged /usr): /bin/prometheus is the package's binary already, and
+  // linking it to itself would replace the binary with a symlink loop.
   await link('/usr/bin/prometheus-alertmanager', 'bin/alertmanager');
   await link('/usr/bin/prometheus-postgres-exporter', 'bin/postgres_exporter');
   await link('/usr/bin/prometheus-redis-exporter', 'bin/redis_exporter');
+  // The upstream redis_exporter image is FROM scratch with the binary at /; the plan probes that path.
+  await link('/usr/bin/prometheus-redis-exporter', 'redis_exporter');
   await link('/usr/bin/prometheus-node-exporter', 'bin/node_exporter');
   for (const d of ['data', 'usr/local/etc/haproxy', 'usr/local/etc/redis', 'etc/prometheus', 'etc/alertmanager', 'prometheus', 'alertmanager', 'var/run/postgresql', 'var/lib/postgresql/data']) {
     await fs.ensureDir(path.join(rootfs, d));
@@ -141,10 +155,12 @@ async function buildRootfsImage(name, spec, mirror) {
 async function tagServiceImages(servicesRef) {
   for (const [name, s] of Object.entries(SERVICE_TAGS)) {
     const ref = `${REPO_PREFIX}/${name}:${SUITE}`;
-    if (!force && (await imageHash(ref)) === scriptHash) continue;
+    if (!force && (await imageHash(ref)) === tagHash) continue;
     const dockerfile = [
       `FROM ${servicesRef}`,
-      `LABEL prodctl.build-hash=${scriptHash}`,
+      `LABEL prodctl.build-hash=${tagHash}`,
+      ...(SERVICE_LAYERS[name]?.run ? [`RUN ${SERVICE_LAYERS[name].run}`] : []),
+      ...(SERVICE_LAYERS[name]?.workdir ? [`WORKDIR ${SERVICE_LAYERS[name].workdir}`] : []),
       `USER ${s.user}`,
       `ENTRYPOINT ${JSON.stringify(s.entrypoint)}`,
       `CMD ${JSON.stringify(s.cmd)}`,
@@ -195,6 +211,9 @@ const scriptHash = createHash('sha256')
   .update(POSTGRES_ENTRYPOINT)
   .digest('hex')
   .slice(0, 12);
+
+// The per-service layers: a change there rebuilds only those small images.
+const tagHash = createHash('sha256').update(scriptHash).update(JSON.stringify(SERVICE_LAYERS)).digest('hex').slice(0, 12);
 
 const t0 = Date.now();
 const mirror = await readDebianMirror();

@@ -14,6 +14,7 @@ import { createHaproxySwitch, type EdgeSwitch } from './haproxy-switch.js';
 import { ADMIN_PORT_NAME, LABEL } from './labels.js';
 import { makeContainerName, rollService, type RollResult } from './roll-service.js';
 import { hashText, stageFiles } from './stage-files.js';
+import { assignVolumeOwners, selectVolumeOwners } from './volume-owner.js';
 
 export interface ApplyInput {
   docker: Docker;
@@ -32,7 +33,8 @@ export interface ApplyResult {
   planHash: string;
 }
 
-const INFRA_ORDER: ServicePlan['role'][] = ['stateful', 'edge', 'monitoring'];
+/** Postgres and Redis first (everything else talks to them), then the edge and monitoring together. */
+const INFRA_ORDER: ServicePlan['role'][][] = [['stateful'], ['edge', 'monitoring']];
 
 export const networkName = (project: string, n: string) => `${project}_${n}`;
 export const volumeName = (project: string, v: string) => `${project}_${v}`;
@@ -48,7 +50,8 @@ export async function applyStack(a: ApplyInput): Promise<ApplyResult> {
   const desired = Object.fromEntries(plan.services.map((s) => [s.name, a.replicas[s.name] ?? s.replicas]));
   const planHash = computePlanHash(staged.configHash, desired);
   const changes: string[] = [];
-  await ensureNetworksAndVolumes(docker, plan, changes);
+  const newVolumes = await ensureNetworksAndVolumes(docker, plan, changes);
+  await assignVolumeOwners(docker, project, selectVolumeOwners(plan, newVolumes, (s) => a.images[s.name] ?? s.image), (v) => volumeName(project, v), log);
   const specBase = (s: ServicePlan): Omit<SpecInput, 'containerName' | 'service' | 'publish'> => ({
     project,
     configDir: staged.configDir[s.name],
@@ -61,10 +64,16 @@ export async function applyStack(a: ApplyInput): Promise<ApplyResult> {
   const timeoutMs = parseDuration(plan.profile.deploy.timeout);
   const byRole = (role: ServicePlan['role']) => plan.services.filter((s) => s.role === role);
 
-  for (const role of INFRA_ORDER) {
-    for (const s of byRole(role)) {
-      if (await recreateIfChanged(a, s, desired[s.name], staged.configHash[s.name], specBase(s), timeoutMs)) changes.push(`${s.name}: recreated (config changed)`);
-    }
+  for (const roles of INFRA_ORDER) {
+    // Services of one step start together and are health-gated together: their probes run on
+    // intervals of 5–30 s, so one after the other would add those intervals up.
+    const step = plan.services.filter((s) => roles.includes(s.role));
+    const results = await Promise.allSettled(step.map((s) => recreateIfChanged(a, s, desired[s.name], staged.configHash[s.name], specBase(s), timeoutMs)));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    step.forEach((s, i) => {
+      if ((results[i] as PromiseFulfilledResult<boolean>).value) changes.push(`${s.name}: recreated (config changed)`);
+    });
   }
   const api = plan.services.find((s) => s.name === 'api');
   const edgeService = plan.services.find((s) => s.role === 'edge');
@@ -96,7 +105,7 @@ export async function applyStack(a: ApplyInput): Promise<ApplyResult> {
   return { changes, planHash };
 }
 
-async function ensureNetworksAndVolumes(docker: Docker, plan: StackPlan, changes: string[]): Promise<void> {
+async function ensureNetworksAndVolumes(docker: Docker, plan: StackPlan, changes: string[]): Promise<string[]> {
   const nets = new Set((await docker.listNetworks()).map((n) => n.Name));
   for (const n of plan.networks) {
     const name = networkName(plan.project, n.name);
@@ -105,12 +114,15 @@ async function ensureNetworksAndVolumes(docker: Docker, plan: StackPlan, changes
     changes.push(`network ${name}: created`);
   }
   const vols = new Set(((await docker.listVolumes()).Volumes ?? []).map((v) => v.Name));
+  const created: string[] = [];
   for (const v of plan.volumes) {
     const name = volumeName(plan.project, v);
     if (vols.has(name)) continue;
     await docker.createVolume({ Name: name, Labels: { [LABEL.project]: plan.project } });
+    created.push(v);
     changes.push(`volume ${name}: created`);
   }
+  return created;
 }
 
 /** Stateful and infrastructure services: replaced (stop, then start) only when their hash changed. */

@@ -1,6 +1,7 @@
 // Rolls one service to the wanted spec, one replica at a time, health-gated:
 //   start new → Docker healthy (+ /readyz) → [API: add to edge, confirm routed → drain old for
 //   the drain window → remove old from edge] → stop old with SIGTERM and its stop timeout.
+// Workers (no edge) and a first start (nothing serving) start their new replicas together.
 // Old containers are only stopped (not removed) until the whole roll succeeded, so on failure
 // they are started again and put back, and everything new is removed.
 import { randomBytes } from 'node:crypto';
@@ -67,23 +68,33 @@ export async function rollService(i: RollInput): Promise<RollResult> {
   const stoppedOld: ContainerInfo[] = [];
   // Behind the edge, the edge's own /readyz check (confirmRouting) is the readiness gate.
   const probe = i.edge ? null : readyProbe(s);
-  try {
-    for (let n = 0; n < toStart; n++) {
-      const name = makeContainerName(i.spec.project, s.name, i.configHash);
-      log.info(`${s.name}: starting ${name}`);
-      const c = await createAndStart(docker, buildContainerSpec({ ...i.spec, service: s, containerName: name, publish: s.published.length > 0 && running.length === 0 && n === 0 }));
-      started.push({ id: c.id, name });
-      await waitHealthy(docker, c.id, i.timeoutMs, probe ? async () => (await execIn(docker, c.id, probe)).code === 0 : undefined);
-      if (i.edge) {
-        const ip = (await c.inspect()).NetworkSettings.Networks[i.edge.network]?.IPAddress;
-        await i.edge.edge.addServer(name, ip, i.edge.port);
-        await i.edge.edge.confirmRouting(name, i.timeoutMs);
-        log.info(`${s.name}: ${name} is healthy and routed by the edge`);
-      }
-      const old = retire.shift();
-      if (old) stoppedOld.push(await retireOne(i, old));
+  const startOne = async (n: number) => {
+    const name = makeContainerName(i.spec.project, s.name, i.configHash);
+    log.info(`${s.name}: starting ${name}`);
+    const c = await createAndStart(docker, buildContainerSpec({ ...i.spec, service: s, containerName: name, publish: s.published.length > 0 && running.length === 0 && n === 0 }));
+    started.push({ id: c.id, name });
+    await waitHealthy(docker, c.id, i.timeoutMs, probe ? async () => (await execIn(docker, c.id, probe)).code === 0 : undefined);
+    if (i.edge) {
+      const ip = (await c.inspect()).NetworkSettings.Networks[i.edge.network]?.IPAddress;
+      await i.edge.edge.addServer(name, ip, i.edge.port);
+      await i.edge.edge.confirmRouting(name, i.timeoutMs);
+      log.info(`${s.name}: ${name} is healthy and routed by the edge`);
     }
-    for (const old of retire.splice(0)) stoppedOld.push(await retireOne(i, old));
+  };
+  try {
+    if (i.edge && retire.length > 0) {
+      // Behind the edge with replicas serving: one at a time, each new one routed before an old one drains.
+      for (let n = 0; n < toStart; n++) {
+        await startOne(n);
+        const old = retire.shift();
+        if (old) stoppedOld.push(await retireOne(i, old));
+      }
+    } else {
+      // Nothing serving yet, or no edge (workers): start the new ones together, health-gated, then
+      // stop the old ones, which finish their active jobs within their stop grace period.
+      await settleAll(Array.from({ length: toStart }, (_, n) => startOne(n)));
+    }
+    stoppedOld.push(...(await settleAll(retire.splice(0).map((old) => retireOne(i, old)))));
   } catch (err) {
     await undoRoll(i, started, stoppedOld);
     throw err;
@@ -97,6 +108,14 @@ export async function rollService(i: RollInput): Promise<RollResult> {
     },
     undo: () => undoRoll(i, started, stoppedOld),
   };
+}
+
+/** Like Promise.all, but waits for every promise before throwing the first failure (nothing left half-started). */
+async function settleAll<T>(ps: Promise<T>[]): Promise<T[]> {
+  const results = await Promise.allSettled(ps);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<T>).value);
 }
 
 async function retireOne(i: RollInput, old: ContainerInfo): Promise<ContainerInfo> {

@@ -1,0 +1,173 @@
+// End to end on the real engine with the REAL plan: test/fixtures/docker/prodctl.yaml (small preset,
+// HAProxy edge, offline images) → loadProfile → computePlan → renderAll → the docker target.
+// Postgres and Redis run the rendered postgresql.conf / redis.conf, migrations run in a one-off
+// container, the API sits behind HAProxy, workers take jobs, Prometheus and Alertmanager run.
+// Then: a PDF through the edge, a rolling deploy under load, a build that never turns healthy,
+// scale, releases and rollback. (Traefik and Grafana have no offline images: see docs/docker.md.)
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TargetError } from '../../lib/errors.js';
+import { createLogger } from '../../lib/log.js';
+import { getFreePort } from '../../lib/net.js';
+import { MOUNT_PATHS, RENDER_PATHS } from '../../plan/file-paths.js';
+import { findPreviousGood, readReleases } from '../../state/releases.js';
+import { execIn, listServiceContainers } from '../../targets/docker/containers.js';
+import { createDockerTarget, rollbackDocker } from '../../targets/docker/docker-target.js';
+import { createEngine } from '../../targets/docker/engine.js';
+import { LABEL } from '../../targets/docker/labels.js';
+import type { TargetContext } from '../../targets/types.js';
+import { makeTempDir } from '../support/services.js';
+import { checkEngine, ensureImages } from './engine-support.js';
+import { buildRedisExporterStandIn, buildRuntimeVariant, createApiKeyInApi, loadRealStack, runSplitJob, startOpenWrk } from './real-stack-support.js';
+
+const engineHere = await checkEngine();
+const docker = createEngine();
+const project = `prp${Date.now().toString(36)}`;
+const V1 = 'prodctl-local/runtime:test';
+const V2 = `prodctl-e2e/runtime:${project}-v2`;
+const BROKEN = `prodctl-e2e/runtime:${project}-broken`;
+
+describe.skipIf(!engineHere)('docker target: the real small plan deployed end to end', () => {
+  let ctx: TargetContext;
+  let base: string;
+  let httpPort: number;
+  let key: string;
+  let sets: string[];
+  const target = engineHere ? createDockerTarget('docker') : (undefined as never);
+  const running = async (service: string) => (await listServiceContainers(docker, project, service)).filter((c) => c.State === 'running');
+
+  beforeAll(async () => {
+    await ensureImages({ runtime: true });
+    await buildRedisExporterStandIn(docker);
+    await buildRuntimeVariant(docker, V2, false);
+    await buildRuntimeVariant(docker, BROKEN, true);
+    httpPort = await getFreePort();
+    sets = [`project.name=${project}`, `edge.http_port=${httpPort}`, `edge.https_port=${await getFreePort()}`, 'edge.bind=127.0.0.1'];
+    const stateDir = makeTempDir('prodctl-real-plan-');
+    const renderedDir = path.join(stateDir, 'rendered');
+    ctx = { plan: await loadRealStack(renderedDir, sets), renderedDir, stateDir, log: createLogger({ quiet: true }), yes: true };
+    base = `http://127.0.0.1:${httpPort}`;
+  }, 900_000);
+
+  afterAll(async () => {
+    if (ctx) await target.down(ctx, { volumes: true });
+    for (const img of [V2, BROKEN]) await docker.getImage(img).remove({ force: true }).catch(() => undefined);
+  }, 180_000);
+
+  it('deploys from nothing to all-healthy: every planned service, migrations in a one-off container', async () => {
+    const t0 = Date.now();
+    const r = await target.deploy(ctx, { version: 'v1', build: V1 });
+    console.log(`MEASURED real small plan from nothing (${ctx.plan.services.length} services): ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    expect(r.outcome).toBe('applied');
+    expect(r.changes).toContain('migrations: applied');
+    const status = await target.status(ctx);
+    expect(status.services.map((s) => s.name).sort()).toEqual(
+      ['alertmanager', 'api', 'edge', 'node-exporter', 'postgres', 'postgres-exporter', 'prometheus', 'redis', 'redis-exporter', 'worker'],
+    );
+    for (const s of status.services) {
+      expect(s.replicas.length, s.name).toBe(s.desired);
+      expect(s.replicas.every((x) => x.state === 'running' && x.healthy === true), `${s.name} healthy`).toBe(true);
+    }
+    expect((await fetch(`${base}/readyz`)).status).toBe(200);
+  }, 300_000);
+
+  it('postgres and redis run the rendered postgresql.conf and redis.conf', async () => {
+    const pg = ctx.plan.profile.postgres;
+    const [postgres] = await running('postgres');
+    const psql = `PGPASSWORD="$(cat /run/secrets/${pg.password_secret})" psql -h 127.0.0.1 -U ${pg.user} -d ${pg.database} -Atc`;
+    const show = async (setting: string) => (await execIn(docker, postgres.Id, ['sh', '-c', `${psql} 'SHOW ${setting}'`])).output.trim();
+    expect(await show('config_file')).toBe(MOUNT_PATHS.postgresConf);
+    const rendered = fs.readFileSync(path.join(ctx.renderedDir, RENDER_PATHS.postgresConf), 'utf8');
+    const renderedValue = (k: string) => /^(\S+)\s*=\s*'?([^'\n#]*)'?/m.exec(rendered.split('\n').find((l) => l.startsWith(`${k} `) || l.startsWith(`${k}=`)) ?? '')?.[2].trim();
+    expect(await show('max_connections')).toBe(renderedValue('max_connections'));
+    expect(await show('password_encryption')).toBe('scram-sha-256');
+    const [redis] = await running('redis');
+    const cli = async (...args: string[]) => (await execIn(docker, redis.Id, ['sh', '-c', `redis-cli --no-auth-warning -a "$(cat /run/secrets/${ctx.plan.profile.redis.password_secret})" ${args.join(' ')}`])).output.trim();
+    expect(await cli('INFO', 'server')).toContain(`config_file:${MOUNT_PATHS.redisConf}`);
+    expect(await cli('CONFIG', 'GET', 'maxmemory-policy')).toContain('noeviction');
+    expect(await cli('CONFIG', 'GET', 'appendonly')).toContain('yes');
+  }, 60_000);
+
+  it('a second deploy of the same plan is a no-op', async () => {
+    const t0 = Date.now();
+    const r = await target.deploy(ctx, { version: 'v1', build: V1 });
+    console.log(`MEASURED real small plan no-op deploy: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    expect(r).toMatchObject({ outcome: 'noop', changes: [] });
+  }, 120_000);
+
+  it('uploads a PDF through the HAProxy edge, a worker runs the job, the result downloads', async () => {
+    key = await createApiKeyInApi(docker, project);
+    expect(key).toMatch(/^pdk_/);
+    const job = await runSplitJob(base, key);
+    expect(job.state).toBe('completed');
+    const outputs = job.outputs.filter((o) => o.id !== job.fileId);
+    expect(outputs.length).toBe(2);
+    for (const o of outputs) expect(o.head).toBe('%PDF-');
+  }, 120_000);
+
+  it('rolls the API and workers to a new build under load through the edge: 0 failed requests', async () => {
+    const load = startOpenWrk(httpPort, '/livez', 240);
+    await new Promise((r) => setTimeout(r, 2000));
+    const t0 = Date.now();
+    const r = await target.deploy(ctx, { version: 'v2', build: V2 });
+    const rollS = (Date.now() - t0) / 1000;
+    await new Promise((r) => setTimeout(r, 1000));
+    const w = await load.stop();
+    console.log(`MEASURED real plan rolling deploy v1→v2 in ${rollS.toFixed(1)} s: ${w.requests} requests, ${w.non2xx} non-2xx, ${w.socketErrors} socket errors, ${w.ratePerSecond.toFixed(0)} req/s (${w.latency})`);
+    expect(r.outcome).toBe('applied');
+    expect(w.non2xx + w.socketErrors).toBe(0);
+    expect(w.ratePerSecond).toBeGreaterThanOrEqual(200);
+    for (const s of ['api', 'worker']) {
+      const cs = await running(s);
+      expect(cs.length, s).toBe(ctx.plan.services.find((x) => x.name === s)!.replicas);
+      for (const c of cs) expect(c.Image, s).toBe(V2);
+    }
+    expect((await runSplitJob(base, key)).state).toBe('completed');
+  }, 300_000);
+
+  it('a build whose health check never passes is rolled back by itself; v2 keeps serving with 0 failed requests', async () => {
+    const shortCtx = { ...ctx, plan: await loadRealStack(ctx.renderedDir, [...sets, 'deploy.timeout=20s']) };
+    const load = startOpenWrk(httpPort, '/livez', 240);
+    await new Promise((r) => setTimeout(r, 2000));
+    const t0 = Date.now();
+    const err = await target.deploy(shortCtx, { version: 'broken', build: BROKEN }).then(() => null, (e: unknown) => e);
+    const failS = (Date.now() - t0) / 1000;
+    await new Promise((r) => setTimeout(r, 1000));
+    const w = await load.stop();
+    console.log(`MEASURED real plan never-healthy build rolled back in ${failS.toFixed(1)} s: ${w.requests} requests, ${w.non2xx} non-2xx, ${w.socketErrors} socket errors, ${w.ratePerSecond.toFixed(0)} req/s`);
+    expect(err).toBeInstanceOf(TargetError);
+    expect((err as TargetError).message).toMatch(/deploy of broken failed and was rolled back: container .*-api-.* did not turn healthy within 20s/);
+    expect((err as TargetError).logTail?.join('\n')).toMatch(/health check \(exit 1\)/);
+    expect(w.non2xx + w.socketErrors).toBe(0);
+    for (const c of await running('api')) expect(c.Image).toBe(V2);
+    expect((await listServiceContainers(docker, project, 'api', true)).some((c) => c.Image === BROKEN)).toBe(false);
+    expect(readReleases(ctx.stateDir).at(-1)).toMatchObject({ version: 'broken', outcome: 'rolled-back' });
+  }, 300_000);
+
+  it('scale workers=3 keeps the running version; releases list every deploy; rollback returns to v1', async () => {
+    const scaled = await target.scale(ctx, { worker: 3 });
+    expect(scaled.outcome).toBe('applied');
+    const workers = await running('worker');
+    expect(workers.length).toBe(3);
+    for (const c of workers) expect([c.Image, c.Labels[LABEL.version]]).toEqual([V2, 'v2']);
+    const releases = readReleases(ctx.stateDir);
+    expect(releases.map((x) => [x.version, x.kind, x.outcome])).toEqual([
+      ['v1', 'deploy', 'applied'],
+      ['v2', 'deploy', 'applied'],
+      ['broken', 'deploy', 'rolled-back'],
+      ['v2', 'scale', 'applied'],
+    ]);
+    // What `prodctl rollback` picks: the good release before the current one.
+    const to = findPreviousGood(releases)!;
+    expect(to.version).toBe('v1');
+    const t0 = Date.now();
+    const r = await rollbackDocker(ctx, { version: to.version, build: to.image });
+    console.log(`MEASURED real plan rollback v2→v1: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    expect(r.outcome).toBe('applied');
+    for (const s of ['api', 'worker']) for (const c of await running(s)) expect(c.Image, s).toBe(V1);
+    expect((await running('worker')).length).toBe(3);
+    expect(readReleases(ctx.stateDir).at(-1)).toMatchObject({ version: 'v1', kind: 'rollback', outcome: 'applied' });
+    expect((await runSplitJob(base, key)).state).toBe('completed');
+  }, 300_000);
+});
