@@ -47,6 +47,9 @@ export async function runStatus(ctx: CliContext, o: StatusOptions): Promise<void
   const collect = () => collectSnapshot(sources);
   if (o.watch) {
     if (ctx.json) throw new UsageError('--watch and --json do not mix', 'use --json alone for one machine-readable snapshot');
+    // On a terminal somebody is watching: ink (is-in-ci, read when ink loads) would hold every
+    // frame back until exit when CI or CONTINUOUS_INTEGRATION is set, and the screen stays empty.
+    if (process.stdout.isTTY) for (const v of ['CI', 'CONTINUOUS_INTEGRATION']) delete process.env[v];
     const { runLiveView } = await import('./status-view/live-view.js');
     await runLiveView(collect, intervalMs);
     return;

@@ -59,8 +59,9 @@ function StatusApp({ collect, intervalMs, color }: Props) {
         return (
           <Box key={sec.title} flexDirection="column" marginTop={1}>
             <Text bold>{sec.title}</Text>
-            {sec.rows.map((r) => (
-              <Text key={r.label}>
+            {sec.rows.map((r, i) => (
+              // Labels repeat (one alert name firing for two targets): the position keeps keys unique.
+              <Text key={`${i}-${r.label}`}>
                 {'  '}
                 {r.label.padEnd(width)}
                 {'  '}
