@@ -33,8 +33,6 @@ export interface ApplyResult {
   planHash: string;
 }
 
-/** Postgres and Redis first (everything else talks to them), then the edge and monitoring together. */
-const INFRA_ORDER: ServicePlan['role'][][] = [['stateful'], ['edge', 'monitoring']];
 
 export const networkName = (project: string, n: string) => `${project}_${n}`;
 export const volumeName = (project: string, v: string) => `${project}_${v}`;
@@ -64,39 +62,49 @@ export async function applyStack(a: ApplyInput): Promise<ApplyResult> {
   const timeoutMs = parseDuration(plan.profile.deploy.timeout);
   const byRole = (role: ServicePlan['role']) => plan.services.filter((s) => s.role === role);
 
-  for (const roles of INFRA_ORDER) {
-    // Services of one step start together and are health-gated together: their probes run on
-    // intervals of 5–30 s, so one after the other would add those intervals up.
-    const step = plan.services.filter((s) => roles.includes(s.role));
+  // Services of one step start together and are health-gated together: their probes run on
+  // intervals of 5–30 s, so one after the other would add those intervals up.
+  const startStep = async (role: ServicePlan['role']) => {
+    const step = byRole(role);
     const results = await Promise.allSettled(step.map((s) => recreateIfChanged(a, s, desired[s.name], staged.configHash[s.name], specBase(s), timeoutMs)));
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
     step.forEach((s, i) => {
       if ((results[i] as PromiseFulfilledResult<boolean>).value) changes.push(`${s.name}: recreated (config changed)`);
     });
-  }
+  };
+  // Postgres and Redis first (everything talks to them), then the edge.
+  await startStep('stateful');
+  await startStep('edge');
+  // Monitoring is off the request path: it comes up, health-gated, while the app rolls, and a
+  // failure there still fails (and undoes) the deploy.
+  const monitoring = startStep('monitoring');
+  monitoring.catch(() => undefined);
   const api = plan.services.find((s) => s.name === 'api');
   const edgeService = plan.services.find((s) => s.role === 'edge');
-  if (api && desired.api > 0) await runMigrations(a, api, specBase(api), staged.configHash.api, changes);
-  const edge = api && edgeService ? await connectEdge(docker, project, edgeService, api) : undefined;
-  if (edge) await reconcileEdge(docker, project, edge.edge, edge.network, edge.port);
   const rolled: RollResult[] = [];
   try {
+    if (api && desired.api > 0) await runMigrations(a, api, specBase(api), staged.configHash.api, changes);
+    const edge = api && edgeService ? await connectEdge(docker, project, edgeService, api) : undefined;
+    if (edge) await reconcileEdge(docker, project, edge.edge, edge.network, edge.port);
     for (const s of byRole('app')) {
       const r = await rollService({
-      docker,
-      log,
-      service: s,
-      desired: desired[s.name],
-      configHash: staged.configHash[s.name],
-      timeoutMs,
-      spec: specBase(s),
+        docker,
+        log,
+        service: s,
+        desired: desired[s.name],
+        configHash: staged.configHash[s.name],
+        timeoutMs,
+        spec: specBase(s),
         edge: s.name === 'api' && edge ? { ...edge, drainMs: parseDuration(plan.profile.api.drain_window) } : undefined,
       });
       rolled.push(r);
       if (r.changed) changes.push(`${s.name}: started ${r.started.length}, stopped ${r.stopped.length}`);
     }
+    await monitoring;
   } catch (err) {
+    // Nothing may still be starting when the lock is released.
+    await monitoring.catch(() => undefined);
     // A later service failed: the services already rolled go back too, newest first.
     for (const r of rolled.reverse()) await r.undo();
     throw err;

@@ -81,14 +81,20 @@ export async function rollService(i: RollInput): Promise<RollResult> {
       log.info(`${s.name}: ${name} is healthy and routed by the edge`);
     }
   };
+  // An old replica that is out of the edge stops (SIGTERM, its own drain) while the next new one starts.
+  const stopping: Promise<ContainerInfo>[] = [];
   try {
     if (i.edge && retire.length > 0) {
       // Behind the edge with replicas serving: one at a time, each new one routed before an old one drains.
       for (let n = 0; n < toStart; n++) {
         await startOne(n);
         const old = retire.shift();
-        if (old) stoppedOld.push(await retireOne(i, old));
+        if (old) {
+          await drainOne(i, old);
+          stopping.push(stopOne(i, old));
+        }
       }
+      stoppedOld.push(...(await settleAll(stopping.splice(0))));
     } else {
       // Nothing serving yet, or no edge (workers): start the new ones together, health-gated, then
       // stop the old ones, which finish their active jobs within their stop grace period.
@@ -96,6 +102,7 @@ export async function rollService(i: RollInput): Promise<RollResult> {
     }
     stoppedOld.push(...(await settleAll(retire.splice(0).map((old) => retireOne(i, old)))));
   } catch (err) {
+    for (const r of await Promise.allSettled(stopping)) if (r.status === 'fulfilled') stoppedOld.push(r.value);
     await undoRoll(i, started, stoppedOld);
     throw err;
   }
@@ -119,14 +126,22 @@ async function settleAll<T>(ps: Promise<T>[]): Promise<T[]> {
 }
 
 async function retireOne(i: RollInput, old: ContainerInfo): Promise<ContainerInfo> {
+  await drainOne(i, old);
+  return stopOne(i, old);
+}
+
+/** Behind the edge: drain for the drain window, then take it out of the edge. */
+async function drainOne(i: RollInput, old: ContainerInfo): Promise<void> {
+  if (!i.edge) return;
   const name = old.Names[0].slice(1);
-  if (i.edge) {
-    await i.edge.edge.drainServer(name).catch(() => undefined);
-    i.log.info(`${i.service.name}: draining ${name} for ${i.edge.drainMs} ms`);
-    await sleep(i.edge.drainMs);
-    await i.edge.edge.removeServer(name, 5000).catch(() => undefined);
-  }
-  i.log.info(`${i.service.name}: stopping ${name} (SIGTERM, ${i.service.stopGracePeriodSeconds}s)`);
+  await i.edge.edge.drainServer(name).catch(() => undefined);
+  i.log.info(`${i.service.name}: draining ${name} for ${i.edge.drainMs} ms`);
+  await sleep(i.edge.drainMs);
+  await i.edge.edge.removeServer(name, 5000).catch(() => undefined);
+}
+
+async function stopOne(i: RollInput, old: ContainerInfo): Promise<ContainerInfo> {
+  i.log.info(`${i.service.name}: stopping ${old.Names[0].slice(1)} (SIGTERM, ${i.service.stopGracePeriodSeconds}s)`);
   await i.docker.getContainer(old.Id).stop({ t: i.service.stopGracePeriodSeconds }).catch(() => undefined);
   return old;
 }

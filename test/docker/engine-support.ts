@@ -1,5 +1,5 @@
 // Shared by the Docker e2e tests: is an engine here (and must it be), the offline base images,
-// a bounded wrk run against the published loopback port.
+// reading wrk's totals.
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -42,9 +42,4 @@ export function parseWrk(out: string): WrkResult {
   const socketErrors = sock ? sock.slice(1).reduce((a, b) => a + Number(b), 0) : 0;
   const latency = /Latency\s+(.*)/.exec(out)?.[1].trim().replace(/\s+/g, ' ') ?? '';
   return { requests: Number(m[1]), seconds, non2xx, socketErrors, ratePerSecond: Number(m[1]) / seconds, latency };
-}
-
-/** Constant load through the edge for a bounded time (127.0.0.1 only). */
-export function startWrk(port: number, seconds: number): Promise<WrkResult> {
-  return execa('wrk', ['-t2', '-c32', `-d${seconds}s`, '--timeout', '5s', `http://127.0.0.1:${port}/`]).then((r) => parseWrk(r.stdout));
 }

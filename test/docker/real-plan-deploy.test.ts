@@ -6,20 +6,22 @@
 // scale, releases and rollback. (Traefik and Grafana have no offline images: see docs/docker.md.)
 import fs from 'node:fs';
 import path from 'node:path';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TargetError } from '../../lib/errors.js';
 import { createLogger } from '../../lib/log.js';
 import { getFreePort } from '../../lib/net.js';
 import { MOUNT_PATHS, RENDER_PATHS } from '../../plan/file-paths.js';
-import { findPreviousGood, readReleases } from '../../state/releases.js';
+import { readReleases } from '../../state/releases.js';
 import { execIn, listServiceContainers } from '../../targets/docker/containers.js';
-import { createDockerTarget, rollbackDocker } from '../../targets/docker/docker-target.js';
+import { createDockerTarget } from '../../targets/docker/docker-target.js';
 import { createEngine } from '../../targets/docker/engine.js';
 import { LABEL } from '../../targets/docker/labels.js';
 import type { TargetContext } from '../../targets/types.js';
+import { FIXTURE_DIR } from '../fixtures/docker/stack-plan.js';
 import { makeTempDir } from '../support/services.js';
 import { checkEngine, ensureImages } from './engine-support.js';
-import { buildRedisExporterStandIn, buildRuntimeVariant, createApiKeyInApi, loadRealStack, runSplitJob, startOpenWrk } from './real-stack-support.js';
+import { buildRedisExporterStandIn, buildRuntimeVariant, createApiKeyInApi, loadRealStack, REAL_PROFILE, runSplitJob, startOpenWrk } from './real-stack-support.js';
 
 const engineHere = await checkEngine();
 const docker = createEngine();
@@ -27,6 +29,7 @@ const project = `prp${Date.now().toString(36)}`;
 const V1 = 'prodctl-local/runtime:test';
 const V2 = `prodctl-e2e/runtime:${project}-v2`;
 const BROKEN = `prodctl-e2e/runtime:${project}-broken`;
+const BIN = path.resolve(FIXTURE_DIR, '../../../bin/prodctl.js');
 
 describe.skipIf(!engineHere)('docker target: the real small plan deployed end to end', () => {
   let ctx: TargetContext;
@@ -35,6 +38,8 @@ describe.skipIf(!engineHere)('docker target: the real small plan deployed end to
   let key: string;
   let sets: string[];
   const target = engineHere ? createDockerTarget('docker') : (undefined as never);
+  const cli = (...args: string[]) =>
+    execa('node', [BIN, ...args, '-f', REAL_PROFILE, '--state-dir', ctx.stateDir, ...sets.flatMap((x) => ['--set', x])], { reject: false, env: { NO_COLOR: '1' } });
   const running = async (service: string) => (await listServiceContainers(docker, project, service)).filter((c) => c.State === 'running');
 
   beforeAll(async () => {
@@ -72,6 +77,23 @@ describe.skipIf(!engineHere)('docker target: the real small plan deployed end to
     expect((await fetch(`${base}/readyz`)).status).toBe(200);
   }, 300_000);
 
+  it('docker inspect of every container matches the planned limits, user, read-only root and capabilities', async () => {
+    const all = await listServiceContainers(docker, project);
+    expect(all.length).toBe(ctx.plan.services.reduce((n, s) => n + s.replicas, 0));
+    for (const c of all) {
+      const s = ctx.plan.services.find((x) => x.name === c.Labels[LABEL.service])!;
+      const info = await docker.getContainer(c.Id).inspect();
+      expect(
+        [info.HostConfig.Memory, info.HostConfig.NanoCpus, info.HostConfig.PidsLimit, info.Config.User, info.HostConfig.ReadonlyRootfs, info.HostConfig.CapDrop, info.HostConfig.CapAdd ?? [], info.HostConfig.SecurityOpt, info.HostConfig.Privileged],
+        s.name,
+      ).toEqual([s.resources.memoryBytes, Math.round(s.resources.cpus * 1e9), s.resources.pids, s.user, s.readOnlyRootfs, s.capDrop, s.capAdd, s.securityOpt, false]);
+      // Only the edge publishes, and its runtime API only on loopback.
+      const published = Object.values(info.HostConfig.PortBindings ?? {}).flat();
+      if (s.role !== 'edge') expect(published, s.name).toEqual([]);
+      else expect(published.map((b) => b.HostIp).sort()).toEqual(['127.0.0.1', '127.0.0.1', '127.0.0.1']);
+    }
+  }, 60_000);
+
   it('postgres and redis run the rendered postgresql.conf and redis.conf', async () => {
     const pg = ctx.plan.profile.postgres;
     const [postgres] = await running('postgres');
@@ -89,11 +111,12 @@ describe.skipIf(!engineHere)('docker target: the real small plan deployed end to
     expect(await cli('CONFIG', 'GET', 'appendonly')).toContain('yes');
   }, 60_000);
 
-  it('a second deploy of the same plan is a no-op', async () => {
+  it('a second `prodctl deploy` of the same plan is a no-op and says so', async () => {
     const t0 = Date.now();
-    const r = await target.deploy(ctx, { version: 'v1', build: V1 });
-    console.log(`MEASURED real small plan no-op deploy: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-    expect(r).toMatchObject({ outcome: 'noop', changes: [] });
+    const r = await cli('deploy', '--version', 'v1', '--build', V1);
+    console.log(`MEASURED real small plan no-op deploy (prodctl deploy, whole process): ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    expect(r.stdout).toBe('nothing to deploy: the running stack already matches the plan');
+    expect(r.exitCode).toBe(0);
   }, 120_000);
 
   it('uploads a PDF through the HAProxy edge, a worker runs the job, the result downloads', async () => {
@@ -145,26 +168,24 @@ describe.skipIf(!engineHere)('docker target: the real small plan deployed end to
     expect(readReleases(ctx.stateDir).at(-1)).toMatchObject({ version: 'broken', outcome: 'rolled-back' });
   }, 300_000);
 
-  it('scale workers=3 keeps the running version; releases list every deploy; rollback returns to v1', async () => {
-    const scaled = await target.scale(ctx, { worker: 3 });
-    expect(scaled.outcome).toBe('applied');
+  it('prodctl scale workers=3 keeps the running version; prodctl releases lists every deploy; prodctl rollback returns to v1', async () => {
+    const scaled = await cli('scale', 'workers=3');
+    expect([scaled.exitCode, scaled.stdout]).toEqual([0, 'scaled: worker: started 1, stopped 0']);
     const workers = await running('worker');
     expect(workers.length).toBe(3);
     for (const c of workers) expect([c.Image, c.Labels[LABEL.version]]).toEqual([V2, 'v2']);
-    const releases = readReleases(ctx.stateDir);
-    expect(releases.map((x) => [x.version, x.kind, x.outcome])).toEqual([
-      ['v1', 'deploy', 'applied'],
-      ['v2', 'deploy', 'applied'],
-      ['broken', 'deploy', 'rolled-back'],
+    const listed = JSON.parse((await cli('releases', '--json')).stdout) as { version: string; kind: string; outcome: string }[];
+    expect(listed.map((x) => [x.version, x.kind, x.outcome])).toEqual([
       ['v2', 'scale', 'applied'],
+      ['broken', 'deploy', 'rolled-back'],
+      ['v2', 'deploy', 'applied'],
+      ['v1', 'deploy', 'applied'],
     ]);
-    // What `prodctl rollback` picks: the good release before the current one.
-    const to = findPreviousGood(releases)!;
-    expect(to.version).toBe('v1');
     const t0 = Date.now();
-    const r = await rollbackDocker(ctx, { version: to.version, build: to.image });
-    console.log(`MEASURED real plan rollback v2→v1: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-    expect(r.outcome).toBe('applied');
+    const rb = await cli('rollback');
+    console.log(`MEASURED real plan rollback v2→v1 (prodctl rollback, whole process): ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    expect(rb.exitCode, rb.stderr).toBe(0);
+    expect(rb.stdout).toMatch(/^rolled back to v1 \(release \S+-v1\) in [\d.]+s$/);
     for (const s of ['api', 'worker']) for (const c of await running(s)) expect(c.Image, s).toBe(V1);
     expect((await running('worker')).length).toBe(3);
     expect(readReleases(ctx.stateDir).at(-1)).toMatchObject({ version: 'v1', kind: 'rollback', outcome: 'applied' });

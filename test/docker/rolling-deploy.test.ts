@@ -1,10 +1,9 @@
-// End-to-end on the real engine: deploy from nothing, no-op redeploy, rolling deploy under load,
-// automatic rollback of a version that never turns healthy, the lock, rollback, and that every
-// container runs exactly as hardened as the plan says.
+// End-to-end on the real engine with a small hand-written stack (test/fixtures/docker/stack-plan.ts):
+// deploy from nothing, no-op redeploy, a roll, the lock, rollback, scale, and that every container
+// runs exactly as hardened as the plan says. Load and the never-healthy build: real-plan-deploy.test.ts.
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TargetError } from '../../lib/errors.js';
 import { createLogger } from '../../lib/log.js';
 import { getFreePort } from '../../lib/net.js';
 import { readAudit } from '../../state/audit.js';
@@ -18,7 +17,7 @@ import { LABEL } from '../../targets/docker/labels.js';
 import type { TargetContext } from '../../targets/types.js';
 import { buildFixturePlan, FIXTURE_DIR } from '../fixtures/docker/stack-plan.js';
 import { makeTempDir } from '../support/services.js';
-import { checkEngine, ensureImages, startWrk } from './engine-support.js';
+import { checkEngine, ensureImages } from './engine-support.js';
 
 const engineHere = await checkEngine();
 const docker = createEngine();
@@ -35,7 +34,7 @@ describe.skipIf(!engineHere)('docker target: rolling deploys on the real engine'
   beforeAll(async () => {
     await ensureImages({ runtime: false });
     const appDir = path.join(FIXTURE_DIR, 'app');
-    for (const [v, broken] of [['v1', '0'], ['v2', '0'], ['broken', '1']]) {
+    for (const [v, broken] of [['v1', '0'], ['v2', '0']]) {
       await buildImage(docker, { contextDir: appDir, dockerfile: 'Dockerfile', tags: [image(v)], buildArgs: { APP_VERSION: v, BROKEN: broken } });
     }
     httpPort = await getFreePort();
@@ -64,31 +63,12 @@ describe.skipIf(!engineHere)('docker target: rolling deploys on the real engine'
     expect(again.changes).toEqual([]);
   }, 180_000);
 
-  it('rolls the API to a new version under constant load with 0 failed requests', async () => {
-    const load = startWrk(httpPort, 30);
-    await new Promise((r) => setTimeout(r, 2000));
+  // Under load (0 failed requests) and the never-healthy build rolled back: real-plan-deploy.test.ts,
+  // on the real small plan. Here only the roll itself, so the lock and rollback have a v2 to leave.
+  it('rolls the API to a new version', async () => {
     const r = await target.deploy(ctx, { version: 'v2', build: image('v2') });
-    const w = await load;
-    console.log(`MEASURED rolling deploy v1→v2 in ${(r.durationMs / 1000).toFixed(1)} s under load: ${w.requests} requests, ${w.ratePerSecond.toFixed(0)} req/s, non-2xx ${w.non2xx}, socket errors ${w.socketErrors}; latency avg/stdev/max ${w.latency}`);
     expect(r.outcome).toBe('applied');
-    expect(w.ratePerSecond).toBeGreaterThanOrEqual(200);
-    expect(w.non2xx + w.socketErrors).toBe(0);
     expect(await fetchVersion()).toBe('v2');
-  }, 180_000);
-
-  it('rolls back by itself when the new version never turns healthy; the old keeps serving', async () => {
-    const load = startWrk(httpPort, 30);
-    await new Promise((r) => setTimeout(r, 1000));
-    const err = await target.deploy(ctx, { version: 'broken', build: image('broken') }).catch((e: unknown) => e);
-    const w = await load;
-    console.log(`MEASURED failed deploy under load: ${w.requests} requests, ${w.ratePerSecond.toFixed(0)} req/s, non-2xx ${w.non2xx}, socket errors ${w.socketErrors}; latency avg/stdev/max ${w.latency}`);
-    expect(err).toBeInstanceOf(TargetError);
-    expect((err as TargetError).message).toMatch(/did not turn healthy/);
-    expect((err as TargetError).logTail.join('\n')).toMatch(/BROKEN: never ready/);
-    expect(w.non2xx + w.socketErrors).toBe(0);
-    expect(await fetchVersion()).toBe('v2');
-    const releases = readReleases(ctx.stateDir);
-    expect(releases.at(-1)).toMatchObject({ version: 'broken', outcome: 'rolled-back' });
     const api = await docker.listContainers({ filters: { label: [`${LABEL.project}=${project}`, `${LABEL.service}=api`] } });
     expect(api.map((c) => c.Labels[LABEL.version]).sort()).toEqual(['v2', 'v2']);
   }, 180_000);
@@ -108,7 +88,7 @@ describe.skipIf(!engineHere)('docker target: rolling deploys on the real engine'
     expect(r.outcome).toBe('applied');
     expect(await fetchVersion()).toBe('v1');
     const audit = readAudit(ctx.stateDir).map((a) => `${a.command}:${a.outcome}`);
-    expect(audit).toEqual(['deploy:ok', 'deploy:noop', 'deploy:ok', 'deploy:failed', 'deploy:refused', 'rollback:ok']);
+    expect(audit).toEqual(['deploy:ok', 'deploy:noop', 'deploy:ok', 'deploy:refused', 'rollback:ok']);
     expect(readReleases(ctx.stateDir).at(-1)).toMatchObject({ kind: 'rollback', version: 'v1', outcome: 'applied' });
   }, 180_000);
 
