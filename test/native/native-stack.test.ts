@@ -133,7 +133,7 @@ describe('native target on the real stack', () => {
     const plain = await run(['status']);
     expect(String(plain.stdout)).toMatch(/^\s+postgres\s+1\/1\s+healthy\s.*\s[1-9]\d*\s/m);
     expect((await fetch(`${edgeUrl()}/readyz`)).status).toBe(200);
-  });
+  }, 240_000);
 
   it('deploy of a changed build under wrk load through the edge: 0 failed requests', async () => {
     const before = await status();
@@ -163,7 +163,7 @@ describe('native target on the real stack', () => {
     // Deploying the same build again is a no-op.
     const again = await run(['deploy', '--build', build]);
     expect(String(again.stdout)).toContain('nothing to deploy');
-  });
+  }, 240_000);
 
   it('a build whose /readyz never passes is refused with its log lines; the old version still serves', async () => {
     const before = await status();
