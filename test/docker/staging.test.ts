@@ -11,6 +11,10 @@ import { writeRendered } from '../../templates/write-rendered.js';
 import { RUNTIME_MIGRATE_COMMAND, selectMigrateCommand } from '../../targets/docker/apply-stack.js';
 import { buildContainerSpec } from '../../targets/docker/container-spec.js';
 import { listRenderedFiles, prepareConfig, stageFiles } from '../../targets/docker/stage-files.js';
+import { silentLogger } from '../../lib/log.js';
+import { TargetError } from '../../lib/errors.js';
+import { selectTarget } from '../../targets/select-target.js';
+import { selectVolumeOwners } from '../../targets/docker/volume-owner.js';
 import { FIXTURE_DIR } from '../fixtures/docker/stack-plan.js';
 import { makeTempDir } from '../support/services.js';
 
@@ -79,5 +83,27 @@ describe('staging the real plan for the engine', () => {
     expect(RUNTIME_MIGRATE_COMMAND[3]).toContain("runMigrations(pool, { dir: cfg.migrationsDir, lockTimeoutMs: 60000 })");
     expect(selectMigrateCommand({ ...api, labels: { 'prodctl.migrate-command': '["./migrate","up"]' } })).toEqual(['./migrate', 'up']);
     expect(selectMigrateCommand({ ...api, env: {} })).toBeUndefined();
+  });
+
+  it('target swarm is refused before any engine is asked, with the reason and what to do instead', async () => {
+    for (const [p, override] of [[{ ...plan, target: 'swarm' as const }, undefined], [plan, 'swarm']] as const) {
+      const err = await selectTarget(p, silentLogger, override).then(() => null, (e: unknown) => e);
+      expect(err).toBeInstanceOf(TargetError);
+      expect((err as TargetError).message).toMatch(/^target swarm is not implemented: prodctl does not create swarm services/);
+      expect((err as TargetError).hint).toMatch(/--target docker.*docker stack deploy -c <out>\/compose\.yaml/);
+    }
+  });
+
+  it('each fresh volume goes to the numeric user of the first service that writes to it; read-only mounts give none', () => {
+    expect(selectVolumeOwners(plan, plan.volumes, (s) => `img-${s.name}`)).toEqual([
+      { volume: 'alertmanager-data', user: '65534:65534', image: 'img-alertmanager', target: '/alertmanager' },
+      { volume: 'pgdata', user: '999:999', image: 'img-postgres', target: '/var/lib/postgresql/data' },
+      { volume: 'prometheus-data', user: '65534:65534', image: 'img-prometheus', target: '/prometheus' },
+      { volume: 'redisdata', user: '999:999', image: 'img-redis', target: '/data' },
+      { volume: 'uploads', user: '10001:10001', image: 'img-api', target: '/data/uploads' },
+    ]);
+    expect(selectVolumeOwners(plan, ['node-textfile'], (s) => s.image)).toEqual([]);
+    const root = { ...plan, services: plan.services.map((s) => ({ ...s, user: s.name === 'api' ? '0:0' : s.name === 'worker' ? 'app' : s.user })) };
+    expect(selectVolumeOwners(root, ['uploads'], (s) => s.image)).toEqual([]);
   });
 });
