@@ -52,6 +52,8 @@ export interface NativeEndpoints {
   edge: { host: string; port: number; socket: string } | null;
   prometheus: { url: string } | null;
   alertmanager: { url: string } | null;
+  /** The uploads folder (backup reads it); absent in files written before it was recorded. */
+  uploadsDir?: string;
 }
 
 function writeJsonAtomically(file: string, value: unknown, mode = 0o644): void {
