@@ -2,13 +2,14 @@
 // runtime's blob volume (list, read, hash, put). Nothing here needs a shell on the host or a
 // published port; the engine may be local or remote.
 import path from 'node:path';
-import { PassThrough, Writable, type Readable } from 'node:stream';
+import { randomBytes } from 'node:crypto';
+import { PassThrough, Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type Docker from 'dockerode';
 import { BackupError } from '../../lib/errors.js';
 import { ADDRESS_RE, blobRelPath, missingBlobError, type BlobAccess } from '../parts/blob-access.js';
 import { execText } from './exec.js';
-import { TarFirstFile, tarHeader, tarTrailer } from './tar.js';
+import { readTarEntries, TarFirstFile, tarHeader, tarTrailer } from './tar.js';
 
 function statusOf(err: unknown): number | undefined {
   return (err as { statusCode?: number }).statusCode;
@@ -56,6 +57,10 @@ export function createDockerBlobAccess(docker: Docker, containerId: string, uplo
   const where = `${containerName}:${uploadsPath}`;
   const full = (address: string) => path.posix.join(uploadsPath, blobRelPath(address));
   let owner: { uid: number; gid: number } | undefined;
+  const readOwner = async () => {
+    const [uid, gid] = (await mustExec(docker, containerId, ['stat', '-c', '%u %g', uploadsPath], 'reading the owner of the uploads folder')).trim().split(' ').map(Number);
+    return { uid, gid };
+  };
   return {
     where,
     async list() {
@@ -85,12 +90,7 @@ export function createDockerBlobAccess(docker: Docker, containerId: string, uplo
     async put(address, bytes, fill) {
       // Same discipline as the runtime: write under tmp/, check, then rename into place; the
       // blob takes the owner of the uploads folder so the runtime's user can read and delete it.
-      const who: { uid: number; gid: number } =
-        owner ??
-        (await mustExec(docker, containerId, ['stat', '-c', '%u %g', uploadsPath], 'reading the owner of the uploads folder').then((s) => {
-          const [uid, gid] = s.trim().split(' ').map(Number);
-          return { uid, gid };
-        }));
+      const who = owner ?? (await readOwner());
       owner = who;
       const tmpDir = path.posix.join(uploadsPath, 'tmp');
       const tmpName = `restore-${address}.part`;
@@ -102,6 +102,67 @@ export function createDockerBlobAccess(docker: Docker, containerId: string, uplo
         throw new BackupError('content does not match its address', 'the set is corrupt');
       }
       await mustExec(docker, containerId, ['mv', '-f', path.posix.join(tmpDir, tmpName), dest], 'moving a restored blob into place');
+    },
+    async readMany(addresses, each) {
+      // One archive of the whole blobs folder instead of a round trip per blob: ~10× faster for
+      // thousands of small files. Blobs not asked for pass through unread.
+      const wanted = new Set(addresses);
+      let archive: Readable;
+      try {
+        archive = (await docker.getContainer(containerId).getArchive({ path: path.posix.join(uploadsPath, 'blobs') })) as unknown as Readable;
+      } catch (err) {
+        if (statusOf(err) === 404) return [...wanted];
+        throw err;
+      }
+      for await (const entry of readTarEntries(archive)) {
+        const address = path.posix.basename(entry.name);
+        if (!wanted.has(address)) continue;
+        wanted.delete(address);
+        await each(address, Readable.from(entry.body));
+      }
+      return [...wanted];
+    },
+    async putMany(blobs, fill) {
+      // One archive into a staging folder under tmp/ (each blob checked against its address while
+      // it streams), then one shell moves the folders' contents into place, then sha256sum again.
+      const who = owner ?? (await readOwner());
+      owner = who;
+      const staging = path.posix.join(uploadsPath, 'tmp', `restore-${randomBytes(6).toString('hex')}`);
+      await mustExec(docker, containerId, ['mkdir', '-p', staging], 'creating the staging folder');
+      try {
+        const tar = new PassThrough({ highWaterMark: 1024 * 1024 });
+        const sink = () =>
+          new Writable({
+            write(chunk: Buffer, _e, cb) {
+              if (tar.write(chunk)) cb();
+              else tar.once('drain', () => cb());
+            },
+          });
+        const upload = docker.getContainer(containerId).putArchive(tar as unknown as NodeJS.ReadableStream, { path: staging });
+        try {
+          tar.write(tarHeader({ name: 'blobs/', size: 0, mode: 0o750, dir: true, ...who }));
+          for (const dir of [...new Set(blobs.map((b) => b.address.slice(0, 2)))]) tar.write(tarHeader({ name: `blobs/${dir}/`, size: 0, mode: 0o750, dir: true, ...who }));
+          for (const b of blobs) {
+            tar.write(tarHeader({ name: blobRelPath(b.address), size: b.bytes, mode: 0o640, ...who }));
+            const sha = await fill(b.address, sink());
+            if (sha !== b.address) throw new BackupError(`blob ${b.address}: content does not match its address`, 'the set is corrupt');
+            tar.write(Buffer.alloc((512 - (b.bytes % 512)) % 512));
+          }
+          tar.end(Buffer.alloc(1024));
+          await upload;
+        } catch (err) {
+          tar.destroy(err as Error);
+          await upload.catch(() => {});
+          throw err;
+        }
+        const script = 'set -e; for d in "$1"/blobs/*/; do n=$(basename "$d"); mkdir -p "$2/blobs/$n"; mv -f "$d"* "$2/blobs/$n/"; done';
+        await mustExec(docker, containerId, ['sh', '-c', script, 'sh', staging, uploadsPath], 'moving restored blobs into place');
+      } finally {
+        await execText(docker, containerId, ['rm', '-rf', staging]);
+      }
+      const hashes = await this.hashAll(blobs.map((b) => b.address));
+      const bad = blobs.find((b) => hashes.get(b.address) !== b.address);
+      if (bad) throw new BackupError(`blob ${bad.address} did not arrive intact in ${where}`, 'check the volume (disk full?) and restore again');
     },
   };
 }

@@ -120,7 +120,7 @@ function octal(n: number, len: number): string {
 }
 
 /** The ustar header of one regular file. */
-export function tarHeader(f: { name: string; size: number; mode?: number; uid?: number; gid?: number; mtime?: Date }): Buffer {
+export function tarHeader(f: { name: string; size: number; mode?: number; uid?: number; gid?: number; mtime?: Date; dir?: boolean }): Buffer {
   if (Buffer.byteLength(f.name) > 100) throw new BackupError(`tar: name ${f.name} is longer than 100 bytes`, 'this is a prodctl bug');
   if (f.size >= 8 ** 11) throw new BackupError(`tar: ${f.name} is larger than 8 GiB`, 'this is a prodctl bug');
   const h = Buffer.alloc(BLOCK);
@@ -131,7 +131,7 @@ export function tarHeader(f: { name: string; size: number; mode?: number; uid?: 
   writeField(h, 124, 12, octal(f.size, 12));
   writeField(h, 136, 12, octal(Math.floor((f.mtime ?? new Date()).getTime() / 1000), 12));
   h.fill(0x20, 148, 156);
-  h[156] = 0x30;
+  h[156] = f.dir ? 0x35 : 0x30;
   writeField(h, 257, 6, 'ustar\0');
   writeField(h, 263, 2, '00');
   let sum = 0;
@@ -143,4 +143,76 @@ export function tarHeader(f: { name: string; size: number; mode?: number; uid?: 
 /** Zero padding after a file of `size` bytes, plus the two zero blocks that end an archive. */
 export function tarTrailer(size: number): Buffer {
   return Buffer.alloc(((BLOCK - (size % BLOCK)) % BLOCK) + 2 * BLOCK);
+}
+
+/** Pulls exact byte counts out of a chunk stream (for reading many tar entries in order). */
+class ByteReader {
+  private buf: Buffer = Buffer.alloc(0);
+  private done = false;
+  constructor(private readonly it: AsyncIterator<Buffer>) {}
+
+  private async fill(n: number): Promise<boolean> {
+    while (this.buf.length < n && !this.done) {
+      const r = await this.it.next();
+      if (r.done) this.done = true;
+      else this.buf = this.buf.length ? Buffer.concat([this.buf, r.value]) : r.value;
+    }
+    return this.buf.length >= n;
+  }
+
+  async read(n: number): Promise<Buffer | null> {
+    if (!(await this.fill(n))) return null;
+    const out = this.buf.subarray(0, n);
+    this.buf = this.buf.subarray(n);
+    return out;
+  }
+
+  /** Yields the next n bytes as they arrive, without holding them. */
+  async *take(n: number): AsyncGenerator<Buffer> {
+    while (n > 0) {
+      if (!this.buf.length && !(await this.fill(1))) throw new BackupError('the archive from the engine ended early', 'try again; check the engine log');
+      const part = this.buf.subarray(0, Math.min(n, this.buf.length));
+      this.buf = this.buf.subarray(part.length);
+      n -= part.length;
+      yield part;
+    }
+  }
+}
+
+export interface TarEntry {
+  /** Path inside the archive, as the engine wrote it. */
+  name: string;
+  size: number;
+  /** The entry's bytes; read it (or not) before asking for the next entry. */
+  body: AsyncGenerator<Buffer>;
+}
+
+/** Every regular file of a tar stream, in order, streamed (PAX path/size and GNU long names honoured). */
+export async function* readTarEntries(src: AsyncIterable<Buffer>): AsyncGenerator<TarEntry> {
+  const r = new ByteReader(src[Symbol.asyncIterator]());
+  let pax: Record<string, string> = {};
+  let longName: string | undefined;
+  for (;;) {
+    const h = await r.read(BLOCK);
+    if (!h || h.every((x) => x === 0)) return;
+    const type = String.fromCharCode(h[156] || 0x30);
+    const size = pax.size ? Number(pax.size) : readOctal(h.subarray(124, 136));
+    const prefix = h.subarray(345, 500).toString('utf8').replace(/\0.*$/s, '');
+    const base = h.subarray(0, 100).toString('utf8').replace(/\0.*$/s, '');
+    const name = pax.path ?? longName ?? (prefix ? `${prefix}/${base}` : base);
+    const padding = (BLOCK - (size % BLOCK)) % BLOCK;
+    if (type === 'x' || type === 'L') {
+      const body = await r.read(size + padding);
+      if (!body) throw new BackupError('the archive from the engine ended early', 'try again; check the engine log');
+      if (type === 'x') pax = parsePax(body.subarray(0, size));
+      else longName = body.subarray(0, size).toString('utf8').replace(/\0.*$/s, '');
+      continue;
+    }
+    pax = {};
+    longName = undefined;
+    const body = r.take(size);
+    if (type === '0' || type === '7') yield { name, size, body };
+    for await (const _ of body) void _; // whatever the consumer left
+    if (padding) await r.read(padding);
+  }
 }

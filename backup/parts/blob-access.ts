@@ -23,6 +23,13 @@ export interface BlobAccess {
    * resolves with their sha256; the blob becomes visible only when that equals the address.
    */
   put(address: string, bytes: number, fill: (sink: Writable) => Promise<string>): Promise<void>;
+  /**
+   * Optional bulk forms for places where one round trip per blob is expensive (the Docker engine):
+   * readMany calls `each` once per address found, in any order, and returns the addresses it did
+   * not find; putMany puts them all, each checked like `put`.
+   */
+  readMany?(addresses: string[], each: (address: string, body: Readable) => Promise<void>): Promise<string[]>;
+  putMany?(blobs: { address: string; bytes: number }[], fill: (address: string, sink: Writable) => Promise<string>): Promise<void>;
 }
 
 export const ADDRESS_RE = /^[a-f0-9]{64}$/;

@@ -7,7 +7,11 @@ import { BackupError } from '../../lib/errors.js';
 import { blobKey, type BlobEntry, type FilesPart } from '../manifest.js';
 import type { BackupStore } from '../stores/types.js';
 import { readObject, writeObject, type StreamCodec } from '../stream/pipeline.js';
-import { createLocalBlobAccess, type BlobAccess } from './blob-access.js';
+import type { Readable, Writable } from 'node:stream';
+import { createLocalBlobAccess, missingBlobError, type BlobAccess } from './blob-access.js';
+
+/** Above this many blobs, a store with bulk transfer (Docker) moves them in one archive stream. */
+const BULK_FROM = 8;
 
 async function runLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
@@ -36,17 +40,24 @@ export async function backupFiles(o: {
   let newBlobs = 0;
   // PDFs are already deflate-compressed: compressing them again costs CPU for ~nothing.
   const codec: StreamCodec = { compression: 'none', key: o.codec.key };
-  await runLimited(o.addresses, 4, async (address) => {
+  const fresh: string[] = [];
+  for (const address of o.addresses) {
     const prior = o.known.get(address);
-    if (prior && (await o.store.exists(prior.key))) {
-      entries.push(prior);
-      return;
-    }
-    const stored = await writeObject(o.store, blobKey(address), await o.access.open(address), codec, o.onBytes);
+    if (prior && (await o.store.exists(prior.key))) entries.push(prior);
+    else fresh.push(address);
+  }
+  const storeOne = async (address: string, body: Readable) => {
+    const stored = await writeObject(o.store, blobKey(address), body, codec, o.onBytes);
     if (stored.plainSha256 !== address) throw new BackupError(`part files: blob ${address} does not hash to its address (got ${stored.plainSha256})`, `the uploads folder ${o.access.where} holds a corrupt file`);
     entries.push({ ...stored, address, storedBy: o.setId });
     newBlobs++;
-  });
+  };
+  if (o.access.readMany && fresh.length > BULK_FROM) {
+    const missing = await o.access.readMany(fresh, storeOne);
+    if (missing.length) throw missingBlobError(missing[0], o.access.where);
+  } else {
+    await runLimited(fresh, 4, async (address) => storeOne(address, await o.access.open(address)));
+  }
   entries.sort((a, b) => (a.address < b.address ? -1 : 1));
   return { referenced: o.addresses.length, newBlobs, files: entries };
 }
@@ -56,12 +67,22 @@ export async function restoreFiles(o: { part: FilesPart; access: BlobAccess; sto
   const codec: StreamCodec = { compression: 'none', key: o.codec.key };
   const onDisk = await o.access.hashAll(o.part.files.map((b) => b.address));
   const todo = o.part.files.filter((b) => onDisk.get(b.address) !== b.address);
-  await runLimited(todo, 4, async (blob) => {
-    try {
-      await o.access.put(blob.address, blob.plainBytes, async (sink) => (await readObject(o.store, blob.key, codec, sink)).sha256);
-    } catch (err) {
-      throw new BackupError(`part files, file ${blob.key}: ${(err as Error).message}`, 'the set is corrupt or the key is wrong');
+  const fill = (key: string) => async (sink: Writable) => (await readObject(o.store, key, codec, sink)).sha256;
+  try {
+    if (o.access.putMany && todo.length > BULK_FROM) {
+      const keys = new Map(todo.map((b) => [b.address, b.key]));
+      await o.access.putMany(todo.map((b) => ({ address: b.address, bytes: b.plainBytes })), (address, sink) => fill(keys.get(address)!)(sink));
+    } else {
+      await runLimited(todo, 4, async (blob) => {
+        try {
+          await o.access.put(blob.address, blob.plainBytes, fill(blob.key));
+        } catch (err) {
+          throw new BackupError(`file ${blob.key}: ${(err as Error).message}`, '');
+        }
+      });
     }
-  });
+  } catch (err) {
+    throw new BackupError(`part files, ${(err as Error).message}`, 'the set is corrupt or the key is wrong');
+  }
   return { restored: todo.length, present: o.part.files.length - todo.length };
 }
