@@ -3,7 +3,7 @@
 // in it, a restore of the database alone refuses when the sweeper has taken blobs it needs, and a
 // restore tombstones later uploads so the sweeper collects them.
 import { randomBytes } from 'node:crypto';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, rmSync, utimesSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listSets } from '../../backup/catalog.js';
@@ -119,7 +119,10 @@ describe('backups and the runtime blob tombstones', () => {
       expect(judgeBlobRefs(refs, Object.keys(hashUploads(live.files!.uploadsDir))).missing).toEqual([]);
 
       // The sweeper now removes the later upload (and finds the deleted ones already gone); every referenced blob stays.
+      // Everything an hour old: the grace has passed and the blob is not a fresh write either.
       await pool.query(`UPDATE blob_tombstones SET deleted_at = now() - interval '1 hour'`);
+      const anHourAgo = new Date(Date.now() - 3600_000);
+      utimesSync(blobs.pathOf(later.sha256), anHourAgo, anHourAgo);
       expect(await sweepBlobs({ pool, store: blobs, graceMs: 1000 })).toBe(1);
       const files = hashUploads(live.files!.uploadsDir);
       expect(Object.keys(files).sort()).toEqual(referenced());
