@@ -18,6 +18,7 @@ export function hardenService(d: ServiceDraft, ctx: HardenContext): ServicePlan 
     name: d.name,
     role: d.role,
     image: d.image,
+    ...(d.entrypoint ? { entrypoint: d.entrypoint } : {}),
     command: d.command,
     replicas: d.replicas ?? 1,
     resources: { cpus: d.resources.cpus, memoryBytes: parseSize(d.resources.memory), pids: d.resources.pids },

@@ -100,13 +100,17 @@ export function planMonitoring(p: Profile): ServiceDraft[] {
       name: 'redis-exporter',
       role: 'monitoring',
       image: p.images.redis_exporter,
-      command: [`--web.listen-address=:${EXPORTER_PORTS.redis}`, `--redis.addr=redis://redis:${p.redis.port}`],
+      // redis_exporter reads REDIS_PASSWORD_FILE as a JSON map of address → password, not the plain
+      // secret; a shell reads the secret into REDIS_PASSWORD at start (not in the container's config).
+      entrypoint: ['/bin/sh', '-c'],
+      command: [
+        `REDIS_PASSWORD="$(cat ${secretPath(p.redis.password_secret)})" exec /redis_exporter --web.listen-address=:${EXPORTER_PORTS.redis} --redis.addr=redis://redis:${p.redis.port}`,
+      ],
       user: NOBODY,
       resources: HELPER_RESOURCES.exporter,
-      env: { REDIS_PASSWORD_FILE: secretPath(p.redis.password_secret) },
       secrets: toSecretMounts([p.redis.password_secret]),
       ports: [{ name: 'metrics', port: EXPORTER_PORTS.redis }],
-      // The exporter's image is FROM scratch (no shell, no wget): the binary itself is the probe.
+      // The exporter's image has no wget: the binary itself is the probe.
       healthcheck: { test: ['CMD', '/redis_exporter', '--version'], httpPath: '/health', httpPort: EXPORTER_PORTS.redis, intervalSeconds: 30, timeoutSeconds: 3, retries: 3, startPeriodSeconds: 5 },
       dependsOn: ['redis'],
     },

@@ -47,6 +47,8 @@ export interface ServicePlan {
   name: ServiceName;
   role: ServiceRole;
   image: string;
+  /** Overrides the image's entrypoint; absent keeps it. */
+  entrypoint?: string[];
   command: string[];
   replicas: number;
   resources: { cpus: number; memoryBytes: number; pids: number };

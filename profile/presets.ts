@@ -123,7 +123,8 @@ const medium: Omit<Profile, 'extends' | '$schema'> = {
     alertmanager: 'prom/alertmanager:v0.27.0',
     grafana: 'grafana/grafana:11.2.0',
     postgres_exporter: 'prometheuscommunity/postgres-exporter:v0.15.0',
-    redis_exporter: 'oliver006/redis_exporter:v1.62.0',
+    // The alpine build: the scratch one has no shell to read the password secret at start.
+    redis_exporter: 'oliver006/redis_exporter:v1.62.0-alpine',
     node_exporter: 'prom/node-exporter:v1.8.2',
   },
   secrets: {

@@ -61,6 +61,7 @@ export function buildContainerSpec(i: SpecInput): ContainerSpec {
     extraNetworks: rest.map((name) => ({ name, aliases: [s.name] })),
     body: {
       Image: i.image,
+      Entrypoint: s.entrypoint,
       Cmd: s.command.length > 0 ? s.command : undefined,
       Env: Object.entries(s.env).map(([k, v]) => `${k}=${v}`),
       Labels: { ...s.labels, ...i.labels },

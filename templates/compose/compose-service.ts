@@ -70,6 +70,7 @@ export function composeService(s: ServicePlan, plan: StackPlan): Record<string, 
   const fileConfigs = s.configs.filter((c) => !isConfigDir(c.file)).map((c) => ({ source: configName(c.file), target: c.target }));
   const entry: Record<string, unknown> = {
     image: s.image,
+    entrypoint: s.entrypoint,
     command: s.command.length ? s.command : undefined,
     user: s.user,
     read_only: s.readOnlyRootfs,

@@ -20,7 +20,7 @@ import type { TargetContext } from '../../targets/types.js';
 import { FIXTURE_DIR } from '../fixtures/docker/stack-plan.js';
 import { makeTempDir } from '../support/services.js';
 import { checkEngine, ensureImages } from './engine-support.js';
-import { buildRedisExporterStandIn, buildRuntimeVariant, createApiKeyInApi, loadRealStack, REAL_PROFILE, runSplitJob, startOpenWrk } from './real-stack-support.js';
+import { buildRuntimeVariant, createApiKeyInApi, loadRealStack, REAL_PROFILE, runSplitJob, startOpenWrk } from './real-stack-support.js';
 
 const engineHere = await checkEngine();
 const docker = createEngine();
@@ -43,7 +43,6 @@ describe.skipIf(!engineHere)('docker target: the real small plan deployed end to
 
   beforeAll(async () => {
     await ensureImages({ runtime: true });
-    await buildRedisExporterStandIn(docker);
     await buildRuntimeVariant(docker, V2, false);
     await buildRuntimeVariant(docker, BROKEN, true);
     httpPort = await getFreePort();

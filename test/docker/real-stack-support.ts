@@ -36,11 +36,6 @@ export async function buildRuntimeVariant(docker: Docker, tag: string, broken: b
   });
 }
 
-/** The fixture profile's redis_exporter image (see test/fixtures/docker/redis-exporter/Dockerfile for why). */
-export async function buildRedisExporterStandIn(docker: Docker): Promise<void> {
-  await buildImage(docker, { contextDir: path.join(FIXTURE_DIR, 'redis-exporter'), dockerfile: 'Dockerfile', tags: ['prodctl-local/redis-exporter:plain-password'] });
-}
-
 /** Runs a node script inside the first running API container, with the runtime's own modules. */
 export async function runInApi(docker: Docker, project: string, script: string): Promise<string> {
   const [api] = (await listServiceContainers(docker, project, 'api')).filter((c) => c.State === 'running');
