@@ -39,6 +39,12 @@ async function startRedis(project: string, loosen: boolean, policy = 'noeviction
   });
   created.push(c);
   await c.start();
+  // The check connects at once: wait for Redis itself, not just the container (slow on a busy machine).
+  const deadline = Date.now() + 30_000;
+  while (!String(await c.logs({ stdout: true, stderr: true })).includes('Ready to accept connections')) {
+    if (Date.now() > deadline) throw new Error(`redis in ${project} not ready after 30 s`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }
 
 async function sec103(project: string) {

@@ -140,7 +140,7 @@ describe('limits', () => {
     // growing with the volume refused: the second phase adds (almost) nothing.
     console.log(`RSS ${first} → ${mid} → ${last} KiB (each step: 10 uploads of 20 MiB refused)`);
     expect(mid - first).toBeLessThan(20 * 1024); // less than a single upload
-    expect(last - mid).toBeLessThan(8 * 1024);
+    expect(last - mid).toBeLessThan(12 * 1024); // a tenth of the 200 MiB refused in the phase; allocator noise on a busy machine reaches ~9 MiB
     const files = await stack.db.query(`SELECT count(*)::int AS n FROM files f JOIN users u ON u.id = f.user_id WHERE u.name = 'big'`);
     expect(files.rows[0].n).toBe(1);
     expect((await fetch(`${api.base}/readyz`)).status).toBe(200);
