@@ -4,12 +4,11 @@
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { PassThrough, Readable, Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type Docker from 'dockerode';
 import { BackupError } from '../../lib/errors.js';
 import { ADDRESS_RE, blobRelPath, missingBlobError, type BlobAccess } from '../parts/blob-access.js';
 import { execText } from './exec.js';
-import { readTarEntries, TarFirstFile, tarHeader, tarTrailer } from './tar.js';
+import { readFirstFile, readTarEntries, tarHeader, tarTrailer } from './tar.js';
 
 function statusOf(err: unknown): number | undefined {
   return (err as { statusCode?: number }).statusCode;
@@ -18,9 +17,7 @@ function statusOf(err: unknown): number | undefined {
 /** The bytes of one regular file in a container, streamed out of a getArchive tar. */
 export async function openContainerFile(docker: Docker, containerId: string, file: string): Promise<Readable> {
   const archive = (await docker.getContainer(containerId).getArchive({ path: file })) as unknown as Readable;
-  const out = new TarFirstFile();
-  pipeline(archive, out).catch((err: Error) => out.destroy(err));
-  return out;
+  return readFirstFile(archive);
 }
 
 /** Puts a file into a container folder (tmp name there), streaming `fill` through a one-entry tar. */

@@ -1,7 +1,7 @@
 // Just enough tar for the Engine's archive endpoints (GET/PUT /containers/{id}/archive): read the
-// one regular file of a getArchive stream, and frame one file for putArchive. Streaming both ways,
+// regular files of a getArchive stream, and frame files for putArchive. Streaming both ways,
 // so an RDB or blob of any size never sits in memory. Pure apart from the streams.
-import { Transform, type TransformCallback } from 'node:stream';
+import { Readable } from 'node:stream';
 import { BackupError } from '../../lib/errors.js';
 
 const BLOCK = 512;
@@ -31,84 +31,6 @@ function parsePax(body: Buffer): Record<string, string> {
     i += len;
   }
   return out;
-}
-
-/**
- * Emits the content of the first regular file in a tar stream and drops everything else. A
- * getArchive of a file path yields exactly one entry (possibly behind a PAX header).
- */
-export class TarFirstFile extends Transform {
-  private buf: Buffer = Buffer.alloc(0);
-  private state: 'header' | 'meta' | 'data' | 'skip' | 'pad' | 'done' = 'header';
-  private left = 0;
-  private padding = 0;
-  private meta: Buffer[] = [];
-  private paxSize: number | undefined;
-  found = false;
-
-  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-    this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
-    try {
-      this.drain();
-      cb();
-    } catch (err) {
-      cb(err as Error);
-    }
-  }
-
-  override _flush(cb: TransformCallback): void {
-    if (!this.found || this.state === 'data') return cb(new BackupError('the archive from the engine ended early or held no file', 'is the path a regular file in the container?'));
-    cb();
-  }
-
-  private drain(): void {
-    for (;;) {
-      if (this.state === 'done') {
-        this.buf = Buffer.alloc(0);
-        return;
-      }
-      if (this.state === 'header') {
-        if (this.buf.length < BLOCK) return;
-        const h = this.buf.subarray(0, BLOCK);
-        this.buf = this.buf.subarray(BLOCK);
-        if (h.every((x) => x === 0)) continue;
-        const type = String.fromCharCode(h[156] || 0x30);
-        this.left = type === '0' || type === '7' ? (this.paxSize ?? readOctal(h.subarray(124, 136))) : readOctal(h.subarray(124, 136));
-        this.paxSize = undefined;
-        this.padding = (BLOCK - (this.left % BLOCK)) % BLOCK;
-        this.meta = [];
-        this.state = type === 'x' || type === 'L' ? 'meta' : type === '0' || type === '7' ? 'data' : 'skip';
-        if (this.state === 'data') this.found = true;
-        continue;
-      }
-      if (this.state === 'pad') {
-        const drop = Math.min(this.left, this.buf.length);
-        this.buf = this.buf.subarray(drop);
-        this.left -= drop;
-        if (this.left > 0) return;
-        this.state = 'header';
-        continue;
-      }
-      // data, meta or skip: consume `left` bytes of the entry body
-      const take = Math.min(this.left, this.buf.length);
-      const part = this.buf.subarray(0, take);
-      this.buf = this.buf.subarray(take);
-      this.left -= take;
-      if (this.state === 'data' && take) this.push(part);
-      else if (this.state === 'meta') this.meta.push(part);
-      if (this.left > 0) return;
-      if (this.state === 'data') {
-        this.state = 'done';
-        continue;
-      }
-      if (this.state === 'meta') {
-        const pax = parsePax(Buffer.concat(this.meta));
-        if (pax.size) this.paxSize = Number(pax.size);
-      }
-      this.state = 'pad';
-      this.left = this.padding;
-    }
-  }
 }
 
 function writeField(h: Buffer, offset: number, len: number, value: string): void {
@@ -215,4 +137,19 @@ export async function* readTarEntries(src: AsyncIterable<Buffer>): AsyncGenerato
     for await (const _ of body) void _; // whatever the consumer left
     if (padding) await r.read(padding);
   }
+}
+
+/**
+ * The content of the first regular file of a tar stream, streamed; the rest is not read. A
+ * getArchive of a file path yields exactly one entry (possibly behind a PAX header).
+ */
+export function readFirstFile(src: AsyncIterable<Buffer>): Readable {
+  async function* firstBody(): AsyncGenerator<Buffer> {
+    for await (const entry of readTarEntries(src)) {
+      yield* entry.body;
+      return;
+    }
+    throw new BackupError('the archive from the engine ended early or held no file', 'is the path a regular file in the container?');
+  }
+  return Readable.from(firstBody(), { objectMode: false });
 }

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readTarEntries, TarFirstFile, tarHeader, tarTrailer } from '../../backup/docker/tar.js';
+import { readFirstFile, readTarEntries, tarHeader, tarTrailer } from '../../backup/docker/tar.js';
 import { makeTempDir } from '../support/services.js';
 
 const dir = makeTempDir('prodctl-tar-');
@@ -15,7 +15,7 @@ async function firstFile(tar: Buffer, chunk: number): Promise<Buffer> {
   const parts: Buffer[] = [];
   for (let i = 0; i < tar.length; i += chunk) parts.push(tar.subarray(i, i + chunk));
   const out: Buffer[] = [];
-  for await (const c of Readable.from(parts).pipe(new TarFirstFile())) out.push(c as Buffer);
+  for await (const c of readFirstFile(Readable.from(parts))) out.push(c as Buffer);
   return Buffer.concat(out);
 }
 
@@ -32,7 +32,7 @@ describe('tar', () => {
     expect(readFileSync(path.join(dir, 'x', name)).equals(body)).toBe(true);
   });
 
-  it.each([1, 7, 512, 65536])('TarFirstFile reads the file of a GNU tar archive in %i-byte chunks, past PAX headers', async (chunk) => {
+  it.each([1, 7, 512, 65536])('readFirstFile reads the file of a GNU tar archive in %i-byte chunks, past PAX headers', async (chunk) => {
     // A file name over 100 bytes makes tar (--format=pax) write an extended header first.
     const name = `${'f'.repeat(120)}.rdb`;
     const body = randomBytes(3 * 512 + 17);
@@ -66,7 +66,7 @@ describe('tar', () => {
     for (const [k, v] of Object.entries(expected)) expect(seen[k].equals(v)).toBe(true);
   });
 
-  it('TarFirstFile fails on an archive cut inside the file', async () => {
+  it('readFirstFile fails on an archive cut inside the file', async () => {
     const body = randomBytes(2048);
     const tar = Buffer.concat([tarHeader({ name: 'x', size: body.length }), body.subarray(0, 1000)]);
     await expect(firstFile(tar, 512)).rejects.toThrow(/ended early/);
