@@ -1,6 +1,22 @@
 // The PDF operations, pure functions over bytes (pdf-lib). They run inside worker threads
 // (pdf-thread.ts) and in the benchmark's raw baseline, so both measure the same work.
-import { degrees, EncryptedPDFError, PDFDocument, rgb, StandardFonts } from 'pdf-lib';
+import {
+  cleanText,
+  degrees,
+  drawLinesOfText,
+  EncryptedPDFError,
+  lineSplit,
+  PDFContentStream,
+  PDFDocument,
+  PDFName,
+  popGraphicsState,
+  pushGraphicsState,
+  rgb,
+  StandardFonts,
+  type PDFDict,
+  type PDFPage,
+  type PDFRef,
+} from 'pdf-lib';
 import type { JobOp } from '../../../contract/index.js';
 import { BadInputError, parsePageRanges } from './page-ranges.js';
 
@@ -104,17 +120,68 @@ export async function runOp(op: JobOp, inputs: Uint8Array[], params: OpParams, m
   }
 }
 
+/**
+ * Draws the watermark with one content stream per page size, shared by every page of that size and
+ * left uncompressed. pdf-lib's page.drawText gives each page its own stream and deflates it with a
+ * fresh 256 KB zlib state: for a ~200-byte stream that was most of the op's CPU and garbage.
+ */
 export async function drawWatermark(doc: PDFDocument, params: OpParams): Promise<void> {
   const font = await doc.embedFont(StandardFonts.HelveticaBold);
-  const text = String(params.text);
   const opacity = params.opacity === undefined ? 0.3 : Number(params.opacity);
   const angle = params.angle === undefined ? 45 : Number(params.angle);
   const size = params.fontSize === undefined ? 48 : Number(params.fontSize);
+  const lines = lineSplit(cleanText(String(params.text)));
+  const widest = Math.max(...lines.map((l) => font.widthOfTextAtSize(l, size)));
+  const encoded = lines.map((l) => font.encodeText(l));
+  const ctx = doc.context;
+  const gsRef = ctx.register(ctx.obj({ Type: 'ExtGState', ca: opacity, CA: opacity }));
+  const streams = new Map<string, PDFRef>();
   for (const page of doc.getPages()) {
     const { width, height } = page.getSize();
-    const w = font.widthOfTextAtSize(text, size);
-    page.drawText(text, { x: width / 2 - w / 2, y: height / 2, size, font, color: rgb(0.6, 0.6, 0.6), opacity, rotate: degrees(angle) });
+    // A fixed resource name lets pages share the stream; a page that already uses it gets its own.
+    const names = freeResourceNames(page, font.ref, gsRef);
+    page.node.setFontDictionary(names.font, font.ref);
+    page.node.setExtGState(names.gs, gsRef);
+    const key = `${width}x${height}:${names.font.asString()}:${names.gs.asString()}`;
+    let ref = streams.get(key);
+    if (!ref) {
+      const ops = [
+        pushGraphicsState(),
+        ...drawLinesOfText(encoded, {
+          color: rgb(0.6, 0.6, 0.6),
+          font: names.font,
+          size,
+          lineHeight: size * 1.2,
+          rotate: degrees(angle),
+          xSkew: degrees(0),
+          ySkew: degrees(0),
+          x: width / 2 - widest / 2,
+          y: height / 2,
+          graphicsState: names.gs,
+        }),
+        popGraphicsState(),
+      ];
+      ref = ctx.register(PDFContentStream.of(ctx.obj({}), ops, false));
+      streams.set(key, ref);
+    }
+    page.node.addContentStream(ref);
   }
+}
+
+const WATERMARK_FONT = 'PdWmF';
+const WATERMARK_GS = 'PdWmGS';
+
+/** Names free in the page's resources, or already bound to ours (pages may share one inherited dict). */
+function freeResourceNames(page: PDFPage, fontRef: PDFRef, gsRef: PDFRef): { font: PDFName; gs: PDFName } {
+  const { Font, ExtGState } = page.node.normalizedEntries();
+  const pick = (dict: PDFDict, base: string, ours: PDFRef) => {
+    for (let i = 0; ; i++) {
+      const name = PDFName.of(i ? `${base}${i}` : base);
+      const bound = dict.get(name);
+      if (bound === undefined || bound === ours) return name;
+    }
+  };
+  return { font: pick(Font, WATERMARK_FONT, fontRef), gs: pick(ExtGState, WATERMARK_GS, gsRef) };
 }
 
 function applyMetadata(doc: PDFDocument, p: OpParams): void {
