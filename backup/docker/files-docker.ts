@@ -7,7 +7,7 @@ import { PassThrough, Readable, Writable } from 'node:stream';
 import type Docker from 'dockerode';
 import { BackupError } from '../../lib/errors.js';
 import { ADDRESS_RE, blobRelPath, missingBlobError, type BlobAccess } from '../parts/blob-access.js';
-import { execText } from './exec.js';
+import { execText } from '../../targets/docker/exec.js';
 import { readFirstFile, readTarEntries, tarHeader, tarTrailer } from './tar.js';
 
 function statusOf(err: unknown): number | undefined {

@@ -9,9 +9,12 @@ import type { StatusSnapshot } from './snapshot.js';
 const NA = '—';
 export const SERVICE_COLUMNS = ['replicas', 'health', 'ports', 'uptime', 'restarts', 'queue'] as const;
 
+const countHealthy = (svc: ServiceStatus) => svc.replicas.filter((r) => r.healthy === true).length;
+const countRunning = (svc: ServiceStatus) => svc.replicas.filter((r) => r.state === 'running').length;
+
 /** `healthy` when every desired replica is; otherwise what the others are doing (`1 crashed`). */
 export function describeHealth(svc: ServiceStatus): string {
-  const healthy = svc.replicas.filter((r) => r.healthy === true).length;
+  const healthy = countHealthy(svc);
   if (svc.replicas.length === 0) return svc.desired === 0 ? NA : 'down';
   const others = new Map<string, number>();
   for (const r of svc.replicas) {
@@ -43,15 +46,13 @@ function queueOf(svc: ServiceStatus, s: StatusSnapshot): string {
 }
 
 function toneOf(svc: ServiceStatus): Tone {
-  const healthy = svc.replicas.filter((r) => r.healthy === true).length;
-  const running = svc.replicas.filter((r) => r.state === 'running').length;
-  return healthy >= svc.desired ? 'ok' : running > 0 ? 'warn' : 'bad';
+  return countHealthy(svc) >= svc.desired ? 'ok' : countRunning(svc) > 0 ? 'warn' : 'bad';
 }
 
 function cellsOf(svc: ServiceStatus, s: StatusSnapshot): string[] {
   const uptimes = svc.replicas.map((r) => r.uptimeMs).filter((u): u is number => u !== undefined);
   return [
-    `${svc.replicas.filter((r) => r.state === 'running').length}/${svc.desired}`,
+    `${countRunning(svc)}/${svc.desired}`,
     describeHealth(svc),
     describePorts(svc.replicas.map((r) => r.address).filter((a): a is string => Boolean(a))),
     // The youngest replica: what a restart or a deploy reset last.

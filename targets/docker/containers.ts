@@ -87,20 +87,6 @@ export async function addressOn(docker: Docker, id: string, network: string): Pr
   return ip;
 }
 
-/** Runs a command inside a container and returns its exit code and output. */
-export async function execIn(docker: Docker, id: string, cmd: string[]): Promise<{ code: number; output: string }> {
-  const exec = await docker.getContainer(id).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
-  const stream = await exec.start({ hijack: true, stdin: false });
-  const chunks: Buffer[] = [];
-  await new Promise<void>((resolve, reject) => {
-    stream.on('data', (c: Buffer) => chunks.push(c));
-    stream.on('end', resolve);
-    stream.on('error', reject);
-  });
-  const info = await exec.inspect();
-  return { code: info.ExitCode ?? -1, output: demuxLogs(Buffer.concat(chunks)) };
-}
-
 export function isStatus(err: unknown, code: number): boolean {
   return (err as { statusCode?: number })?.statusCode === code;
 }

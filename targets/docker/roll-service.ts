@@ -9,7 +9,8 @@ import type Docker from 'dockerode';
 import type { Logger } from '../../lib/log.js';
 import type { ServicePlan } from '../../plan/types.js';
 import { buildContainerSpec, type SpecInput } from './container-spec.js';
-import { createAndStart, execIn, listServiceContainers, sleep, stopAndRemove, waitHealthy, type ContainerInfo } from './containers.js';
+import { createAndStart, listServiceContainers, sleep, stopAndRemove, waitHealthy, type ContainerInfo } from './containers.js';
+import { execText } from './exec.js';
 import type { EdgeSwitch } from './haproxy-switch.js';
 import { LABEL } from './labels.js';
 
@@ -73,7 +74,7 @@ export async function rollService(i: RollInput): Promise<RollResult> {
     log.info(`${s.name}: starting ${name}`);
     const c = await createAndStart(docker, buildContainerSpec({ ...i.spec, service: s, containerName: name, publish: s.published.length > 0 && running.length === 0 && n === 0 }));
     started.push({ id: c.id, name });
-    await waitHealthy(docker, c.id, i.timeoutMs, probe ? async () => (await execIn(docker, c.id, probe)).code === 0 : undefined);
+    await waitHealthy(docker, c.id, i.timeoutMs, probe ? async () => (await execText(docker, c.id, probe)).exitCode === 0 : undefined);
     if (i.edge) {
       const ip = (await c.inspect()).NetworkSettings.Networks[i.edge.network]?.IPAddress;
       await i.edge.edge.addServer(name, ip, i.edge.port);

@@ -12,7 +12,7 @@ import type Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBackup } from '../../backup/create-backup.js';
 import { resolveDockerSources, type DockerStackAccess } from '../../backup/docker/sources-docker.js';
-import { execText } from '../../backup/docker/exec.js';
+import { execText } from '../../targets/docker/exec.js';
 import { createLocalPgTools } from '../../backup/parts/pg-tools.js';
 import { readTableSums } from '../../backup/parts/postgres.js';
 import { restoreSet } from '../../backup/restore.js';

@@ -8,7 +8,8 @@ import { computePlan } from '../../plan/compute-plan.js';
 import type { StackPlan } from '../../plan/types.js';
 import { loadProfile } from '../../profile/load-profile.js';
 import { buildImage } from '../../targets/docker/build-image.js';
-import { execIn, listServiceContainers } from '../../targets/docker/containers.js';
+import { listServiceContainers } from '../../targets/docker/containers.js';
+import { execText } from '../../targets/docker/exec.js';
 import { renderAll } from '../../templates/render-all.js';
 import { writeRendered } from '../../templates/write-rendered.js';
 import { FIXTURE_DIR } from '../fixtures/docker/stack-plan.js';
@@ -39,9 +40,9 @@ export async function buildRuntimeVariant(docker: Docker, tag: string, broken: b
 /** Runs a node script inside the first running API container, with the runtime's own modules. */
 export async function runInApi(docker: Docker, project: string, script: string): Promise<string> {
   const [api] = (await listServiceContainers(docker, project, 'api')).filter((c) => c.State === 'running');
-  const r = await execIn(docker, api.Id, ['node', '--input-type=module', '-e', script]);
-  if (r.code !== 0) throw new Error(`node in ${api.Names[0]} exited ${r.code}: ${r.output}`);
-  return r.output.trim();
+  const r = await execText(docker, api.Id, ['node', '--input-type=module', '-e', script]);
+  if (r.exitCode !== 0) throw new Error(`node in ${api.Names[0]} exited ${r.exitCode}: ${r.stderr}${r.stdout}`);
+  return r.stdout.trim();
 }
 
 /** An API key made the way the runtime checks it (its config's pepper, its database). */

@@ -1,5 +1,6 @@
-// Runs a command inside a container through the Engine API (dockerode exec) with streamed,
-// back-pressured stdin/stdout: a pg_dump of any size moves through here with bounded memory.
+// Runs a command inside a container through the Engine API (dockerode exec), for deploy health
+// probes and Docker backups alike, with streamed, back-pressured stdin/stdout: a pg_dump of any
+// size moves through here with bounded memory.
 // docker-modem's own demuxStream ignores back-pressure, hence the small Transform below.
 import type Docker from 'dockerode';
 import { PassThrough, Transform, type Readable, type TransformCallback, type Writable } from 'node:stream';
