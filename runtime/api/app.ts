@@ -1,10 +1,11 @@
 // The Fastify app: hooks, routes and error handling, built from explicit dependencies.
 import multipart from '@fastify/multipart';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { createAccessLogger } from '../core/logger.js';
 import type { ApiDeps } from './deps.js';
 import { installErrorHandler } from './errors.js';
 import { installHooks } from './hooks.js';
-import { OneLinePerRequest } from './request-log.js';
+import { lazyChildLoggerFactory, OneLinePerRequest } from './request-log.js';
 import { registerFileRoutes } from './routes/files.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerJobRoutes } from './routes/jobs.js';
@@ -19,7 +20,8 @@ export async function buildApi(d: ApiDeps): Promise<FastifyInstance> {
     requestTimeout: d.cfg.requestTimeoutMs,
     // Keep-alive sockets must not pin a draining process: close idle ones on close().
     forceCloseConnections: 'idle',
-    logController: new OneLinePerRequest(),
+    logController: new OneLinePerRequest(createAccessLogger(d.log)),
+    childLoggerFactory: lazyChildLoggerFactory as unknown as FastifyServerOptions['childLoggerFactory'],
     bodyLimit: 1024 * 1024,
   }) as unknown as FastifyInstance;
   const routes = collectRoutes(app);

@@ -36,6 +36,8 @@ export interface ApiDeps {
 declare module 'fastify' {
   interface FastifyRequest {
     userId: string;
+    /** The matched route's template ('unmatched' for 404s), set once in onRequest. */
+    routeUrl: string;
   }
   interface FastifySchema {
     summary?: string;

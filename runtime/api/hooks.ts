@@ -13,19 +13,25 @@ export function installHooks(app: FastifyInstance, d: ApiDeps): void {
     request: { name: 'request', perSecond: d.cfg.rate.requestsPerSecond, burst: d.cfg.rate.burst },
     upload: { name: 'upload', perSecond: d.cfg.rate.uploadsPerMinute / 60, burst: Math.max(1, Math.ceil(d.cfg.rate.uploadsPerMinute / 6)) },
   };
-  app.decorateRequest('userId', ''); // declared up front: one object shape for every request
+  // Declared up front: one object shape for every request.
+  app.decorateRequest('userId', '');
+  app.decorateRequest('routeUrl', 'unmatched');
 
-  // One hook per phase (each hook is a promise per request on the hot path).
-  app.addHook('onResponse', async (req, reply) => {
+  // One hook per phase, callback style where nothing is awaited (an async hook is a promise per
+  // request on the hot path). req.routeOptions builds a fresh object on every read, so onRequest
+  // reads it once and keeps the route template on the request.
+  app.addHook('onResponse', (req, reply, done) => {
     inFlight.dec();
-    const route = req.routeOptions.url ?? 'unmatched';
-    duration.observe({ route, method: req.method, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    duration.observe({ route: req.routeUrl, method: req.method, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
     if (reply.statusCode >= 500) req.log.warn({ status: reply.statusCode, url: req.url, userId: req.userId || undefined }, 'request failed');
+    done();
   });
 
   app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
     inFlight.inc();
-    const cfg = req.routeOptions.config;
+    const route = req.routeOptions;
+    if (route.url) req.routeUrl = route.url;
+    const cfg = route.config;
     if (!cfg?.bucket) return;
     if (cfg.bucket === 'upload') rejectOversize(req, d.cfg.maxUploadBytes);
     req.userId = await d.authenticate(req.headers);

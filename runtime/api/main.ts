@@ -16,9 +16,9 @@ runMain(async () => {
   const { cfg, log, pool, redis, metrics, queue } = await startCore('api');
   const ready = metrics.gauge('ready');
   const state = { draining: false };
-  // Rate limiting costs one Redis call per request: its own connection with auto-pipelining
-  // sends the calls of one event-loop tick in a single write (far fewer syscalls under load).
-  const limiterRedis = redis.duplicate({ enableAutoPipelining: true, connectionName: `prodctl-api-limiter-${process.pid}` });
+  // Rate limiting has its own connection; the limiter itself sends the takes of one event-loop
+  // turn as one script call (see rate-limit.ts), so no auto-pipelining on top.
+  const limiterRedis = redis.duplicate({ connectionName: `prodctl-api-limiter-${process.pid}` });
   limiterRedis.on('error', (err) => log.warn({ err: err.message }, 'redis error (rate limiter)'));
   const jobsRedis = redis.duplicate({ connectionName: `prodctl-api-jobs-${process.pid}` });
   jobsRedis.on('error', (err) => log.warn({ err: err.message }, 'redis error (job change notices)'));

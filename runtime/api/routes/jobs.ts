@@ -12,6 +12,7 @@ import { errorSchema, idParams, jobAccepted, jobCreateBody, jobSchema } from '..
 export function registerJobRoutes(app: FastifyInstance, d: ApiDeps): void {
   const validateParams = createParamsValidator();
   const backpressure = d.metrics.counter('httpBackpressure');
+  const bodies = new WeakMap<JobRow, string>();
 
   app.post(
     '/v1/jobs',
@@ -63,12 +64,19 @@ export function registerJobRoutes(app: FastifyInstance, d: ApiDeps): void {
       config: { bucket: 'request' },
       schema: { summary: 'Job status and result file ids', tags: ['jobs'], params: idParams, response: { 200: jobSchema, 404: errorSchema } },
     },
-    async (req) => {
+    async (req, reply) => {
       const { id } = req.params as { id: string };
       // Cached rows are anyone's: ownership is checked here, and someone else's job is a 404 too.
       const job = await d.jobs.read(id, () => getJobById(d.pool, id));
       if (!job || job.user_id !== req.userId) throw new HttpError(404, 'not_found', 'job not found');
-      return toJob(job);
+      // A cache hit is the same row object, so its body (made by this route's 200 serializer) is
+      // built once per cached row, not once per poll; a fresh row is a new object and a new body.
+      let body = bodies.get(job);
+      if (body === undefined) {
+        body = reply.serialize(toJob(job)) as string;
+        bodies.set(job, body);
+      }
+      return reply.type('application/json; charset=utf-8').send(body);
     },
   );
 }
