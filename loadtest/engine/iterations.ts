@@ -14,9 +14,16 @@ export interface Vu {
   uploadHeaders: string[];
   fileId?: string;
   jobId?: string;
-  /** GET path of the VU's job, built once (the status check is the hot path). */
-  statusPath?: string;
+  /** The VU's status check and download, built once its job and file exist (the hot path). */
+  statusCall?: SingleCall;
+  downloadCall?: SingleCall;
   iterations: number;
+}
+
+/** A request that is a whole iteration by itself: a status check or a download. */
+export interface SingleCall {
+  endpoint: 'status' | 'download';
+  req: HttpRequest;
 }
 
 export interface IterationEnv {
@@ -60,9 +67,14 @@ async function call(env: IterationEnv, vu: Vu, endpoint: string, req: HttpReques
   const t0 = startedAt ?? performance.now();
   const r = await env.client.send(req, vu.lane);
   if (env.isHardStopped()) throw new Interrupted();
-  const bytesOut = req.body === undefined ? 0 : typeof req.body === 'string' ? Buffer.byteLength(req.body) : req.body.length;
-  env.rec.request(endpoint, req.method, r.status, (r.endedAt - t0) * 1000, r.bytesIn, bytesOut);
+  recordCall(env.rec, endpoint, req, r, t0);
   return r;
+}
+
+/** Records one request that started at `t0` (performance.now()). */
+export function recordCall(rec: IntervalRecorder, endpoint: string, req: HttpRequest, r: HttpResult, t0: number): void {
+  const bytesOut = req.body === undefined ? 0 : typeof req.body === 'string' ? Buffer.byteLength(req.body) : req.body.length;
+  rec.request(endpoint, req.method, r.status, (r.endedAt - t0) * 1000, r.bytesIn, bytesOut);
 }
 
 function readJson(r: HttpResult): Record<string, unknown> | undefined {
@@ -84,6 +96,7 @@ export async function uploadFlow(env: IterationEnv, vu: Vu, startedAt?: number):
   const file = up.status >= 200 && up.status < 300 ? readJson(up) : undefined;
   if (!file || typeof file.id !== 'string') return;
   vu.fileId = file.id;
+  vu.downloadCall = { endpoint: 'download', req: { method: 'GET', path: `/v1/files/${file.id}`, headers: vu.getHeaders, keepBody: false } };
   const op = env.workload.jobOp;
   const inputs = op === 'merge' ? [file.id, file.id] : [file.id];
   const created = performance.now();
@@ -96,7 +109,7 @@ export async function uploadFlow(env: IterationEnv, vu: Vu, startedAt?: number):
   vu.jobId = job.id;
   let state = job.state;
   const path = `/v1/jobs/${job.id}`;
-  vu.statusPath = path;
+  vu.statusCall = { endpoint: 'status', req: { method: 'GET', path, headers: vu.getHeaders, keepBody: false } };
   while (state !== 'completed' && state !== 'failed') {
     if (performance.now() - created > env.workload.jobDeadlineMs) break;
     await sleep(env.workload.pollIntervalMs);
@@ -107,27 +120,33 @@ export async function uploadFlow(env: IterationEnv, vu: Vu, startedAt?: number):
   env.rec.job(state === 'completed', (performance.now() - created) * 1000);
 }
 
-// statusCheck, download and runIteration return the request's promise instead of awaiting it:
-// each async layer costs a promise and microtask hops on the hot path, per request.
-function statusCheck(env: IterationEnv, vu: Vu, startedAt?: number): Promise<unknown> {
-  return call(env, vu, 'status', { method: 'GET', path: vu.statusPath ?? `/v1/jobs/${vu.jobId}`, headers: vu.getHeaders, keepBody: false }, startedAt);
-}
-
-function download(env: IterationEnv, vu: Vu, startedAt?: number): Promise<unknown> {
-  return call(env, vu, 'download', { method: 'GET', path: `/v1/files/${vu.fileId}`, headers: vu.getHeaders, keepBody: false }, startedAt);
+/**
+ * Starts an iteration (counts it, draws the mixed scenario's upload share once) and returns its
+ * one request when that is all it is — a status check, or a download, once the VU has its job or
+ * file — or undefined when it is the upload flow. A VU's first iteration of status, download and
+ * mixed uploads, because a user can only see their own jobs and files (others' are 404).
+ */
+export function nextSingleCall(env: IterationEnv, vu: Vu): SingleCall | undefined {
+  const kind = env.workload.kind;
+  vu.iterations++;
+  if (kind === 'upload') return undefined;
+  if (kind === 'download') return vu.downloadCall;
+  if (!vu.statusCall) return undefined;
+  if (kind === 'mixed' && env.random() < env.workload.uploadShare) return undefined;
+  return vu.statusCall;
 }
 
 /**
- * One iteration. A VU's first iteration of status/download/mixed uploads, because a user can
- * only see their own jobs and files (others' are 404) — so it needs one first.
+ * Runs an iteration planned by nextSingleCall: its single request, or the upload flow.
  * `startedAt` is the scheduled start in the open model (latency includes any wait for a VU).
+ * Returns the request's promise instead of awaiting it: each async layer costs a promise and
+ * microtask hops per request.
  */
+export function runPlanned(env: IterationEnv, vu: Vu, single: SingleCall | undefined, startedAt?: number): Promise<unknown> {
+  return single ? call(env, vu, single.endpoint, single.req, startedAt) : uploadFlow(env, vu, startedAt);
+}
+
+/** One whole iteration: nextSingleCall, then runPlanned. */
 export function runIteration(env: IterationEnv, vu: Vu, startedAt?: number): Promise<unknown> {
-  const kind = env.workload.kind;
-  vu.iterations++;
-  if (kind === 'upload') return uploadFlow(env, vu, startedAt);
-  if (kind === 'download') return vu.fileId ? download(env, vu, startedAt) : uploadFlow(env, vu, startedAt);
-  if (!vu.jobId) return uploadFlow(env, vu, startedAt);
-  if (kind === 'mixed' && env.random() < env.workload.uploadShare) return uploadFlow(env, vu, startedAt);
-  return statusCheck(env, vu, startedAt);
+  return runPlanned(env, vu, nextSingleCall(env, vu), startedAt);
 }

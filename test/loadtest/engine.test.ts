@@ -54,6 +54,35 @@ describe('built-in engine', () => {
     expect(r.timeline.length).toBeGreaterThanOrEqual(4);
   });
 
+  it('closed model without think time (back-to-back requests from the response callback): every request and iteration counted', async () => {
+    api = await startTestApi();
+    const r = await runAgainst(
+      api.origin,
+      configWith({ kind: 'mixed', executor: 'constant-vus', vus: 6, duration: '2s', upload_share: 0.1, think_time: '0s', graceful_stop: '5s' }, {}),
+      2,
+    );
+    const by = (e: string) => r.endpoints.find((x) => x.endpoint === e)?.requests ?? 0;
+    expect(r.metrics.http_reqs.values.count).toBe(api.stats.requests);
+    expect(by('upload')).toBe(api.stats.uploads);
+    expect(by('job')).toBe(api.stats.jobs);
+    expect(by('upload')).toBeGreaterThan(6); // first iterations, then ~10 % of the rest
+    // Jobs finish at once, so an upload flow polls exactly once: each iteration — a lone status
+    // check or an upload flow — made exactly one status request.
+    expect(r.jobs.completed).toBe(api.stats.jobs);
+    expect(r.metrics.interrupted_iterations.values.count).toBe(0);
+    expect(r.metrics.iterations.values.count).toBe(by('status'));
+    expect(api.stats.byUser.size).toBe(6);
+    expect(r.errorsByStatus).toEqual({});
+
+    await api.close();
+    api = await startTestApi();
+    // Ramping stages: VUs wait outside the back-to-back loop until their stage starts them.
+    const ramp = await runAgainst(api.origin, configWith({ kind: 'status', executor: 'ramping-vus', stages: [{ duration: '1s', target: 4 }, { duration: '1s', target: 4 }], think_time: '0s', graceful_stop: '2s' }, {}));
+    expect(ramp.metrics.http_reqs.values.count).toBe(api.stats.requests);
+    expect(api.stats.byUser.size).toBe(4);
+    expect(ramp.metrics.iterations.values.count).toBe(ramp.endpoints.find((x) => x.endpoint === 'status')!.requests);
+  });
+
   it('names the failing thresholds: slow status checks, stuck jobs', async () => {
     api = await startTestApi({ statusDelayMs: 150, stuckJobs: true });
     const r = await runAgainst(
