@@ -2,10 +2,10 @@
 // so a crash never leaves a half-written blob under a real name. Behind a small interface so an
 // S3 store can follow.
 import { createHash, randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream, mkdirSync } from 'node:fs';
-import { open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { createReadStream, mkdirSync } from 'node:fs';
+import { open, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { Readable, Transform } from 'node:stream';
+import { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
 export interface StoredBlob {
@@ -13,7 +13,15 @@ export interface StoredBlob {
   bytes: number;
   /** The first bytes of the content, for magic-bytes checks. */
   head: Buffer;
+  /**
+   * The whole content when it was at most KEEP_IN_MEMORY_BYTES (uploads only), so the caller
+   * need not read it back. Its ArrayBuffer is its own: the caller may transfer it to a thread.
+   */
+  content?: Uint8Array;
 }
+
+/** Uploads up to this size are also kept in memory until stored (one write, no read-back). */
+export const KEEP_IN_MEMORY_BYTES = 1024 * 1024;
 
 export interface BlobStore {
   /** Streams into the store; aborts with TooLargeError once more than maxBytes arrived. */
@@ -45,21 +53,31 @@ export function createLocalStore(root: string): BlobStore {
     return path.join(root, 'blobs', sha.slice(0, 2), sha);
   };
 
-  async function commit(tmp: string, sha256: string, synced = false): Promise<void> {
-    if (!synced) {
-      const fh = await open(tmp, 'r');
-      try {
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
-    }
+  // The 256 two-hex-digit folders under blobs/ are made once per process, not once per write;
+  // commit() makes one again if it went away meanwhile (e.g. a restore moved blobs/ into place).
+  const madeDirs = new Set<string>();
+  function ensureDir(dir: string): void {
+    if (madeDirs.has(dir)) return;
+    mkdirSync(dir, { recursive: true });
+    madeDirs.add(dir);
+  }
+
+  /** Moves a written and fsynced temp file to its content address and makes the rename durable. */
+  async function commit(tmp: string, sha256: string): Promise<void> {
     const dest = pathOf(sha256);
-    mkdirSync(path.dirname(dest), { recursive: true });
+    const dir = path.dirname(dest);
+    ensureDir(dir);
     // Same content, same name: a concurrent duplicate write is harmless. The blob's mtime is its
     // last write, just before this commit; the sweeper reads a recent mtime as "stored again".
-    await rename(tmp, dest);
-    await syncDir(path.dirname(dest));
+    try {
+      await rename(tmp, dest);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      madeDirs.delete(dir);
+      ensureDir(dir);
+      await rename(tmp, dest);
+    }
+    await syncDir(dir);
   }
 
   async function put(source: Readable, maxBytes: number): Promise<StoredBlob> {
@@ -76,9 +94,10 @@ export function createLocalStore(root: string): BlobStore {
         cb(null, chunk);
       },
     });
+    const sink = new BlobSink(tmp);
     // The source is piped by hand, not through pipeline(): on an oversize upload pipeline() would
     // destroy the request socket and the client would never see the 413.
-    const done = pipeline(meter, createWriteStream(tmp, { flags: 'wx' }));
+    const done = pipeline(meter, sink);
     const onSourceError = (err: Error) => meter.destroy(err);
     source.once('error', onSourceError);
     source.pipe(meter);
@@ -89,14 +108,14 @@ export function createLocalStore(root: string): BlobStore {
       // a connection reset, and nothing more is kept in memory.
       source.unpipe(meter);
       source.resume();
-      await rm(tmp, { force: true });
+      await sink.discard();
       throw err;
     } finally {
       source.off('error', onSourceError);
     }
     const sha256 = hash.digest('hex');
     await commit(tmp, sha256);
-    return { sha256, bytes, head };
+    return { sha256, bytes, head, ...(sink.content ? { content: sink.content } : {}) };
   }
 
   /** Worker outputs: already in memory, so one write and one fsync on the same handle, no streams. */
@@ -114,7 +133,7 @@ export function createLocalStore(root: string): BlobStore {
       throw err;
     }
     await fh.close();
-    await commit(tmp, sha256, true);
+    await commit(tmp, sha256);
     return { sha256, bytes: buf.length, head: Buffer.from(buf.subarray(0, 1024)) };
   }
 
@@ -155,5 +174,86 @@ async function syncDir(dir: string): Promise<void> {
     await fh.sync();
   } finally {
     await fh.close();
+  }
+}
+
+/**
+ * Where an upload's bytes go: kept in memory up to KEEP_IN_MEMORY_BYTES and written with one
+ * write at the end, or spilled to the temp file once larger. Either way one descriptor opens,
+ * writes, fsyncs and closes the file (a second open only to fsync costs thread-pool round trips
+ * per upload, and a burst of uploads queues on that pool).
+ */
+class BlobSink extends Writable {
+  private kept: Buffer[] = [];
+  private keptBytes = 0;
+  private fh: FileHandle | null = null;
+  private opened = false;
+  /** The write in flight, so discard() never races an open() still on its way. */
+  private busy: Promise<void> | null = null;
+  content: Uint8Array | null = null;
+
+  constructor(private readonly tmp: string) {
+    super();
+  }
+
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
+    if (!this.fh && this.keptBytes + chunk.length <= KEEP_IN_MEMORY_BYTES) {
+      this.kept.push(chunk);
+      this.keptBytes += chunk.length;
+      return cb();
+    }
+    this.busy = this.spill(chunk);
+    this.busy.then(() => cb(), cb);
+  }
+
+  override _final(cb: (err?: Error | null) => void): void {
+    this.busy = this.finish();
+    this.busy.then(() => cb(), cb);
+  }
+
+  private async open(): Promise<FileHandle> {
+    this.opened = true;
+    this.fh = await open(this.tmp, 'wx');
+    return this.fh;
+  }
+
+  private async spill(chunk: Buffer): Promise<void> {
+    const fh = this.fh ?? (await this.open());
+    if (this.kept.length) {
+      await fh.writev(this.kept);
+      this.kept = [];
+    }
+    await fh.write(chunk);
+  }
+
+  private async finish(): Promise<void> {
+    if (!this.fh) {
+      // Copied into a buffer of its own (not a slice of Node's shared pool), written in one go.
+      const content = new Uint8Array(this.keptBytes);
+      let at = 0;
+      for (const c of this.kept) {
+        content.set(c, at);
+        at += c.length;
+      }
+      this.kept = [];
+      const fh = await this.open();
+      await fh.write(content);
+      this.content = content;
+    }
+    const fh = this.fh!;
+    await fh.sync();
+    this.fh = null;
+    await fh.close();
+  }
+
+  /** After a failed upload: close and remove the temp file, if it was made. */
+  async discard(): Promise<void> {
+    this.kept = [];
+    this.content = null;
+    await this.busy?.catch(() => {});
+    const fh = this.fh;
+    this.fh = null;
+    await fh?.close().catch(() => {});
+    if (this.opened) await rm(this.tmp, { force: true });
   }
 }

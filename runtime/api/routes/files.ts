@@ -3,7 +3,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Readable } from 'node:stream';
 import { HttpError } from '../../core/errors.js';
-import { audit, blobReferenced, deleteFile, getFile, getUsageBytes, insertFile, type FileRow } from '../../core/repo.js';
+import { audit, blobReferenced, deleteFile, getFile, getUsageBytes, insertUploadedFile, type FileRow } from '../../core/repo.js';
 import type { ApiDeps } from '../deps.js';
 import { parseRange } from '../range.js';
 import { binary, empty, errorSchema, fileSchema, idParams } from '../schemas.js';
@@ -36,9 +36,8 @@ export function registerFileRoutes(app: FastifyInstance, d: ApiDeps): void {
         await removeIfUnused(d, blob.sha256);
         throw quotaError(used, d.cfg.storageQuotaBytes);
       }
-      const pages = await countPages(d, blob.sha256);
-      const row = await insertFile(d.pool, { userId: req.userId, sha256: blob.sha256, bytes: blob.bytes, pages, filename });
-      await audit(d.pool, req.userId, 'file.upload', row.id, { bytes: blob.bytes });
+      const pages = await countPages(d, blob.content ?? (await d.store.read(blob.sha256)));
+      const row = await insertUploadedFile(d.pool, { userId: req.userId, sha256: blob.sha256, bytes: blob.bytes, pages, filename });
       req.log.info({ userId: req.userId, fileId: row.id, bytes: blob.bytes }, 'file uploaded');
       return reply.code(201).send(toFile(row));
     },
@@ -104,8 +103,8 @@ async function openUpload(req: FastifyRequest, maxBytes: number): Promise<{ stre
   return { stream: req.raw, filename: typeof name === 'string' ? name.slice(0, 200) : null };
 }
 
-async function countPages(d: ApiDeps, sha256: string): Promise<number | null> {
-  const bytes = await d.store.read(sha256);
+/** Counts pages on the PDF thread; `bytes` is handed over (transferred), not copied. */
+async function countPages(d: ApiDeps, bytes: Uint8Array): Promise<number | null> {
   const reply = await d.pdf.run({ kind: 'count', input: bytes }, [bytes.buffer as ArrayBuffer]).catch(() => null);
   return reply?.ok && reply.pages.length ? reply.pages[0] : null;
 }
