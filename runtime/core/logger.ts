@@ -45,7 +45,7 @@ export function createLogger(opts: { level: string; role: string; release: strin
  */
 export function createAccessLogger(log: Logger): Logger {
   return pino(
-    { level: log.level, base: log.bindings(), formatters: { level: (label) => ({ level: label }) }, timestamp: createIsoTime() },
+    { level: log.level, base: { ...log.bindings(), pid: process.pid }, formatters: { level: (label) => ({ level: label }) }, timestamp: createIsoTime() },
     (log as unknown as Record<symbol, pino.DestinationStream>)[pino.symbols.streamSym],
   );
 }
