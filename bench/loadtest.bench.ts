@@ -4,14 +4,24 @@
 // API, GET /v1/jobs/:id) so neither load generator shares its event loop. wrk gets as many
 // threads as the engine (`-t`): on this 2-core machine the target needs the other core.
 // Each tool runs `--rounds` times, alternating, so a burst of other load on this shared machine
-// hits both; top rps is the best round of each, latencies the median round.
+// hits both; top rps is the best round of each, latencies the median round. Before the rounds,
+// each tool loads the server once, unmeasured: the first seconds of a fresh server run its code
+// unoptimized, and whichever tool came first would pay for it (wrk's p99 on a fresh server
+// measured 285–325 ms, against 14–86 ms in its next runs).
+// The server's own CPU per request under each tool is printed too: the same server work per
+// request, a different rps, means the difference is in how the load reaches it.
+// A third client at 100 connections, bare undici (one Client per connection, requests back to
+// back, nothing recorded), shows what the engine's HTTP library costs by itself: the engine's CPU
+// per request against it is the engine's own overhead; against wrk's, the library's.
 // The engine's rps is its steady state (the first second, where each VU uploads and waits for
 // its job before the status checks start, is left out), as wrk's is a status check throughout.
 //   npx tsx bench/loadtest.bench.ts [--json] [--seconds 8] [--rounds 3] [--threads N]
 import { execFile, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
+import { Client } from 'undici';
 import { defaultThreads, runEngine } from '../loadtest/engine/run-engine.js';
 import { buildLoadPlan } from '../loadtest/plan.js';
 import { renderSamplePdf } from '../loadtest/sample-pdf.js';
@@ -27,7 +37,7 @@ const log = (s: string) => {
   if (!json) process.stderr.write(`${s}\n`);
 };
 
-async function startServer(): Promise<{ origin: string; stop: () => void }> {
+async function startServer(): Promise<{ origin: string; pid: number; stop: () => void }> {
   const serverModule = pathToFileURL(path.join(root, 'test/loadtest/support/pdf-api-server.ts')).href;
   const code = `import(${JSON.stringify(serverModule)}).then(async (m) => { const a = await m.startTestApi(); console.log(a.origin); })`;
   const child = spawn(process.execPath, ['--import', pathToFileURL(path.join(root, 'node_modules/tsx/dist/loader.mjs')).href, '-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -35,7 +45,7 @@ async function startServer(): Promise<{ origin: string; stop: () => void }> {
     child.stdout.once('data', (d: Buffer) => resolve(d.toString().trim()));
     child.once('exit', (c) => reject(new Error(`server exited with ${c}`)));
   });
-  return { origin, stop: () => child.kill('SIGTERM') };
+  return { origin, pid: child.pid!, stop: () => child.kill('SIGTERM') };
 }
 
 /** wrk's "Latency" and "Requests/sec" lines, in ms and req/s. */
@@ -61,59 +71,115 @@ async function makeJob(origin: string, key: string): Promise<string> {
 /** Both generators get the same threads: the engine's default for this target (or --threads). */
 const genThreads = (origin: string) => threads ?? defaultThreads(origin);
 
-async function runWrk(origin: string, connections: number): Promise<Sample> {
+/** CPU seconds (user + system) a process has used so far, from /proc (clock ticks of 10 ms). */
+function cpuSecondsOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** Runs one generator and adds the server's CPU per request over the same span. */
+async function measured(run: () => Promise<Omit<Sample, 'serverCpuUsPerReq'> & { requests: number }>): Promise<Sample> {
+  const cpu0 = cpuSecondsOf(server.pid);
+  const { requests, ...s } = await run();
+  return { ...s, serverCpuUsPerReq: ((cpuSecondsOf(server.pid) - cpu0) * 1e6) / requests };
+}
+
+async function runWrk(origin: string, connections: number, secs = seconds): Promise<Omit<Sample, 'serverCpuUsPerReq'> & { requests: number }> {
   const jobId = await makeJob(origin, 'wrk-user');
   // GNU time reports wrk's own CPU (user + sys) on stderr.
-  const { stdout, stderr } = await exec('/usr/bin/time', ['-f', 'cpu %U %S', 'wrk', `-t${genThreads(origin)}`, `-c${connections}`, `-d${seconds}s`, '--latency', '-H', 'Authorization: Bearer wrk-user', `${origin}/v1/jobs/${jobId}`], { timeout: (seconds + 30) * 1000 });
+  const { stdout, stderr } = await exec('/usr/bin/time', ['-f', 'cpu %U %S', 'wrk', `-t${genThreads(origin)}`, `-c${connections}`, `-d${secs}s`, '--latency', '-H', 'Authorization: Bearer wrk-user', `${origin}/v1/jobs/${jobId}`], { timeout: (secs + 30) * 1000 });
   const cpu = /cpu ([\d.]+) ([\d.]+)/.exec(stderr);
   const w = parseWrk(stdout);
   const total = /(\d+) requests in/.exec(stdout);
-  return { ...w, cpuUsPerReq: cpu && total ? ((Number(cpu[1]) + Number(cpu[2])) * 1e6) / Number(total[1]) : NaN };
+  const requests = total ? Number(total[1]) : NaN;
+  return { ...w, requests, cpuUsPerReq: cpu ? ((Number(cpu[1]) + Number(cpu[2])) * 1e6) / requests : NaN };
 }
 
-async function runBuiltin(origin: string, connections: number): Promise<Sample> {
+async function runBuiltin(origin: string, connections: number, secs = seconds): Promise<Omit<Sample, 'serverCpuUsPerReq'> & { requests: number }> {
   const plan = buildLoadPlan({
     allowed_hosts: [],
     max_duration: '10m',
     max_requests: 50_000_000,
-    scenarios: { calibrate: { kind: 'status', executor: 'constant-vus', vus: connections, duration: `${seconds + 1}s`, think_time: '0s', graceful_stop: '2s' } },
+    scenarios: { calibrate: { kind: 'status', executor: 'constant-vus', vus: connections, duration: `${secs + 1}s`, think_time: '0s', graceful_stop: '2s' } },
     thresholds: {},
   });
   const keys = Array.from({ length: connections }, (_, i) => `bench-${i + 1}`);
   const run = await runEngine({ plan, origin, keys, pdf: Buffer.from(renderSamplePdf(1)), threads });
   // Timeline second t holds the ticks that arrived in [t, t+1) s, i.e. requests of [t-1, t):
   // seconds 2..seconds+1 are the steady state after the first iteration's upload and poll.
-  const steady = run.aggregate.timeline().filter((p) => p.t >= 2 && p.t <= seconds + 1);
+  const steady = run.aggregate.timeline().filter((p) => p.t >= 2 && p.t <= secs + 1);
   const rps = steady.reduce((a, p) => a + p.requests, 0) / Math.max(1, steady.length);
   const st = run.aggregate.merged((s) => s.endpoint === 'status' && s.method === 'GET');
-  const out = { rps, p50: st.hist.getValueAtPercentile(50) / 1000, p99: st.hist.getValueAtPercentile(99) / 1000, cpuUsPerReq: (run.cpuSeconds * 1e6) / run.aggregate.requests };
+  const out = { rps, requests: run.aggregate.requests, p50: st.hist.getValueAtPercentile(50) / 1000, p99: st.hist.getValueAtPercentile(99) / 1000, cpuUsPerReq: (run.cpuSeconds * 1e6) / run.aggregate.requests };
   st.hist.destroy();
   return out;
 }
 
 /** cpuUsPerReq: the generator's own CPU per request — what it takes from a target on the same cores. */
-type Sample = { rps: number; p50: number; p99: number; cpuUsPerReq: number };
+type Sample = { rps: number; p50: number; p99: number; cpuUsPerReq: number; serverCpuUsPerReq: number };
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 /** Best rps of the rounds; p50 and p99 of the median round (by p50). */
 function combine(samples: Sample[]): Sample {
   const byP50 = [...samples].sort((a, b) => a.p50 - b.p50);
   const mid = byP50[Math.floor(byP50.length / 2)];
-  return { rps: Math.max(...samples.map((s) => s.rps)), p50: mid.p50, p99: median(samples.map((s) => s.p99)), cpuUsPerReq: median(samples.map((s) => s.cpuUsPerReq)) };
+  return { rps: Math.max(...samples.map((s) => s.rps)), p50: mid.p50, p99: median(samples.map((s) => s.p99)), cpuUsPerReq: median(samples.map((s) => s.cpuUsPerReq)), serverCpuUsPerReq: median(samples.map((s) => s.serverCpuUsPerReq)) };
 }
 
+/**
+ * The bare-undici child (`--undici-floor ORIGIN PATH CONNECTIONS SECONDS`): the engine's
+ * connection handling without the engine — one Client per connection, the same headers, the next
+ * request sent right after a response ends. Prints its rps and CPU per request.
+ */
+async function runUndiciFloorChild(): Promise<never> {
+  const [origin, reqPath, c, secs] = process.argv.slice(process.argv.indexOf('--undici-floor') + 1);
+  const headers = ['authorization', 'Bearer floor-user', 'user-agent', 'prodctl-loadtest'];
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const end = t0 + Number(secs) * 1000;
+  let requests = 0;
+  await Promise.all(
+    Array.from({ length: Number(c) }, () => {
+      const client = new Client(origin, { pipelining: 1, keepAliveTimeout: 60_000 });
+      return new Promise<void>((resolve, reject) => {
+        const next = () => (performance.now() < end ? client.dispatch({ method: 'GET', path: reqPath, headers }, handler) : resolve());
+        const handler = { onConnect() {}, onHeaders: () => true, onData: () => true, onComplete: () => (requests++, queueMicrotask(next)), onError: reject };
+        next();
+      });
+    }),
+  );
+  const cpu = process.cpuUsage(cpu0);
+  process.stdout.write(`${JSON.stringify({ rps: (requests * 1000) / (performance.now() - t0), requests, cpuUsPerReq: (cpu.user + cpu.system) / requests })}\n`);
+  process.exit(0);
+}
+
+async function runUndiciFloor(origin: string, connections: number): Promise<{ rps: number; requests: number; cpuUsPerReq: number }> {
+  const jobId = await makeJob(origin, 'floor-user');
+  const tsx = pathToFileURL(path.join(root, 'node_modules/tsx/dist/loader.mjs')).href;
+  const { stdout } = await exec(process.execPath, ['--import', tsx, import.meta.filename, '--undici-floor', origin, `/v1/jobs/${jobId}`, String(connections), String(seconds)], { timeout: (seconds + 30) * 1000 });
+  return JSON.parse(stdout) as { rps: number; requests: number; cpuUsPerReq: number };
+}
+
+if (process.argv.includes('--undici-floor')) await runUndiciFloorChild();
 const server = await startServer();
 const results: { name: string; value: number; unit: string; baseline: number; ratio: number; goal: string; ok: boolean }[] = [];
 try {
+  await runWrk(server.origin, 100, 2);
+  await runBuiltin(server.origin, 100, 2);
   for (const c of [100, 10]) {
     const wrkRuns: Sample[] = [];
     const ourRuns: Sample[] = [];
+    const floorRuns: { rps: number; cpuUsPerReq: number; serverCpuUsPerReq: number }[] = [];
     for (let r = 0; r < rounds; r++) {
-      const w = await runWrk(server.origin, c);
+      const w = await measured(() => runWrk(server.origin, c));
       wrkRuns.push(w);
-      log(`wrk     c=${c} round ${r + 1}: ${w.rps.toFixed(0)} req/s, p50 ${w.p50.toFixed(2)} ms, p99 ${w.p99.toFixed(2)} ms, ${w.cpuUsPerReq.toFixed(0)} µs CPU/req`);
-      const o = await runBuiltin(server.origin, c);
+      log(`wrk     c=${c} round ${r + 1}: ${w.rps.toFixed(0)} req/s, p50 ${w.p50.toFixed(2)} ms, p99 ${w.p99.toFixed(2)} ms, ${w.cpuUsPerReq.toFixed(0)} µs CPU/req, server ${w.serverCpuUsPerReq.toFixed(0)} µs CPU/req`);
+      const o = await measured(() => runBuiltin(server.origin, c));
       ourRuns.push(o);
-      log(`builtin c=${c} round ${r + 1}: ${o.rps.toFixed(0)} req/s, p50 ${o.p50.toFixed(2)} ms, p99 ${o.p99.toFixed(2)} ms, ${o.cpuUsPerReq.toFixed(0)} µs CPU/req`);
+      log(`builtin c=${c} round ${r + 1}: ${o.rps.toFixed(0)} req/s, p50 ${o.p50.toFixed(2)} ms, p99 ${o.p99.toFixed(2)} ms, ${o.cpuUsPerReq.toFixed(0)} µs CPU/req, server ${o.serverCpuUsPerReq.toFixed(0)} µs CPU/req`);
+      if (c !== 100) continue;
+      const f = await measured(async () => ({ ...(await runUndiciFloor(server.origin, c)), p50: NaN, p99: NaN }));
+      floorRuns.push(f);
+      log(`undici  c=${c} round ${r + 1}: ${f.rps.toFixed(0)} req/s, ${f.cpuUsPerReq.toFixed(0)} µs CPU/req, server ${f.serverCpuUsPerReq.toFixed(0)} µs CPU/req (bare library, nothing recorded)`);
     }
     const wrk = combine(wrkRuns);
     const ours = combine(ourRuns);
@@ -122,6 +188,13 @@ try {
     if (c === 100) results.push({ name: 'median rps (100 connections)', value: medRps(ourRuns), unit: 'req/s', baseline: medRps(wrkRuns), ratio: medRps(ourRuns) / medRps(wrkRuns), goal: 'info', ok: true });
     const within = (r: number) => r >= 0.85 && r <= 1.15;
     if (c === 100) results.push({ name: 'generator CPU per request (100 connections)', value: ours.cpuUsPerReq, unit: 'µs', baseline: wrk.cpuUsPerReq, ratio: ours.cpuUsPerReq / wrk.cpuUsPerReq, goal: 'info', ok: true });
+    if (c === 100) {
+      const floorCpu = median(floorRuns.map((f) => f.cpuUsPerReq));
+      const floorTop = Math.max(...floorRuns.map((f) => f.rps));
+      results.push({ name: 'engine CPU per request vs bare undici (100 connections)', value: ours.cpuUsPerReq, unit: 'µs', baseline: floorCpu, ratio: ours.cpuUsPerReq / floorCpu, goal: 'info', ok: true });
+      results.push({ name: 'bare undici top rps vs wrk (100 connections)', value: floorTop, unit: 'req/s', baseline: wrk.rps, ratio: floorTop / wrk.rps, goal: 'info', ok: true });
+    }
+    if (c === 100) results.push({ name: 'server CPU per request (100 connections)', value: ours.serverCpuUsPerReq, unit: 'µs', baseline: wrk.serverCpuUsPerReq, ratio: ours.serverCpuUsPerReq / wrk.serverCpuUsPerReq, goal: 'info', ok: true });
     if (c === 100) results.push({ name: 'top rps (100 connections)', value: ours.rps, unit: 'req/s', baseline: wrk.rps, ratio: ours.rps / wrk.rps, goal: '>= 0.8', ok: ours.rps / wrk.rps >= 0.8 });
     results.push({ name: `p50 latency (${c} connections)`, value: ours.p50, unit: 'ms', baseline: wrk.p50, ratio: ours.p50 / wrk.p50, goal: '0.85..1.15', ok: within(ours.p50 / wrk.p50) });
     results.push({ name: `p99 latency (${c} connections)`, value: ours.p99, unit: 'ms', baseline: wrk.p99, ratio: ours.p99 / wrk.p99, goal: '0.85..1.15', ok: within(ours.p99 / wrk.p99) });
