@@ -70,3 +70,9 @@ export async function findUserByHash(db: Db, keyHash: string): Promise<string | 
   const r = await db.query('SELECT user_id FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL', [keyHash]);
   return r.rows[0]?.user_id ?? null;
 }
+
+/** Live keys among these hashes: key hash → user id (revoked and unknown hashes are absent). */
+export async function findUsersByHashes(db: Db, keyHashes: string[]): Promise<Map<string, string>> {
+  const r = await db.query('SELECT key_hash, user_id FROM api_keys WHERE key_hash = ANY($1::text[]) AND revoked_at IS NULL', [keyHashes]);
+  return new Map(r.rows.map((row: { key_hash: string; user_id: string }) => [row.key_hash, row.user_id]));
+}

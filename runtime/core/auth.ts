@@ -3,7 +3,8 @@
 import { hash, randomBytes } from 'node:crypto';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import type pg from 'pg';
-import { findUserByHash, hashApiKey, looksLikeApiKey } from './api-keys.js';
+import { findUsersByHashes, hashApiKey, looksLikeApiKey } from './api-keys.js';
+import { batchPerTurn } from './batch.js';
 import type { RuntimeConfig } from './config.js';
 import { HttpError } from './errors.js';
 
@@ -19,12 +20,15 @@ export function createAuthenticator(cfg: Pick<RuntimeConfig, 'oidc' | 'apiKeyPep
   // one-shot SHA-256 of the key (salt random per process), never the key: a hit then costs a
   // fraction of the peppered HMAC, which is computed only to ask Postgres.
   const keyCache = new Map<string, { userId: string; until: number }>();
+  // Misses of one turn ask Postgres together: with one key per client (e.g. 1,000 service
+  // accounts), most requests miss the short-lived cache, and one query per request was the cost.
+  const lookupUser = batchPerTurn((hashes) => findUsersByHashes(db, hashes));
   const cacheSalt = randomBytes(16).toString('base64');
   async function userForKey(key: string, pepper: string): Promise<string | null> {
     const cacheKey = hash('sha256', cacheSalt + key, 'base64');
     const hit = keyCache.get(cacheKey);
     if (hit && hit.until > Date.now()) return hit.userId;
-    const userId = await findUserByHash(db, hashApiKey(key, pepper));
+    const userId = await lookupUser(hashApiKey(key, pepper));
     if (userId && cfg.apiKeyCacheMs > 0) {
       if (keyCache.size >= KEY_CACHE_MAX) keyCache.delete(keyCache.keys().next().value as string);
       keyCache.set(cacheKey, { userId, until: Date.now() + cfg.apiKeyCacheMs });

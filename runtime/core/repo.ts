@@ -132,6 +132,12 @@ export async function getJobById(db: Db, id: string): Promise<JobRow | null> {
   return r.rows[0] ?? null;
 }
 
+/** Jobs by id (missing ids are absent): one query for the status reads of one turn. */
+export async function getJobsByIds(db: Db, ids: string[]): Promise<Map<string, JobRow>> {
+  const r = await db.query(`SELECT ${JOB_COLS} FROM jobs WHERE id = ANY($1::uuid[])`, [ids]);
+  return new Map(r.rows.map((j: JobRow) => [j.id, j]));
+}
+
 export async function deleteJob(db: Db, id: string): Promise<void> {
   await db.query('DELETE FROM jobs WHERE id = $1', [id]);
 }

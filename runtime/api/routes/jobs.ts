@@ -5,7 +5,8 @@ import type { JobOp } from '../../../contract/index.js';
 import { HttpError } from '../../core/errors.js';
 import { createParamsValidator } from '../../core/job-params.js';
 import { buildJobOptions } from '../../core/queue.js';
-import { audit, countOwnedFiles, deleteJob, findJobByIdempotencyKey, getJobById, insertJob, type JobRow } from '../../core/repo.js';
+import { batchPerTurn } from '../../core/batch.js';
+import { audit, countOwnedFiles, deleteJob, findJobByIdempotencyKey, getJobsByIds, insertJob, type JobRow } from '../../core/repo.js';
 import type { ApiDeps } from '../deps.js';
 import { errorSchema, idParams, jobAccepted, jobCreateBody, jobSchema } from '../schemas.js';
 
@@ -13,6 +14,8 @@ export function registerJobRoutes(app: FastifyInstance, d: ApiDeps): void {
   const validateParams = createParamsValidator();
   const backpressure = d.metrics.counter('httpBackpressure');
   const bodies = new WeakMap<JobRow, string>();
+  // Cache misses of one turn (many clients polling jobs that just changed) load in one query.
+  const loadJob = batchPerTurn((ids) => getJobsByIds(d.pool, ids));
 
   app.post(
     '/v1/jobs',
@@ -65,9 +68,10 @@ export function registerJobRoutes(app: FastifyInstance, d: ApiDeps): void {
       schema: { summary: 'Job status and result file ids', tags: ['jobs'], params: idParams, response: { 200: jobSchema, 404: errorSchema } },
     },
     async (req, reply) => {
-      const { id } = req.params as { id: string };
+      // Lower case as Postgres prints uuids: the cache, the batch and change notices share keys.
+      const id = (req.params as { id: string }).id.toLowerCase();
       // Cached rows are anyone's: ownership is checked here, and someone else's job is a 404 too.
-      const job = await d.jobs.read(id, () => getJobById(d.pool, id));
+      const job = await d.jobs.read(id, () => loadJob(id));
       if (!job || job.user_id !== req.userId) throw new HttpError(404, 'not_found', 'job not found');
       // A cache hit is the same row object, so its body (made by this route's 200 serializer) is
       // built once per cached row, not once per poll; a fresh row is a new object and a new body.
