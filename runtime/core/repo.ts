@@ -82,6 +82,12 @@ export async function getUsageBytes(db: Db, userId: string): Promise<number> {
   return r.rows[0].n;
 }
 
+/** Bytes stored per user, for several users in one query (users without files are absent). */
+export async function getUsageBytesOf(db: Db, userIds: string[]): Promise<Map<string, number>> {
+  const r = await db.query('SELECT user_id, sum(bytes)::float8 AS n FROM files WHERE user_id = ANY($1::uuid[]) GROUP BY user_id', [userIds]);
+  return new Map(r.rows.map((row: { user_id: string; n: number }) => [row.user_id, row.n]));
+}
+
 /**
  * Deletes the row. When no other row points at the blob, the blob gets a tombstone instead of
  * being removed: it stays on disk for the grace period (see blob-sweeper.ts). One round trip;

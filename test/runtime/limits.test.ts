@@ -146,6 +146,21 @@ describe('limits', () => {
     expect((await fetch(`${api.base}/readyz`)).status).toBe(200);
   });
 
+  it('the per-user storage quota: uploads of one burst each see the stored bytes of their own user only', async () => {
+    const pdf = await makePdf(1, 'quota');
+    const quota = Math.floor(2.5 * pdf.length);
+    const api = await start('api', { STORAGE_QUOTA_BYTES: String(quota) });
+    const [full, other] = await Promise.all([mintKey(stack, 'quota-full'), mintKey(stack, 'quota-other')]);
+    expect((await uploadPdf(api.base, full, pdf)).status).toBe(201);
+    expect((await uploadPdf(api.base, full, pdf)).status).toBe(201);
+    // One burst (one turn, one usage query): the full user is refused, the other one is not.
+    const [refused, fine] = await Promise.all([uploadPdf(api.base, full, pdf), uploadPdf(api.base, other, pdf)]);
+    expect(refused.status).toBe(413);
+    expect(refused.body).toMatchObject({ error: 'quota_exceeded' });
+    expect(refused.body.message).toContain(`${2 * pdf.length} of ${quota} bytes used`);
+    expect(fine.status).toBe(201);
+  });
+
   it('answers 503 fast while Redis is down', async () => {
     const api = await start('api');
     const key = await mintKey(stack, 'redis-down');
