@@ -114,39 +114,8 @@ export function createLocalStore(root: string): BlobStore {
       source.off('error', onSourceError);
     }
     const sha256 = hash.digest('hex');
-    const content = sink.content;
-    if (!content) {
-      await commit(tmp, sha256);
-      return { sha256, bytes, head };
-    }
-    // Received in full: write, fsync and commit in arrival order, a few at a time (see below).
-    await writeInTurn(async () => {
-      await writeSynced(tmp, content);
-      await commit(tmp, sha256);
-    });
-    return { sha256, bytes, head, content };
-  }
-
-  /**
-   * At most WRITE_CONCURRENCY in-memory uploads go through their file steps (open, write, fsync,
-   * close, rename, folder fsync) at once, the rest wait first come, first served. Unbounded, a
-   * burst of N uploads queues N × 8 steps round-robin on libuv's 4 threads, and every upload
-   * finishes near the end of the burst; in order, the early ones finish early. Only bodies that
-   * have fully arrived take a turn, so a slow client never holds one.
-   */
-  const writeInTurn = createFifoLimit(WRITE_CONCURRENCY);
-
-  async function writeSynced(file: string, data: Uint8Array): Promise<void> {
-    const fh = await open(file, 'wx');
-    try {
-      await fh.write(data);
-      await fh.sync();
-    } catch (err) {
-      await fh.close().catch(() => {});
-      await rm(file, { force: true });
-      throw err;
-    }
-    await fh.close();
+    await commit(tmp, sha256);
+    return { sha256, bytes, head, ...(sink.content ? { content: sink.content } : {}) };
   }
 
   /** Worker outputs: already in memory, so one write and one fsync on the same handle, no streams. */
@@ -208,29 +177,9 @@ async function syncDir(dir: string): Promise<void> {
   }
 }
 
-/** In-memory uploads in their file steps at once (see writeInTurn). */
-const WRITE_CONCURRENCY = 16;
-
-/** Runs tasks at most `n` at a time, in the order they were handed in. */
-export function createFifoLimit(n: number): <T>(task: () => Promise<T>) => Promise<T> {
-  let running = 0;
-  const waiting: (() => void)[] = [];
-  return async (task) => {
-    if (running >= n) await new Promise<void>((r) => waiting.push(r));
-    else running++;
-    try {
-      return await task();
-    } finally {
-      // The slot passes straight to the longest waiter, so nobody can overtake it.
-      if (waiting.length) waiting.shift()!();
-      else running--;
-    }
-  };
-}
-
 /**
- * Where an upload's bytes go: kept in memory up to KEEP_IN_MEMORY_BYTES (the store then writes
- * them with one write), or spilled to the temp file once larger. Either way one descriptor opens,
+ * Where an upload's bytes go: kept in memory up to KEEP_IN_MEMORY_BYTES and written with one
+ * write at the end, or spilled to the temp file once larger. Either way one descriptor opens,
  * writes, fsyncs and closes the file (a second open only to fsync costs thread-pool round trips
  * per upload, and a burst of uploads queues on that pool).
  */
@@ -279,7 +228,7 @@ class BlobSink extends Writable {
 
   private async finish(): Promise<void> {
     if (!this.fh) {
-      // Copied into a buffer of its own (not a slice of Node's shared pool); the store writes it.
+      // Copied into a buffer of its own (not a slice of Node's shared pool), written in one go.
       const content = new Uint8Array(this.keptBytes);
       let at = 0;
       for (const c of this.kept) {
@@ -287,10 +236,11 @@ class BlobSink extends Writable {
         at += c.length;
       }
       this.kept = [];
+      const fh = await this.open();
+      await fh.write(content);
       this.content = content;
-      return;
     }
-    const fh = this.fh;
+    const fh = this.fh!;
     await fh.sync();
     this.fh = null;
     await fh.close();

@@ -6,7 +6,7 @@ import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createFifoLimit, createLocalStore, KEEP_IN_MEMORY_BYTES, TooLargeError } from '../../runtime/core/storage.js';
+import { createLocalStore, KEEP_IN_MEMORY_BYTES, TooLargeError } from '../../runtime/core/storage.js';
 import { makeTempDir } from '../support/services.js';
 
 const root = makeTempDir('prodctl-store-');
@@ -72,36 +72,5 @@ describe('local blob store', () => {
     while (sha(again).slice(0, 2) !== blob.sha256.slice(0, 2));
     const second = await store.put(chunked(again), 1_000);
     expect(readFileSync(store.pathOf(second.sha256)).equals(again)).toBe(true);
-  });
-
-  it('the write limit runs at most n tasks at once and starts the rest in the order they came', async () => {
-    const limit = createFifoLimit(2);
-    const started: number[] = [];
-    let running = 0;
-    let most = 0;
-    const gates = Array.from({ length: 6 }, () => {
-      let resolve!: () => void;
-      const promise = new Promise<void>((r) => (resolve = r));
-      return { promise, resolve };
-    });
-    const all = gates.map((g, i) =>
-      limit(async () => {
-        started.push(i);
-        most = Math.max(most, ++running);
-        await g.promise;
-        running--;
-        return i;
-      }),
-    );
-    await new Promise((r) => setImmediate(r));
-    expect(started).toEqual([0, 1]);
-    gates[1].resolve();
-    gates[0].resolve();
-    await new Promise((r) => setImmediate(r));
-    expect(started).toEqual([0, 1, 2, 3]);
-    for (const g of gates) g.resolve();
-    expect(await Promise.all(all)).toEqual([0, 1, 2, 3, 4, 5]);
-    expect(started).toEqual([0, 1, 2, 3, 4, 5]);
-    expect(most).toBe(2);
   });
 });
