@@ -53,14 +53,17 @@ describe.skipIf(!engineHere)('docker target: the real runtime on the engine', ()
   });
 
   it('docker kill of a worker mid-jobs loses no job', async () => {
-    const up = await fetch(`${base}/v1/files`, { method: 'POST', headers: authed({ 'content-type': 'application/pdf' }), body: await makePdf(10) });
+    // Jobs of a few hundred milliseconds each, all queued at once: the workers must still be busy
+    // when the poll below first looks (with 10-page jobs a fast stack finished all 30 before that).
+    const up = await fetch(`${base}/v1/files`, { method: 'POST', headers: authed({ 'content-type': 'application/pdf' }), body: await makePdf(300) });
     expect(up.status).toBe(201);
     const file = ((await up.json()) as { id: string }).id;
-    const ids: string[] = [];
-    for (let i = 0; i < 30; i++) {
-      const res = await fetch(`${base}/v1/jobs`, { method: 'POST', headers: authed({ 'content-type': 'application/json' }), body: JSON.stringify({ op: 'split', inputs: [file], params: { ranges: ['1-5', '6-'] } }) });
-      ids.push(((await res.json()) as { id: string }).id);
-    }
+    const submit = async () => {
+      const res = await fetch(`${base}/v1/jobs`, { method: 'POST', headers: authed({ 'content-type': 'application/json' }), body: JSON.stringify({ op: 'split', inputs: [file], params: { ranges: ['1-150', '151-'] } }) });
+      expect(res.status).toBe(202);
+      return ((await res.json()) as { id: string }).id;
+    };
+    const ids = await Promise.all(Array.from({ length: 30 }, submit));
     const deadline = Date.now() + 60_000;
     for (;;) {
       const r = await db.query(`SELECT count(*) FILTER (WHERE state = 'active')::int AS active, count(*) FILTER (WHERE state = 'completed')::int AS done FROM jobs WHERE id = ANY($1::uuid[])`, [ids]);

@@ -2,7 +2,8 @@
 // `prodctl up` brought up — Postgres, Redis, the runtime's API and BullMQ workers, HAProxy — with
 // keys minted by `prodctl keys create`, the mixed scenario (uploads, jobs, status checks) through
 // the edge, and the success metrics as thresholds. Then the same stack made too weak on purpose
-// (one worker left, a slow op, a short job deadline) must fail with exit 99 naming the thresholds.
+// (one worker left, a slow op on 2,000-page uploads in half of the iterations, a 1 s job
+// deadline) must fail with exit 99 naming the thresholds.
 // Reports land in test-output/loadtest/native/. Load is bounded: 25 s + 12 s of schedule.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -88,12 +89,12 @@ describe('prodctl loadtest against the native stack', () => {
     expect(html).not.toMatch(/<script|<link|\s(src|href)=/); // self-contained: nothing to fetch
   }, 240_000);
 
-  it('the same stack made too weak (one worker, a slow op, 5 s job deadline) exits 99 and names the failing thresholds', async () => {
+  it('the same stack made too weak (one worker, a slow op, 1 s job deadline) exits 99 and names the failing thresholds', async () => {
     const sup = await stack.supervisor();
     const workers = (await sup.status()).filter((p) => p.service === 'worker' && p.state !== 'stopped');
     expect(workers.length).toBeGreaterThanOrEqual(1);
     for (const w of workers.slice(1)) await sup.stop(w.id);
-    const sets = ['job_op=watermark', 'sample_pages=400', 'job_deadline=5s', 'duration=12s', 'graceful_stop=20s'].flatMap((kv) => ['--set', `loadtest.scenarios.mixed.${kv}`]);
+    const sets = ['job_op=watermark', 'sample_pages=2000', 'upload_share=0.5', 'job_deadline=1s', 'duration=12s', 'graceful_stop=20s'].flatMap((kv) => ['--set', `loadtest.scenarios.mixed.${kv}`]);
     const summary = path.join(OUT, 'weak-summary.json');
     const r = await stack.cli([...sets, 'loadtest', 'run', '--engine', 'builtin', '--keys-file', keysFile, '--summary-export', summary], 180_000);
     writeFileSync(path.join(OUT, 'weak-run.txt'), `${r.stdout}\n${r.stderr}`);
