@@ -140,62 +140,78 @@ async function rawWatermarkRate(pdf: Uint8Array, n: number): Promise<{ wall: num
  */
 async function benchWorker(stack: RuntimeStack): Promise<Result> {
   const pdf = await makePdf(10);
-  const env = { ...stack.env, QUEUE_NAME: `${stack.env.QUEUE_NAME}-wm`, WORKER_CONCURRENCY: process.env.BENCH_WORKER_CONCURRENCY ?? '2' };
+  const threads = process.env.BENCH_WORKER_CONCURRENCY ?? '2';
+  const env = { ...stack.env, QUEUE_NAME: `${stack.env.QUEUE_NAME}-wm`, WORKER_CONCURRENCY: threads };
   const api = await startProcess('api', env, { RATE_REQUESTS_PER_SECOND: '100000', RATE_BURST: '100000' });
-  const key = await mintKey(stack, 'bench-worker');
-  const file = (await uploadPdf(api.base, key, pdf)).body.id;
-  await rawWatermarkRate(pdf, 30); // warm up
   const subject: number[] = [];
   const base: number[] = [];
   const wall: number[] = [];
   const baseWall: number[] = [];
-  const N = Number(process.env.BENCH_WORKER_JOBS ?? 150);
-  for (let round = 0; round < 2; round++) {
-    const raw = await rawWatermarkRate(pdf, N);
-    base.push(raw.perCpu);
-    baseWall.push(raw.wall);
-    // Queue first, then start the worker: we time the worker draining N jobs end to end
-    // (queue, Postgres, storage with fsync, PDF work in a thread, verify, result record).
-    const ids: string[] = [];
-    for (let i = 0; i < N; i++) ids.push((await submitJob(api.base, key, { op: 'watermark', inputs: [file], params: { text: 'CONFIDENTIAL' } })).body.id);
-    const worker = await startProcess('worker', env);
-    const servers = () => [worker.child.pid!, ...withChildren(stack.pg.process!.pid!), stack.redis.process.pid!];
-    // The clock starts after the first WARM jobs: thread boot and JIT warm-up are not throughput.
-    const WARM = Number(process.env.BENCH_WORKER_WARM ?? 15);
-    const finished = async () =>
-      (await stack.db.query(`SELECT count(*)::int AS n FROM jobs WHERE id = ANY($1::uuid[]) AND state IN ('completed', 'failed')`, [ids])).rows[0].n as number;
-    let t0 = 0;
-    let cpu0 = 0;
-    let split0: number[] = [];
-    const wpid = worker.child.pid!;
-    const split = () => [threadCpuSeconds(wpid, wpid), cpuSeconds([wpid]) - threadCpuSeconds(wpid, wpid), cpuSeconds(withChildren(stack.pg.process!.pid!)), cpuSeconds([stack.redis.process.pid!])];
-    let atStart = 0;
-    for (;;) {
-      const n = await finished();
-      if (!t0 && n >= WARM) {
-        t0 = performance.now();
-        cpu0 = cpuSeconds(servers());
-        split0 = split();
-        atStart = n;
+  try {
+    const key = await mintKey(stack, 'bench-worker');
+    const file = (await uploadPdf(api.base, key, pdf)).body.id;
+    await rawWatermarkRate(pdf, 30); // warm up
+    const N = Number(process.env.BENCH_WORKER_JOBS ?? 150);
+    for (let round = 0; round < 2; round++) {
+      const raw = await rawWatermarkRate(pdf, N);
+      base.push(raw.perCpu);
+      baseWall.push(raw.wall);
+      // Queue first, then start the worker: we time the worker draining N jobs end to end
+      // (queue, Postgres, storage with fsync, PDF work in a thread, verify, result record).
+      const ids: string[] = [];
+      for (let i = 0; i < N; i++) ids.push((await submitJob(api.base, key, { op: 'watermark', inputs: [file], params: { text: 'CONFIDENTIAL' } })).body.id);
+      const worker = await startProcess('worker', env);
+      try {
+        const r = await timeDrain(stack, worker.child.pid!, ids);
+        say(`worker round ${round + 1}: CPU ms per job — worker main thread ${r.perJobMs[0]}, its other threads (PDF, GC, libuv) ${r.perJobMs[1]}, Postgres ${r.perJobMs[2]}, Redis ${r.perJobMs[3]}`);
+        wall.push(r.wall);
+        subject.push(r.perCpu);
+      } finally {
+        await worker.stop();
       }
-      if (n === N) break;
-      await new Promise((res) => setTimeout(res, 20));
     }
-    const cpu = cpuSeconds(servers()) - cpu0;
-    const perJobMs = split().map((c, i) => (((c - split0[i]) / (N - atStart)) * 1000).toFixed(1));
-    say(`worker round ${round + 1}: CPU ms per job — worker main thread ${perJobMs[0]}, its other threads (PDF, GC, libuv) ${perJobMs[1]}, Postgres ${perJobMs[2]}, Redis ${perJobMs[3]}`);
-    wall.push((N - atStart) / ((performance.now() - t0) / 1000));
-    subject.push((N - atStart) / cpu);
-    await worker.stop();
+  } finally {
+    await api.stop();
   }
-  await api.stop();
   const value = mean(subject);
   const baseline = mean(base);
   say(
     `worker: watermark 10 pages ${value.toFixed(1)} jobs per CPU-second (worker + Postgres + Redis) vs raw pdf-lib loop ${baseline.toFixed(1)}; ` +
-      `wall clock ${mean(wall).toFixed(1)} jobs/s with 2 threads vs raw ${mean(baseWall).toFixed(1)}/s on one core`,
+      `wall clock ${mean(wall).toFixed(1)} jobs/s with ${threads} threads vs raw ${mean(baseWall).toFixed(1)}/s on one core`,
   );
   return { name: 'worker_watermark_per_core_vs_raw_pdf_lib', value: round(value), unit: 'jobs/cpu-s', baseline: round(baseline), ratio: round(value / baseline), goal: 0.85 };
+}
+
+/** Waits for the worker to finish the jobs; rates and CPU per job counted after the first WARM. */
+async function timeDrain(stack: RuntimeStack, wpid: number, ids: string[]): Promise<{ wall: number; perCpu: number; perJobMs: string[] }> {
+  const N = ids.length;
+  const servers = () => [wpid, ...withChildren(stack.pg.process!.pid!), stack.redis.process.pid!];
+  // The clock starts after the first WARM jobs: thread boot and JIT warm-up are not throughput.
+  const WARM = Number(process.env.BENCH_WORKER_WARM ?? 15);
+  const finished = async () =>
+    (await stack.db.query(`SELECT count(*)::int AS n FROM jobs WHERE id = ANY($1::uuid[]) AND state IN ('completed', 'failed')`, [ids])).rows[0].n as number;
+  const split = () => [threadCpuSeconds(wpid, wpid), cpuSeconds([wpid]) - threadCpuSeconds(wpid, wpid), cpuSeconds(withChildren(stack.pg.process!.pid!)), cpuSeconds([stack.redis.process.pid!])];
+  let t0 = 0;
+  let cpu0 = 0;
+  let split0: number[] = [];
+  let atStart = 0;
+  for (;;) {
+    const n = await finished();
+    if (!t0 && n >= WARM) {
+      t0 = performance.now();
+      cpu0 = cpuSeconds(servers());
+      split0 = split();
+      atStart = n;
+    }
+    if (n === N) break;
+    await new Promise((res) => setTimeout(res, 20));
+  }
+  const cpu = cpuSeconds(servers()) - cpu0;
+  return {
+    wall: (N - atStart) / ((performance.now() - t0) / 1000),
+    perCpu: (N - atStart) / cpu,
+    perJobMs: split().map((c, i) => (((c - split0[i]) / (N - atStart)) * 1000).toFixed(1)),
+  };
 }
 
 async function queueRate(stack: RuntimeStack, ours: boolean, n: number): Promise<number> {
