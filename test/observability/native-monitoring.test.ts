@@ -4,6 +4,7 @@
 // worker stopped while uploads go on, Redis stopped — reach Alertmanager within `for` plus two
 // scrape intervals (measured), and `prodctl up` resolves both; `prodctl status --json` and
 // `--watch` (in tmux, read with capture-pane) show the queue and the live numbers.
+import { existsSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -33,7 +34,7 @@ async function waitFor<T>(what: string, fn: () => Promise<T | undefined | null |
 let stack: NativeStack;
 let plan: StackPlan;
 let webhook: http.Server;
-const notifications: { alerts: { status: string; labels: Record<string, string> }[] }[] = [];
+const notifications: { receivedAt?: number; alerts: { status: string; labels: Record<string, string> }[] }[] = [];
 let key = '';
 let fileId = '';
 let base = '';
@@ -78,7 +79,7 @@ beforeAll(async () => {
     let body = '';
     req.on('data', (c) => (body += c));
     req.on('end', () => {
-      notifications.push(JSON.parse(body));
+      notifications.push({ ...JSON.parse(body), receivedAt: Date.now() });
       res.writeHead(200).end();
     });
   });
@@ -181,6 +182,15 @@ describe('observability on the native stack (prodctl up)', () => {
       console.log(`native: RedisDown reached Alertmanager ${redisMs} ms after Redis stopped (for ${forOf('RedisDown')} ms, bound ${redisBound} ms)`);
       expect(redisMs).toBeLessThanOrEqual(redisBound);
 
+      // Both firing notifications must be at the receiver before the fix: Alertmanager sends a
+      // group's first notification group_wait after the alert arrives, and an alert resolved before
+      // that is never notified at all, firing or resolved.
+      const firingAtReceiver = () => notifications.flatMap((n) => n.alerts).filter((a) => a.status === 'firing').map((a) => a.labels.alertname);
+      await waitFor('RedisDown and QueueBacklogGrowing firing at the profile receiver', async () => {
+        const firing = firingAtReceiver();
+        return firing.includes('RedisDown') && firing.includes('QueueBacklogGrowing');
+      }, 15_000, 50);
+
       // 3. `prodctl up` brings Redis and the workers back; both alerts resolve
       const upAt = Date.now();
       const up = await stack.cli(['up']);
@@ -193,10 +203,16 @@ describe('observability on the native stack (prodctl up)', () => {
     } finally {
       console.log(`${await load.stop()} submissions sent`);
     }
+    const received = () => notifications.map((n) => `${new Date(n.receivedAt ?? 0).toISOString()} ${n.alerts.map((a) => `${a.labels.alertname}/${a.labels.service ?? ''}=${a.status}`).join(',')}`).join('\n');
     await waitFor('resolved notifications at the profile receiver', async () => {
       const resolved = notifications.flatMap((n) => n.alerts).filter((a) => a.status === 'resolved').map((a) => a.labels.alertname);
       return resolved.includes('RedisDown') && resolved.includes('QueueBacklogGrowing');
-    }, 60_000, 250);
+    }, 60_000, 250).catch((err: Error) => {
+      const amLog = path.join(stack.stateDir, 'native', 'logs', 'alertmanager.log');
+      const tail = existsSync(amLog) ? readFileSync(amLog, 'utf8').split('\n').slice(-40).join('\n') : '(no alertmanager log)';
+      throw new Error(`${err.message}; received:\n${received()}\nalertmanager log:\n${tail}`);
+    });
+    console.log(`notifications received:\n${received()}`);
     const firing = notifications.flatMap((n) => n.alerts).filter((a) => a.status === 'firing').map((a) => a.labels.alertname);
     expect(firing).toEqual(expect.arrayContaining(['QueueBacklogGrowing', 'RedisDown']));
   });
