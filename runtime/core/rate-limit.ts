@@ -3,6 +3,7 @@
 // event-loop turn go to Redis together as one script call: under load a turn holds many requests,
 // and per-call client and server overhead, not the bucket arithmetic, was the cost per request.
 import type { Redis } from 'ioredis';
+import { collectPerTurn } from './batch.js';
 
 // KEYS[1] maintenance flag, KEYS[2..] buckets; ARGV per bucket: rate (tokens/s), burst, cost.
 // Takes run in order, so two takes of one bucket in a batch see each other like two calls would.
@@ -56,53 +57,25 @@ export interface TakeResult {
   maintenance: boolean;
 }
 
-interface Pending {
-  key: string;
-  bucket: Bucket;
-  cost: number;
-  resolve(r: TakeResult): void;
-  reject(err: unknown): void;
-}
-
 type RedisWithRl = Redis & { prodctlTakeMany(numKeys: number, ...args: (string | number)[]): Promise<number[]> };
 
 export function createRateLimiter(redis: Redis, keyPrefix: string, maintenanceKey: string) {
   const r = redis as RedisWithRl;
   if (typeof r.prodctlTakeMany !== 'function') r.defineCommand('prodctlTakeMany', { lua: SCRIPT });
-  let pending: Pending[] = [];
-
-  function flush(): void {
-    const batch = pending;
-    if (batch.length === 0) return; // already sent when it reached MAX_BATCH
-    pending = [];
+  const takeInTurn = collectPerTurn<{ key: string; bucket: Bucket; cost: number }, TakeResult>(async (takes) => {
     const keys: string[] = [maintenanceKey];
     const argv: number[] = [];
-    for (const p of batch) {
-      keys.push(p.key);
-      argv.push(p.bucket.perSecond, p.bucket.burst, p.cost);
+    for (const t of takes) {
+      keys.push(t.key);
+      argv.push(t.bucket.perSecond, t.bucket.burst, t.cost);
     }
-    r.prodctlTakeMany(keys.length, ...keys, ...argv).then(
-      (out) => {
-        const maintenance = out[out.length - 1] === 1;
-        for (let i = 0; i < batch.length; i++) {
-          const o = i * 4;
-          batch[i].resolve({ allowed: out[o] === 1, remaining: out[o + 1], retryAfterMs: out[o + 2], resetMs: out[o + 3], maintenance });
-        }
-      },
-      (err) => {
-        for (const p of batch) p.reject(err);
-      },
-    );
-  }
+    const out = await r.prodctlTakeMany(keys.length, ...keys, ...argv);
+    const maintenance = out[out.length - 1] === 1;
+    return takes.map((_, i) => ({ allowed: out[i * 4] === 1, remaining: out[i * 4 + 1], retryAfterMs: out[i * 4 + 2], resetMs: out[i * 4 + 3], maintenance }));
+  }, MAX_BATCH);
 
   return function take(userId: string, bucket: Bucket, cost = 1): Promise<TakeResult> {
-    return new Promise((resolve, reject) => {
-      // setImmediate runs after the poll phase, so every request read in this turn joins the batch;
-      // the added wait is at most the rest of one loop turn.
-      if (pending.length === 0) setImmediate(flush);
-      pending.push({ key: `${keyPrefix}${bucket.name}:${userId}`, bucket, cost, resolve, reject });
-      if (pending.length >= MAX_BATCH) flush();
-    });
+    return takeInTurn({ key: `${keyPrefix}${bucket.name}:${userId}`, bucket, cost });
   };
 }
 
