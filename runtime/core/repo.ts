@@ -35,21 +35,10 @@ const FILE_COLS = 'id, user_id, sha256, bytes::float8 AS bytes, pages, filename,
 /** Prefix for an INSERT INTO files whose $2 is the sha256: the content is referenced again. */
 const CLEAR_TOMBSTONE = 'WITH cleared AS (DELETE FROM blob_tombstones WHERE sha256 = $2)';
 
-export async function insertFile(db: Db, f: { userId: string; sha256: string; bytes: number; pages: number | null; filename: string | null }): Promise<FileRow> {
-  // Content coming back clears its tombstone in the same statement, so the sweeper leaves it alone.
-  const r = await db.query(`${CLEAR_TOMBSTONE} INSERT INTO files (user_id, sha256, bytes, pages, filename) VALUES ($1, $2, $3, $4, $5) RETURNING ${FILE_COLS}`, [
-    f.userId,
-    f.sha256,
-    f.bytes,
-    f.pages,
-    f.filename,
-  ]);
-  return r.rows[0];
-}
-
 /**
  * An upload: the file row and its audit entry in one statement, so one commit (one WAL flush)
- * per upload instead of two. Clears a tombstone of the same content, as insertFile does.
+ * per upload instead of two. Content coming back clears its tombstone in the same statement, so
+ * the sweeper leaves it alone.
  */
 export async function insertUploadedFile(db: Db, f: { userId: string; sha256: string; bytes: number; pages: number | null; filename: string | null }): Promise<FileRow> {
   const r = await db.query(
@@ -74,11 +63,6 @@ export async function getFilesById(db: Db, ids: string[]): Promise<FileRow[]> {
 
 export async function countOwnedFiles(db: Db, userId: string, ids: string[]): Promise<number> {
   const r = await db.query('SELECT count(DISTINCT id)::int AS n FROM files WHERE user_id = $1 AND id = ANY($2::uuid[])', [userId, ids]);
-  return r.rows[0].n;
-}
-
-export async function getUsageBytes(db: Db, userId: string): Promise<number> {
-  const r = await db.query('SELECT coalesce(sum(bytes), 0)::float8 AS n FROM files WHERE user_id = $1', [userId]);
   return r.rows[0].n;
 }
 

@@ -17,7 +17,7 @@ import type { BackupSources } from '../../backup/sources.js';
 import { createLocalStore } from '../../backup/stores/local.js';
 import { verifySet } from '../../backup/verify.js';
 import { sweepBlobs } from '../../runtime/core/blob-sweeper.js';
-import { deleteFile, insertFile } from '../../runtime/core/repo.js';
+import { deleteFile, insertUploadedFile } from '../../runtime/core/repo.js';
 import { createLocalStore as createBlobStore } from '../../runtime/core/storage.js';
 import { makeTempDir, startTestPostgres, startTestRedis, type TestPostgres, type TestRedis } from '../support/services.js';
 import { openPgPool, withPg } from './clients.js';
@@ -108,7 +108,7 @@ describe('backups and the runtime blob tombstones', () => {
       expect(await sweepBlobs({ pool, store: blobs, graceMs: 0 })).toBe(2);
       const later = await blobs.putBuffer(Buffer.concat([Buffer.from('%PDF-1.7\n'), randomBytes(3000)]));
       const user = (await pool.query('SELECT id FROM users LIMIT 1')).rows[0].id as string;
-      await insertFile(pool, { userId: user, sha256: later.sha256, bytes: later.bytes, pages: 1, filename: 'later.pdf' });
+      await insertUploadedFile(pool, { userId: user, sha256: later.sha256, bytes: later.bytes, pages: 1, filename: 'later.pdf' });
 
       const result = await restoreSet({ store: store(), manifest, key, live, parts: ['postgres', 'redis', 'files'], safety: opts, drainMs: 0 });
       expect(result.files.restored).toBe(1); // the one removed in the previous test
