@@ -24,7 +24,7 @@ const medium: Omit<Profile, 'extends' | '$schema'> = {
       rate_limit: { average: 200, burst: 400, period: '1s' },
       retry: { attempts: 3, initial_interval: '100ms' },
     },
-    haproxy: { max_connections: 20000, timeout_connect: '5s', timeout_client: '60s', timeout_server: '60s' },
+    haproxy: { max_connections: 20000, server_max_connections: 256, timeout_connect: '5s', timeout_client: '60s', timeout_server: '60s' },
   },
   api: {
     replicas: 2,

@@ -53,6 +53,9 @@ const edgeSchema = z
     haproxy: z
       .object({
         max_connections: posInt.min(100),
+        server_max_connections: posInt
+          .min(1, { message: 'must be ≥ 1' })
+          .meta({ description: "Connections HAProxy opens to one API replica at most; further requests wait in HAProxy's queue (timeout_server) instead of overflowing the replica's accept backlog" }),
         timeout_connect: duration,
         timeout_client: duration,
         timeout_server: duration,

@@ -11,6 +11,8 @@ export interface HaproxySwitchOptions {
   backend: string;
   /** Health check interval of added servers (dynamic servers ignore default-server lines). */
   checkInterval?: string;
+  /** maxconn of added servers (edge.haproxy.server_max_connections); see render-haproxy.ts. */
+  serverMaxConnections?: number;
 }
 
 // The runtime API answers errors in prose with no status code; these mean the command did nothing.
@@ -30,7 +32,8 @@ export function createHaproxySwitch(o: HaproxySwitchOptions): EdgeSwitch {
     kind: 'haproxy',
     listServers: async () => (await states()).map(toEdgeServer),
     async addServer(name, address) {
-      await run(`add server ${server(name)} ${address} check inter ${o.checkInterval ?? '1s'} rise 1 fall 2`);
+      const maxconn = o.serverMaxConnections ? ` maxconn ${o.serverMaxConnections}` : '';
+      await run(`add server ${server(name)} ${address} check inter ${o.checkInterval ?? '1s'} rise 1 fall 2${maxconn}`);
       await run(`enable health ${server(name)}`);
       await run(`enable server ${server(name)}`);
     },

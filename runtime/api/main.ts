@@ -41,7 +41,10 @@ runMain(async () => {
   };
   const app = await buildApi(deps);
   const metricsServer = await serveMetrics(metrics, cfg.host, cfg.metricsPort);
-  await app.listen({ host: cfg.host, port: cfg.port });
+  // Node's default accept backlog (511) overflows when an edge without a per-server connection
+  // limit opens a connection per request of a burst; each dropped SYN costs its client 1–7 s.
+  // The kernel caps this at net.core.somaxconn.
+  await app.listen({ host: cfg.host, port: cfg.port, backlog: 4096 });
   ready.set(1);
   log.info({ port: cfg.port, metricsPort: cfg.metricsPort, ready: HEALTH_PATHS.ready }, 'api listening');
 

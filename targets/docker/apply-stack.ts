@@ -85,7 +85,7 @@ export async function applyStack(a: ApplyInput): Promise<ApplyResult> {
   const rolled: RollResult[] = [];
   try {
     if (api && desired.api > 0) await runMigrations(a, api, specBase(api), staged.configHash.api, changes);
-    const edge = api && edgeService ? await connectEdge(docker, project, edgeService, api) : undefined;
+    const edge = api && edgeService ? await connectEdge(docker, project, edgeService, api, plan.profile.edge.haproxy.server_max_connections) : undefined;
     if (edge) await reconcileEdge(docker, project, edge.edge, edge.network, edge.port);
     for (const s of byRole('app')) {
       const r = await rollService({
@@ -196,7 +196,7 @@ async function runMigrations(a: ApplyInput, api: ServicePlan, spec: Omit<SpecInp
 }
 
 /** Finds the running edge and its admin port, published on the engine host's loopback. */
-async function connectEdge(docker: Docker, project: string, edgeService: ServicePlan, api: ServicePlan): Promise<{ edge: EdgeSwitch; network: string; port: number } | undefined> {
+async function connectEdge(docker: Docker, project: string, edgeService: ServicePlan, api: ServicePlan, serverMaxConnections: number): Promise<{ edge: EdgeSwitch; network: string; port: number } | undefined> {
   const admin = edgeService.ports.find((p) => p.name === ADMIN_PORT_NAME);
   const [edgeC] = (await listServiceContainers(docker, project, edgeService.name)).filter((c) => c.State === 'running');
   if (!admin || !edgeC) return undefined;
@@ -206,7 +206,7 @@ async function connectEdge(docker: Docker, project: string, edgeService: Service
   if (!shared) throw new TargetError('the edge and the API share no network', 'put both on the same plan network');
   const apiPort = (api.ports.find((p) => p.name === 'http') ?? api.ports[0]).port;
   const backend = edgeService.labels['prodctl.edge.backend'] ?? 'api';
-  return { edge: createHaproxySwitch({ host: '127.0.0.1', port: hostPort }, backend), network: networkName(project, shared), port: apiPort };
+  return { edge: createHaproxySwitch({ host: '127.0.0.1', port: hostPort }, backend, serverMaxConnections), network: networkName(project, shared), port: apiPort };
 }
 
 /** After an edge restart its dynamic servers are gone: put every healthy API replica back. */

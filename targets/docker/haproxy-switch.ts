@@ -49,7 +49,8 @@ export function parseServersState(text: string): EdgeServer[] {
   });
 }
 
-export function createHaproxySwitch(admin: { host: string; port: number }, backend: string): EdgeSwitch {
+/** `serverMaxConnections` is the maxconn of added servers (edge.haproxy.server_max_connections). */
+export function createHaproxySwitch(admin: { host: string; port: number }, backend: string, serverMaxConnections?: number): EdgeSwitch {
   const run = async (cmd: string): Promise<string> => {
     const out = await runAdminCommand(admin.host, admin.port, cmd);
     // The runtime API answers errors in prose; catch the ones that mean the command did nothing.
@@ -63,7 +64,8 @@ export function createHaproxySwitch(admin: { host: string; port: number }, backe
     listServers: list,
     async addServer(name, address, port) {
       // default-server lines do not apply to dynamic servers, so the check timing is given here.
-      await run(`add server ${backend}/${name} ${address}:${port} check inter 1s rise 1 fall 2`);
+      const maxconn = serverMaxConnections ? ` maxconn ${serverMaxConnections}` : '';
+      await run(`add server ${backend}/${name} ${address}:${port} check inter 1s rise 1 fall 2${maxconn}`);
       await run(`enable health ${backend}/${name}`);
       await run(`enable server ${backend}/${name}`);
     },

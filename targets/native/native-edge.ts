@@ -11,7 +11,12 @@ import path from 'node:path';
 
 export function nativeEdge(env: NativeEnv): EdgeSwitch | null {
   if (env.skipped.has('edge')) return null;
-  return createHaproxySwitch({ endpoint: edgeSocketPath(env.paths), backend: HAPROXY_API_BACKEND, checkInterval: '1s' });
+  return createHaproxySwitch({
+    endpoint: edgeSocketPath(env.paths),
+    backend: HAPROXY_API_BACKEND,
+    checkInterval: '1s',
+    serverMaxConnections: env.plan.profile.edge.haproxy.server_max_connections,
+  });
 }
 
 /** Puts the edge's server set in line with the state's API replicas; returns what changed. */

@@ -102,8 +102,11 @@ backend ${HAPROXY_API_BACKEND}
   balance roundrobin
   option httpchk GET ${HEALTH_PATHS.ready}
   http-check expect status 200
-  # Dynamic servers (added at run time) take their check settings from the add command instead.
-  default-server check inter ${checkInterval} fall 2 rise 1
+  # At most server_max_connections per replica: a burst waits in HAProxy's queue (FIFO, bounded
+  # by timeout queue) instead of a SYN flood that overflows the replica's accept backlog, where
+  # dropped SYNs cost clients 1, 3 and 7 s retransmits. Dynamic servers (added at run time) take
+  # their check and maxconn settings from the add command instead.
+  default-server check inter ${checkInterval} fall 2 rise 1 maxconn ${h.server_max_connections}
 ${servers.join('\n')}
 `;
 }

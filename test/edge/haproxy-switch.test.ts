@@ -1,6 +1,7 @@
 // The HAProxy switch against a real HAProxy (rendered config, admin socket) and real backends.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHaproxySwitch } from '../../edge/haproxy/haproxy-switch.js';
@@ -35,6 +36,7 @@ describe('HAProxy switch (real HAProxy)', () => {
   let v1: Backend;
   let v2: Backend;
   let broken: Backend;
+  let socket: string;
 
   beforeAll(async () => {
     const dir = makeTempDir('prodctl-edge-');
@@ -43,7 +45,7 @@ describe('HAProxy switch (real HAProxy)', () => {
     v1 = await startBackend('v1');
     v2 = await startBackend('v2');
     broken = await startBackend('broken', false);
-    const socket = path.join(dir, 'admin.sock');
+    socket = path.join(dir, 'admin.sock');
     const cfg = path.join(dir, 'haproxy.cfg');
     writeFileSync(cfg, renderHaproxyConfig(plan, { bind: `127.0.0.1:${port}`, adminSocket: socket, metricsBind: `127.0.0.1:${metrics}`, servers: [{ name: 'api-v1', address: v1.address }] }));
     haproxy = spawn('haproxy', ['-db', '-f', cfg], { stdio: 'ignore' });
@@ -97,5 +99,41 @@ describe('HAProxy switch (real HAProxy)', () => {
     expect(text).toMatch(/^haproxy_backend_active_servers\{proxy="api"\} 1$/m);
     // The public frontend has no /metrics: the request goes to the API like any other path.
     expect(await (await fetch(`${base}/metrics`)).text()).toBe('v2');
+  });
+
+  it('opens at most serverMaxConnections to an added server; a burst waits in HAProxy and is all served', async () => {
+    let open = 0;
+    let peak = 0;
+    const slow = http.createServer((req, res) => {
+      if (req.url === '/readyz') return void res.end('ok');
+      open++;
+      peak = Math.max(peak, open);
+      setTimeout(() => {
+        open--;
+        res.end('slow');
+      }, 100);
+    });
+    await new Promise<void>((r) => slow.listen(0, '127.0.0.1', r));
+    const port = (slow.address() as { port: number }).port;
+    try {
+      const limited = createHaproxySwitch({ endpoint: socket, backend: 'api', checkInterval: '200ms', serverMaxConnections: 3 });
+      await limited.addServer('api-slow', `127.0.0.1:${port}`);
+      await limited.confirmRouting('api-slow', 10_000);
+      await edge.removeServer('api-v2', 5_000);
+      // 20 requests on 20 connections at once: HAProxy queues 17 and hands them over as the 3 finish.
+      const answers = await Promise.all(Array.from({ length: 20 }, () => new Promise<string>((resolve, reject) => {
+        http.get(`${base}/`, { agent: false }, (res) => {
+          let body = '';
+          res.on('data', (c) => (body += c));
+          res.on('end', () => resolve(`${res.statusCode} ${body}`));
+        }).on('error', reject);
+      })));
+      expect(answers).toEqual(Array(20).fill('200 slow'));
+      expect(peak).toBe(3);
+      await edge.removeServer('api-slow', 5_000);
+    } finally {
+      slow.closeAllConnections();
+      await new Promise((r) => slow.close(r));
+    }
   });
 });

@@ -26,7 +26,7 @@ describe('renderHaproxy', () => {
   });
 
   it('has the admin socket, health-checked API backend, retries and the profile timeouts', async () => {
-    const plan = await loadExamplePlan('small', ['edge.haproxy.timeout_connect=3s', 'edge.haproxy.timeout_server=45s', 'edge.haproxy.max_connections=5000']);
+    const plan = await loadExamplePlan('small', ['edge.haproxy.timeout_connect=3s', 'edge.haproxy.timeout_server=45s', 'edge.haproxy.max_connections=5000', 'edge.haproxy.server_max_connections=64']);
     const cfg = renderHaproxyConfig(plan, { bind: '127.0.0.1:18080', adminSocket: '/tmp/x.sock', metricsBind: '127.0.0.1:18405' });
     const lines = cfg.split('\n').map((l) => l.trim());
     for (const want of [
@@ -43,6 +43,7 @@ describe('renderHaproxy', () => {
       'http-request use-service prometheus-exporter if { path /metrics }',
       'option httpchk GET /readyz',
       'balance roundrobin',
+      'default-server check inter 2s fall 2 rise 1 maxconn 64',
     ]) {
       expect(lines).toContain(want);
     }
