@@ -3,12 +3,12 @@
 // published port; the engine may be local or remote.
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { PassThrough, Readable, Writable } from 'node:stream';
+import { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import { BackupError } from '../../lib/errors.js';
 import { ADDRESS_RE, blobRelPath, missingBlobError, type BlobAccess } from '../parts/blob-access.js';
 import { execText } from '../../targets/docker/exec.js';
-import { readFirstFile, readTarEntries, tarHeader, tarTrailer } from './tar.js';
+import { createTarWriter, readFirstFile, readTarEntries, type TarWriter } from './tar.js';
 
 function statusOf(err: unknown): number | undefined {
   return (err as { statusCode?: number }).statusCode;
@@ -20,26 +20,36 @@ export async function openContainerFile(docker: Docker, containerId: string, fil
   return readFirstFile(archive);
 }
 
-/** Puts a file into a container folder (tmp name there), streaming `fill` through a one-entry tar. */
-async function putContainerFile(docker: Docker, containerId: string, dir: string, name: string, bytes: number, owner: { uid: number; gid: number }, fill: (sink: Writable) => Promise<string>): Promise<string> {
-  const tar = new PassThrough({ highWaterMark: 1024 * 1024 });
-  tar.write(tarHeader({ name, size: bytes, mode: 0o640, ...owner }));
-  const sink = new Writable({
-    write(chunk: Buffer, _e, cb) {
-      if (tar.write(chunk)) cb();
-      else tar.once('drain', () => cb());
-    },
-  });
-  const upload = docker.getContainer(containerId).putArchive(tar as unknown as NodeJS.ReadableStream, { path: dir });
+/**
+ * Streams the archive that `write` builds into a container folder (putArchive). Whichever fails
+ * first, the engine or the writing, stops the other, and its error is the one thrown.
+ */
+async function putArchive<T>(docker: Docker, containerId: string, dir: string, write: (tar: TarWriter) => Promise<T>): Promise<T> {
+  const tar = createTarWriter();
+  let uploadError: unknown;
+  // Handled at once: an engine that refuses early must stop the writing, which would otherwise
+  // wait on back-pressure for a reader that is gone.
+  const upload = docker
+    .getContainer(containerId)
+    .putArchive(tar.archive, { path: dir })
+    .then(
+      () => undefined,
+      (err: unknown) => {
+        uploadError = err;
+        tar.abort(err as Error);
+      },
+    );
   try {
-    const sha = await fill(sink);
-    tar.end(tarTrailer(bytes));
+    const out = await write(tar);
+    tar.finish();
     await upload;
-    return sha;
+    if (uploadError) throw uploadError;
+    return out;
   } catch (err) {
-    tar.destroy(err as Error);
-    await upload.catch(() => {});
-    throw err;
+    const first = uploadError ?? err;
+    tar.abort(first as Error);
+    await upload;
+    throw first;
   }
 }
 
@@ -93,7 +103,7 @@ export function createDockerBlobAccess(docker: Docker, containerId: string, uplo
       const tmpName = `restore-${address}.part`;
       const dest = full(address);
       await mustExec(docker, containerId, ['mkdir', '-p', tmpDir, path.posix.dirname(dest)], 'creating folders');
-      const sha = await putContainerFile(docker, containerId, tmpDir, tmpName, bytes, who, fill);
+      const sha = await putArchive(docker, containerId, tmpDir, (tar) => tar.addFile(tmpName, bytes, { mode: 0o640, ...who }, fill));
       if (sha !== address) {
         await execText(docker, containerId, ['rm', '-f', path.posix.join(tmpDir, tmpName)]);
         throw new BackupError('content does not match its address', 'the set is corrupt');
@@ -127,31 +137,15 @@ export function createDockerBlobAccess(docker: Docker, containerId: string, uplo
       const staging = path.posix.join(uploadsPath, 'tmp', `restore-${randomBytes(6).toString('hex')}`);
       await mustExec(docker, containerId, ['mkdir', '-p', staging], 'creating the staging folder');
       try {
-        const tar = new PassThrough({ highWaterMark: 1024 * 1024 });
-        const sink = () =>
-          new Writable({
-            write(chunk: Buffer, _e, cb) {
-              if (tar.write(chunk)) cb();
-              else tar.once('drain', () => cb());
-            },
-          });
-        const upload = docker.getContainer(containerId).putArchive(tar as unknown as NodeJS.ReadableStream, { path: staging });
-        try {
-          tar.write(tarHeader({ name: 'blobs/', size: 0, mode: 0o750, dir: true, ...who }));
-          for (const dir of [...new Set(blobs.map((b) => b.address.slice(0, 2)))]) tar.write(tarHeader({ name: `blobs/${dir}/`, size: 0, mode: 0o750, dir: true, ...who }));
+        await putArchive(docker, containerId, staging, async (tar) => {
+          const folder = { mode: 0o750, ...who };
+          tar.addFolder('blobs/', folder);
+          for (const dir of new Set(blobs.map((b) => b.address.slice(0, 2)))) tar.addFolder(`blobs/${dir}/`, folder);
           for (const b of blobs) {
-            tar.write(tarHeader({ name: blobRelPath(b.address), size: b.bytes, mode: 0o640, ...who }));
-            const sha = await fill(b.address, sink());
+            const sha = await tar.addFile(blobRelPath(b.address), b.bytes, { mode: 0o640, ...who }, (sink) => fill(b.address, sink));
             if (sha !== b.address) throw new BackupError(`blob ${b.address}: content does not match its address`, 'the set is corrupt');
-            tar.write(Buffer.alloc((512 - (b.bytes % 512)) % 512));
           }
-          tar.end(Buffer.alloc(1024));
-          await upload;
-        } catch (err) {
-          tar.destroy(err as Error);
-          await upload.catch(() => {});
-          throw err;
-        }
+        });
         const script = 'set -e; for d in "$1"/blobs/*/; do n=$(basename "$d"); mkdir -p "$2/blobs/$n"; mv -f "$d"* "$2/blobs/$n/"; done';
         await mustExec(docker, containerId, ['sh', '-c', script, 'sh', staging, uploadsPath], 'moving restored blobs into place');
       } finally {
