@@ -1,6 +1,6 @@
 // The API and worker services: one runtime image, two entry points, configured only through the
 // contract's environment names (secrets as *_FILE paths).
-import { DEFAULT_QUEUE_NAME, ENV, HEALTH_PATHS } from '../contract/index.js';
+import { DEFAULT_QUEUE_NAME, ENV, HEALTH_PATHS, WORKER_NODE_FLAGS } from '../contract/index.js';
 import { parseDuration, parseSize } from '../profile/units.js';
 import type { Profile } from '../profile/schema.js';
 import { secretPath } from './file-paths.js';
@@ -107,7 +107,7 @@ export function planWorker(p: Profile, release: string): ServiceDraft {
     name: 'worker',
     role: 'app',
     image: p.images.worker,
-    command: ['node', 'dist/runtime/worker/main.js'],
+    command: ['node', ...WORKER_NODE_FLAGS, 'dist/runtime/worker/main.js'],
     user: RUNTIME_USER,
     replicas: w.replicas,
     resources: w.resources,

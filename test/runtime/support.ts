@@ -6,6 +6,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
 import pg from 'pg';
+import { WORKER_NODE_FLAGS } from '../../contract/index.js';
 import { getFreePort } from '../../lib/net.js';
 import { createApiKey } from '../../runtime/core/api-keys.js';
 import { runMigrations } from '../../runtime/core/migrate.js';
@@ -135,7 +136,9 @@ export interface RuntimeProcess {
 export async function startProcess(role: 'api' | 'worker', env: Record<string, string>, extra: Record<string, string> = {}, opts: { waitReady?: boolean } = {}): Promise<RuntimeProcess> {
   const port = await getFreePort();
   const metricsPort = await getFreePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, `runtime/${role}/main.ts`)], {
+  // The worker runs with the flags the plan gives it, so tests and bench/ measure what ships.
+  const flags = role === 'worker' ? WORKER_NODE_FLAGS : [];
+  const child = spawn(process.execPath, [...flags, '--import', 'tsx', path.join(ROOT, `runtime/${role}/main.ts`)], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', ...env, PRODCTL_ROLE: role, PORT: String(port), METRICS_PORT: String(metricsPort), ...extra },
     stdio: ['ignore', 'pipe', 'pipe'],
