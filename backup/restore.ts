@@ -6,14 +6,14 @@ import { REDIS_KEYS } from '../contract/index.js';
 import { BackupError } from '../lib/errors.js';
 import { checkChecksums, checkKey } from './check-checksums.js';
 import { createBackup, type CreateBackupOptions } from './create-backup.js';
-import type { Manifest, PartName } from './manifest.js';
+import { PART_NAMES, type Manifest, type PartName } from './manifest.js';
 import { diffTableSums } from './parts/pg-checksums.js';
 import { readTableSums, restorePostgres } from './parts/postgres.js';
 import { blobAccessOf, restoreFiles } from './parts/files.js';
 import { describeMissing, judgeBlobRefs, readBlobRefs, tombstoneOrphans } from './parts/blob-refs.js';
 import { connectRedis, copyAllKeys, diffKeyCounts, readKeyCounts, type RedisConn } from './parts/redis.js';
 import { createScratch } from './scratch.js';
-import type { BackupSources } from './sources.js';
+import { partsOf, type BackupSources } from './sources.js';
 import type { BackupStore } from './stores/types.js';
 import type { StreamCodec } from './stream/pipeline.js';
 import { createWriteStream, mkdirSync } from 'node:fs';
@@ -72,8 +72,33 @@ async function restoreRedis(o: RestoreOptions, codec: StreamCodec, conn: RedisCo
   }
 }
 
-/** The live result must match the manifest (readKeyCounts leaves the maintenance flag out). */
-async function verifyLive(o: RestoreOptions): Promise<string[]> {
+/**
+ * What a restore does around the parts themselves, decided from which parts the set has, which
+ * are restored and which the live stack has. Pure; restoreSet carries it out.
+ */
+export interface RestorePlan {
+  /** The database alone from a set with files: every blob the set references must already be on disk, checked before anything is touched. */
+  blobsOnDiskFirst: boolean;
+  /** After the database: every blob its files table references must be on disk (part of the live verification). */
+  judgeBlobsAfter: boolean;
+  /** After the database: blobs on disk it does not know get a tombstone for the sweeper. */
+  tombstoneOrphans: boolean;
+}
+
+export function planRestore(o: { inSet: PartName[]; restore: PartName[]; live: PartName[] }): RestorePlan {
+  const dbWithUploads = o.restore.includes('postgres') && o.live.includes('postgres') && o.live.includes('files');
+  return {
+    blobsOnDiskFirst: dbWithUploads && !o.restore.includes('files') && o.inSet.includes('files'),
+    judgeBlobsAfter: dbWithUploads && o.inSet.includes('files'),
+    tombstoneOrphans: dbWithUploads,
+  };
+}
+
+/**
+ * The live result must match the manifest (readKeyCounts leaves the maintenance flag out).
+ * `blobs`, the uploads folder as listed after the restore, when the plan judges it.
+ */
+async function verifyLive(o: RestoreOptions, blobs: { where: string; onDisk: string[] } | null): Promise<string[]> {
   const m = o.manifest;
   const problems: string[] = [];
   if (o.parts.includes('postgres') && m.parts.postgres && o.live.postgres) {
@@ -83,25 +108,11 @@ async function verifyLive(o: RestoreOptions): Promise<string[]> {
     const keys = await readKeyCounts(o.live.redis.conn);
     problems.push(...diffKeyCounts(m.parts.redis.keys, keys).map((p) => `part redis: ${p}`));
   }
-  if (o.parts.includes('postgres') && m.parts.files && o.live.postgres && o.live.files) {
-    const judged = judgeBlobRefs(await readBlobRefs(o.live.postgres.conn), await blobAccessOf(o.live.files).list());
-    if (judged.missing.length) problems.push(`part files: ${describeMissing(judged.missing, blobAccessOf(o.live.files).where)}`);
+  if (blobs && o.live.postgres) {
+    const judged = judgeBlobRefs(await readBlobRefs(o.live.postgres.conn), blobs.onDisk);
+    if (judged.missing.length) problems.push(`part files: ${describeMissing(judged.missing, blobs.where)}`);
   }
   return problems;
-}
-
-/**
- * Restoring the database without the files is only safe when every blob the set's files table
- * references is still on disk (the sweeper may have removed some since). Checked before anything
- * is touched.
- */
-async function refuseDbWithoutBlobs(o: RestoreOptions): Promise<void> {
-  const m = o.manifest;
-  if (!o.parts.includes('postgres') || o.parts.includes('files') || !m.parts.files || !o.live.files) return;
-  const access = blobAccessOf(o.live.files);
-  const onDisk = new Set(await access.list());
-  const missing = m.parts.files.files.map((b) => b.address).filter((a) => !onDisk.has(a));
-  if (missing.length) throw new BackupError(`restoring only postgres from ${m.id} would leave files without their blobs: ${describeMissing(missing, access.where)}`, 'add files to --parts (e.g. --parts db,files)');
 }
 
 export async function restoreSet(o: RestoreOptions): Promise<RestoreResult> {
@@ -115,7 +126,15 @@ export async function restoreSet(o: RestoreOptions): Promise<RestoreResult> {
   step('checking checksums before touching anything');
   await checkChecksums(o.store, m, o.parts);
   checkKey(m, o.key);
-  await refuseDbWithoutBlobs(o);
+  const plan = planRestore({ inSet: PART_NAMES.filter((p) => m.parts[p]), restore: o.parts, live: partsOf(o.live) });
+  // The uploads folder (local, or a container's volume), resolved once for every step below.
+  const uploads = o.live.files ? blobAccessOf(o.live.files) : undefined;
+  if (plan.blobsOnDiskFirst && uploads) {
+    // Restoring the database without the files is only safe when the sweeper has not removed
+    // any blob the set's files table references since (the set's files part holds exactly those).
+    const { missing } = judgeBlobRefs({ referenced: m.parts.files!.files.map((b) => b.address), tombstoned: [] }, await uploads.list());
+    if (missing.length) throw new BackupError(`restoring only postgres from ${m.id} would leave files without their blobs: ${describeMissing(missing, uploads.where)}`, 'add files to --parts (e.g. --parts db,files)');
+  }
   const codec: StreamCodec = { compression: m.compression, key: o.key };
 
   let safetySetId: string | null = null;
@@ -138,17 +157,19 @@ export async function restoreSet(o: RestoreOptions): Promise<RestoreResult> {
     }
     if (o.parts.includes('files')) {
       step('restoring files');
-      files = await restoreFiles({ part: m.parts.files!, access: blobAccessOf(o.live.files!), store: o.store, codec });
+      files = await restoreFiles({ part: m.parts.files!, access: uploads!, store: o.store, codec });
     }
     if (o.parts.includes('redis')) {
       step('restoring redis');
       redisKeys = await restoreRedis(o, codec, o.live.redis!.conn);
     }
     step('verifying the restored state');
-    const problems = await verifyLive(o);
+    // One listing after the restore: the blobs verified are the ones orphans are judged against.
+    const blobs = uploads && (plan.judgeBlobsAfter || plan.tombstoneOrphans) ? { where: uploads.where, onDisk: await uploads.list() } : null;
+    const problems = await verifyLive(o, plan.judgeBlobsAfter ? blobs : null);
     if (problems.length) throw new BackupError(`restore of ${m.id} does not match its manifest: ${problems.join('; ')}`, hint);
-    if (o.parts.includes('postgres') && o.live.postgres && o.live.files) {
-      orphansTombstoned = await tombstoneOrphans(o.live.postgres.conn, await blobAccessOf(o.live.files).list());
+    if (plan.tombstoneOrphans && blobs && o.live.postgres) {
+      orphansTombstoned = await tombstoneOrphans(o.live.postgres.conn, blobs.onDisk);
       if (orphansTombstoned) step(`${orphansTombstoned} blob(s) the restored database does not know: tombstoned, the sweeper removes them after storage.blob_grace`);
     }
   } catch (err) {
