@@ -4,13 +4,14 @@
 // container-spec / stage-files; this file sequences the effects.
 import type Docker from 'dockerode';
 import { ENV } from '../../contract/index.js';
+import { createHaproxySwitch } from '../../edge/haproxy/haproxy-switch.js';
+import type { EdgeSwitch } from '../../edge/types.js';
 import { TargetError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/log.js';
 import { parseDuration } from '../../profile/units.js';
 import type { ServicePlan, StackPlan } from '../../plan/types.js';
 import { buildContainerSpec, type SpecInput } from './container-spec.js';
 import { createAndStart, listServiceContainers, readLogTail, stopAndRemove, waitHealthy } from './containers.js';
-import { createHaproxySwitch, type EdgeSwitch } from './haproxy-switch.js';
 import { ADMIN_PORT_NAME, LABEL } from './labels.js';
 import { makeContainerName, rollService, type RollResult } from './roll-service.js';
 import { hashText, stageFiles } from './stage-files.js';
@@ -206,7 +207,8 @@ async function connectEdge(docker: Docker, project: string, edgeService: Service
   if (!shared) throw new TargetError('the edge and the API share no network', 'put both on the same plan network');
   const apiPort = (api.ports.find((p) => p.name === 'http') ?? api.ports[0]).port;
   const backend = edgeService.labels['prodctl.edge.backend'] ?? 'api';
-  return { edge: createHaproxySwitch({ host: '127.0.0.1', port: hostPort }, backend, serverMaxConnections), network: networkName(project, shared), port: apiPort };
+  const edge = createHaproxySwitch({ endpoint: `127.0.0.1:${hostPort}`, backend, checkInterval: '1s', serverMaxConnections });
+  return { edge, network: networkName(project, shared), port: apiPort };
 }
 
 /** After an edge restart its dynamic servers are gone: put every healthy API replica back. */
@@ -216,7 +218,7 @@ async function reconcileEdge(docker: Docker, project: string, edge: EdgeSwitch, 
     const name = c.Names[0].slice(1);
     if (known.has(name)) continue;
     const ip = c.NetworkSettings.Networks[network]?.IPAddress;
-    if (ip) await edge.addServer(name, ip, port);
+    if (ip) await edge.addServer(name, `${ip}:${port}`);
   }
 }
 

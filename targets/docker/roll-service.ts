@@ -6,12 +6,13 @@
 // they are started again and put back, and everything new is removed.
 import { randomBytes } from 'node:crypto';
 import type Docker from 'dockerode';
+import type { EdgeSwitch } from '../../edge/types.js';
+import { TargetError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/log.js';
 import type { ServicePlan } from '../../plan/types.js';
 import { buildContainerSpec, type SpecInput } from './container-spec.js';
 import { createAndStart, listServiceContainers, sleep, stopAndRemove, waitHealthy, type ContainerInfo } from './containers.js';
 import { execText } from './exec.js';
-import type { EdgeSwitch } from './haproxy-switch.js';
 import { LABEL } from './labels.js';
 
 export interface EdgeBinding {
@@ -76,9 +77,7 @@ export async function rollService(i: RollInput): Promise<RollResult> {
     started.push({ id: c.id, name });
     await waitHealthy(docker, c.id, i.timeoutMs, probe ? async () => (await execText(docker, c.id, probe)).exitCode === 0 : undefined);
     if (i.edge) {
-      const ip = (await c.inspect()).NetworkSettings.Networks[i.edge.network]?.IPAddress;
-      await i.edge.edge.addServer(name, ip, i.edge.port);
-      await i.edge.edge.confirmRouting(name, i.timeoutMs);
+      await routeReplica(i.edge, c, name, i.timeoutMs);
       log.info(`${s.name}: ${name} is healthy and routed by the edge`);
     }
   };
@@ -131,6 +130,15 @@ async function retireOne(i: RollInput, old: ContainerInfo): Promise<ContainerInf
   return stopOne(i, old);
 }
 
+/** Adds a replica to the edge at its address on the network it shares with the edge, and waits
+ *  until the edge's own health check passes and it routes there. */
+async function routeReplica(b: EdgeBinding, c: Docker.Container, name: string, timeoutMs: number): Promise<void> {
+  const ip = (await c.inspect()).NetworkSettings.Networks[b.network]?.IPAddress;
+  if (!ip) throw new TargetError(`${name} has no address on ${b.network}, so the edge cannot reach it`, `attach the API to the network it shares with the edge (${b.network}) in the plan`);
+  await b.edge.addServer(name, `${ip}:${b.port}`);
+  await b.edge.confirmRouting(name, timeoutMs);
+}
+
 /** Behind the edge: drain for the drain window, then take it out of the edge. */
 async function drainOne(i: RollInput, old: ContainerInfo): Promise<void> {
   if (!i.edge) return;
@@ -156,11 +164,7 @@ async function undoRoll(i: RollInput, started: { id: string; name: string }[], s
       const c = i.docker.getContainer(old.Id);
       await c.start();
       await waitHealthy(i.docker, old.Id, i.timeoutMs);
-      if (i.edge) {
-        const ip = (await c.inspect()).NetworkSettings.Networks[i.edge.network]?.IPAddress;
-        await i.edge.edge.addServer(name, ip, i.edge.port);
-        await i.edge.edge.confirmRouting(name, i.timeoutMs);
-      }
+      if (i.edge) await routeReplica(i.edge, c, name, i.timeoutMs);
     } catch (err) {
       i.log.warn(`${i.service.name}: could not restore ${name}: ${(err as Error).message}`);
     }

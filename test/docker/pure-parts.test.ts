@@ -8,7 +8,6 @@ import { findPreviousGood, makeReleaseId, selectVersionsToKeep, type ReleaseReco
 import { appendAudit, readAudit } from '../../state/audit.js';
 import { buildContainerSpec, secretTarget } from '../../targets/docker/container-spec.js';
 import { parseEngineAddress } from '../../targets/docker/engine-options.js';
-import { parseServersState } from '../../targets/docker/haproxy-switch.js';
 import { demuxLogs } from '../../targets/docker/containers.js';
 import { isIgnored } from '../../targets/docker/build-image.js';
 import { buildFixturePlan } from '../fixtures/docker/stack-plan.js';
@@ -49,14 +48,7 @@ describe('container spec', () => {
   });
 });
 
-describe('HAProxy runtime API parsing', () => {
-  it('reads show servers state', () => {
-    const text = '1\n# be_id be_name srv_id srv_name srv_addr srv_op_state srv_admin_state srv_uweight\n3 api 1 demo-api-a 172.18.0.5 2 0 1\n3 api 2 demo-api-b 172.18.0.6 0 8 1\n';
-    expect(parseServersState(text)).toEqual([
-      { name: 'demo-api-a', address: '172.18.0.5', opState: 2, adminState: 0 },
-      { name: 'demo-api-b', address: '172.18.0.6', opState: 0, adminState: 8 },
-    ]);
-  });
+describe('engine logs', () => {
   it('demultiplexes engine log frames', () => {
     const frame = (s: number, t: string) => Buffer.concat([Buffer.from([s, 0, 0, 0, 0, 0, 0, Buffer.byteLength(t)]), Buffer.from(t)]);
     expect(demuxLogs(Buffer.concat([frame(1, 'out\n'), frame(2, 'err\n')]))).toBe('out\nerr\n');

@@ -5,6 +5,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHaproxySwitch } from '../../edge/haproxy/haproxy-switch.js';
+import { parseAdminEndpoint } from '../../edge/haproxy/runtime-api.js';
 import { parseServersState, toEdgeServer } from '../../edge/haproxy/servers-state.js';
 import type { EdgeSwitch } from '../../edge/types.js';
 import { getFreePort, waitForPort } from '../../lib/net.js';
@@ -25,6 +26,16 @@ describe('parseServersState', () => {
     ]);
     // api-2 shows "running" before its first check: not routing yet.
     expect(s.map((x) => toEdgeServer(x).state)).toEqual(['up', 'starting', 'drain', 'maint', 'down']);
+  });
+});
+
+describe('parseAdminEndpoint', () => {
+  it('reads the native socket path and the Docker target\'s published host:port', () => {
+    expect(parseAdminEndpoint('/run/haproxy/admin.sock')).toEqual({ path: '/run/haproxy/admin.sock' });
+    expect(parseAdminEndpoint('unix:./admin.sock')).toEqual({ path: './admin.sock' });
+    expect(parseAdminEndpoint('127.0.0.1:49153')).toEqual({ host: '127.0.0.1', port: 49153 });
+    expect(parseAdminEndpoint('ipv4@:9999')).toEqual({ host: '127.0.0.1', port: 9999 });
+    expect(() => parseAdminEndpoint('edge-admin')).toThrow(/bad HAProxy admin endpoint 'edge-admin'/);
   });
 });
 
