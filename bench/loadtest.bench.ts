@@ -4,7 +4,9 @@
 // API, GET /v1/jobs/:id) so neither load generator shares its event loop. wrk gets as many
 // threads as the engine (`-t`): on this 2-core machine the target needs the other core.
 // Each tool runs `--rounds` times, alternating, so a burst of other load on this shared machine
-// hits both; top rps is the best round of each, latencies the median round. Before the rounds,
+// hits both; top rps is the best round of each, latencies the median round (and, as info, the
+// median of each round's ratio to the wrk run next to it, and wrk's ratio to its own next round:
+// the agreement the machine's noise allows). Before the rounds,
 // each tool loads the server once, unmeasured: the first seconds of a fresh server run its code
 // unoptimized, and whichever tool came first would pay for it (wrk's p99 on a fresh server
 // measured 285–325 ms, against 14–86 ms in its next runs).
@@ -198,6 +200,16 @@ try {
     if (c === 100) results.push({ name: 'top rps (100 connections)', value: ours.rps, unit: 'req/s', baseline: wrk.rps, ratio: ours.rps / wrk.rps, goal: '>= 0.8', ok: ours.rps / wrk.rps >= 0.8 });
     results.push({ name: `p50 latency (${c} connections)`, value: ours.p50, unit: 'ms', baseline: wrk.p50, ratio: ours.p50 / wrk.p50, goal: '0.85..1.15', ok: within(ours.p50 / wrk.p50) });
     results.push({ name: `p99 latency (${c} connections)`, value: ours.p99, unit: 'ms', baseline: wrk.p99, ratio: ours.p99 / wrk.p99, goal: '0.85..1.15', ok: within(ours.p99 / wrk.p99) });
+    // Each round's engine run next to the wrk run just before it, so slow drift in the machine's
+    // load cancels; and wrk against its own next round, the agreement this machine allows at all.
+    for (const q of ['p50', 'p99'] as const) {
+      const paired = median(ourRuns.map((o, i) => o[q] / wrkRuns[i][q]));
+      results.push({ name: `${q} latency, median of paired rounds (${c} connections)`, value: paired, unit: 'ratio', baseline: 1, ratio: paired, goal: 'info', ok: true });
+      if (rounds < 2) continue;
+      const self = median(wrkRuns.slice(1).map((w, i) => w[q] / wrkRuns[i][q]));
+      const spread = Math.max(...wrkRuns.map((w) => w[q])) / Math.min(...wrkRuns.map((w) => w[q]));
+      results.push({ name: `${q} latency, wrk against its next round (${c} connections)`, value: self, unit: 'ratio', baseline: spread, ratio: self, goal: 'info: baseline = max/min over wrk rounds', ok: true });
+    }
   }
 } finally {
   server.stop();
