@@ -56,11 +56,6 @@ export async function getFile(db: Db, userId: string, id: string): Promise<FileR
   return r.rows[0] ?? null;
 }
 
-export async function getFilesById(db: Db, ids: string[]): Promise<FileRow[]> {
-  const r = await db.query(`SELECT ${FILE_COLS} FROM files WHERE id = ANY($1::uuid[])`, [ids]);
-  return r.rows;
-}
-
 export async function countOwnedFiles(db: Db, userId: string, ids: string[]): Promise<number> {
   const r = await db.query('SELECT count(DISTINCT id)::int AS n FROM files WHERE user_id = $1 AND id = ANY($2::uuid[])', [userId, ids]);
   return r.rows[0].n;
@@ -133,13 +128,31 @@ export async function deleteJob(db: Db, id: string): Promise<void> {
 }
 
 /** Marks a queued (or stalled active) job active and returns it; null if missing or already finished. */
-export async function claimJob(db: Db, id: string, attempt: number): Promise<JobRow | null> {
+/** An input of a claimed job, as far as the worker needs it. */
+export interface InputFile {
+  id: string;
+  sha256: string;
+  bytes: number;
+}
+
+/**
+ * Marks the job active for this attempt and returns it with its input files, in one round trip
+ * (a worker claims every job, and the files lookup was a second statement each time). Null when
+ * the job is not queued or active; inputs deleted meanwhile are absent from `inputs`.
+ */
+export async function claimJob(db: Db, id: string, attempt: number): Promise<{ job: JobRow; inputs: InputFile[] } | null> {
   const r = await db.query(
-    `UPDATE jobs SET state = 'active', attempts = $2, started_at = coalesce(started_at, now()), progress = 0
-      WHERE id = $1 AND state IN ('queued', 'active') RETURNING ${JOB_COLS}`,
+    `WITH claimed AS (
+       UPDATE jobs SET state = 'active', attempts = $2, started_at = coalesce(started_at, now()), progress = 0
+        WHERE id = $1 AND state IN ('queued', 'active') RETURNING ${JOB_COLS})
+     SELECT claimed.*, f.id AS input_id, f.sha256 AS input_sha256, f.bytes::float8 AS input_bytes
+       FROM claimed LEFT JOIN files f ON f.id = ANY(claimed.inputs)`,
     [id, attempt],
   );
-  return r.rows[0] ?? null;
+  if (!r.rows.length) return null;
+  const { input_id: _id, input_sha256: _sha, input_bytes: _bytes, ...job } = r.rows[0];
+  const inputs = r.rows.filter((row) => row.input_id !== null).map((row) => ({ id: row.input_id, sha256: row.input_sha256, bytes: row.input_bytes }));
+  return { job: job as JobRow, inputs };
 }
 
 /** Back to queued after a retryable failure: the error stays visible until the next attempt. */

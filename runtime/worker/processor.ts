@@ -8,7 +8,7 @@ import type { Pool } from '../core/db.js';
 import type { RuntimeMetrics } from '../core/metrics.js';
 import { ResourceLimitError, TaskTimeoutError, type ThreadPool } from '../core/pdf/thread-pool.js';
 import type { QueuePayload } from '../core/queue.js';
-import { claimJob, getFilesById, getJobById, markJobFailed, markJobRetrying } from '../core/repo.js';
+import { claimJob, getJobById, markJobFailed, markJobRetrying } from '../core/repo.js';
 import type { BlobStore } from '../core/storage.js';
 import { completeJob, type Output } from './complete-job.js';
 
@@ -29,15 +29,15 @@ export function createProcessor(d: ProcessorDeps) {
   const active = d.metrics.gauge('workerActive');
 
   async function attempt(job: Job<QueuePayload>): Promise<{ outputs: number; recorded: boolean }> {
-    const row = await claimJob(d.pool, job.data.jobId, job.attemptsMade + 1);
-    if (row) await d.jobChanged(row.id);
-    else {
+    const claimed = await claimJob(d.pool, job.data.jobId, job.attemptsMade + 1);
+    if (!claimed) {
       const done = await getJobById(d.pool, job.data.jobId);
       if (!done) throw new UnrecoverableError('job record not found in Postgres');
       return { outputs: done.result.length, recorded: false }; // delivered again after it finished
     }
-    const files = await getFilesById(d.pool, row.inputs);
-    const byId = new Map(files.map((f) => [f.id, f]));
+    const row = claimed.job;
+    await d.jobChanged(row.id);
+    const byId = new Map(claimed.inputs.map((f) => [f.id, f]));
     const inputs: Uint8Array[] = [];
     let total = 0;
     for (const id of row.inputs) {

@@ -53,6 +53,25 @@ describe('bad input', () => {
     await worker.stop();
   });
 
+  it('an input deleted after its job was accepted fails the job with a reason, once; the same file twice is fine', async () => {
+    // No worker yet: both jobs wait in the queue while one of the merge's inputs is deleted.
+    const a = (await uploadPdf(api.base, key, await makePdf(2))).body.id;
+    const b = (await uploadPdf(api.base, key, await makePdf(3))).body.id;
+    const gone = await submitJob(api.base, key, { op: 'merge', inputs: [a, b] });
+    const twice = await submitJob(api.base, key, { op: 'merge', inputs: [a, a] });
+    expect([gone.status, twice.status]).toEqual([202, 202]);
+    expect((await fetch(`${api.base}/v1/files/${b}`, { method: 'DELETE', headers: authed(key) })).status).toBe(204);
+    const worker = await startProcess('worker', stack.env);
+    procs.push(worker);
+    const failed = await waitForJob(api.base, key, gone.body.id);
+    expect([failed.state, failed.attempts]).toEqual(['failed', 1]);
+    expect(failed.error).toBe(`input file ${b} no longer exists`);
+    const merged = await waitForJob(api.base, key, twice.body.id);
+    expect(merged.state).toBe('completed');
+    expect(merged.result).toHaveLength(1);
+    await worker.stop();
+  });
+
   it('a PDF that needs more memory than the per-job limit fails with a reason and the worker stays up', async () => {
     // 2000 pages of text at a 16 MB per-job heap: the thread dies of OOM, the process does not.
     const worker = await startProcess('worker', stack.env, { PER_JOB_MEMORY_MB: '16', MAX_PAGES: '100000', JOB_TIMEOUT_MS: '60000' });
