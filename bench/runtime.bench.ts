@@ -2,7 +2,7 @@
 // the machine is shared): API reads vs bare node:http, worker watermark vs a raw pdf-lib loop,
 // queue throughput vs raw BullMQ. Loopback only, bounded in time and count.
 //   npx tsx bench/runtime.bench.ts [--json] [--only api|worker|queue]
-//   env: BENCH_WORKER_CONCURRENCY (default 2), BENCH_WORKER_JOBS (150), BENCH_WORKER_WARM (15, not timed)
+//   env: BENCH_WORKER_CONCURRENCY (default 2), BENCH_WORKER_JOBS (450 per round), BENCH_WORKER_WARM (the first 300, not timed)
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -143,7 +143,8 @@ async function benchWorker(stack: RuntimeStack): Promise<Result> {
   const pdf = await makePdf(10);
   const threads = process.env.BENCH_WORKER_CONCURRENCY ?? '2';
   const env = { ...shippedWorkerEnv(stack.env), QUEUE_NAME: `${stack.env.QUEUE_NAME}-wm`, WORKER_CONCURRENCY: threads };
-  const api = await startProcess('api', env, { RATE_REQUESTS_PER_SECOND: '100000', RATE_BURST: '100000' });
+  // The queue holds a whole round before the worker starts: above the test stack's depth limit.
+  const api = await startProcess('api', env, { RATE_REQUESTS_PER_SECOND: '100000', RATE_BURST: '100000', QUEUE_MAX_DEPTH: '100000' });
   const subject: number[] = [];
   const base: number[] = [];
   const wall: number[] = [];
@@ -152,7 +153,7 @@ async function benchWorker(stack: RuntimeStack): Promise<Result> {
     const key = await mintKey(stack, 'bench-worker');
     const file = (await uploadPdf(api.base, key, pdf)).body.id;
     await rawWatermarkRate(pdf, 30); // warm up
-    const N = Number(process.env.BENCH_WORKER_JOBS ?? 150);
+    const N = Number(process.env.BENCH_WORKER_JOBS ?? 450);
     for (let round = 0; round < 2; round++) {
       const raw = await rawWatermarkRate(pdf, N);
       base.push(raw.perCpu);
@@ -160,7 +161,11 @@ async function benchWorker(stack: RuntimeStack): Promise<Result> {
       // Queue first, then start the worker: we time the worker draining N jobs end to end
       // (queue, Postgres, storage with fsync, PDF work in a thread, verify, result record).
       const ids: string[] = [];
-      for (let i = 0; i < N; i++) ids.push((await submitJob(api.base, key, { op: 'watermark', inputs: [file], params: { text: 'CONFIDENTIAL' } })).body.id);
+      for (let i = 0; i < N; i++) {
+        const sub = await submitJob(api.base, key, { op: 'watermark', inputs: [file], params: { text: 'CONFIDENTIAL' } });
+        if (sub.status !== 202) throw new Error(`submitting bench job ${i + 1} of ${N}: HTTP ${sub.status} ${JSON.stringify(sub.body)}`);
+        ids.push(sub.body.id);
+      }
       const worker = await startProcess('worker', env);
       try {
         const r = await timeDrain(stack, worker.child.pid!, ids);
@@ -188,7 +193,10 @@ async function timeDrain(stack: RuntimeStack, wpid: number, ids: string[]): Prom
   const N = ids.length;
   const servers = () => [wpid, ...withChildren(stack.pg.process!.pid!), stack.redis.process.pid!];
   // The clock starts after the first WARM jobs: thread boot and JIT warm-up are not throughput.
-  const WARM = Number(process.env.BENCH_WORKER_WARM ?? 15);
+  // A fresh worker has three isolates (main and two PDF threads) to warm: with --trace-opt it was
+  // still compiling about one function per job with TurboFan (~2.5 ms each, on V8's helper threads)
+  // between jobs 25 and 250, and 3–4 ms of CPU per job less after 300 than after 15.
+  const WARM = Number(process.env.BENCH_WORKER_WARM ?? 300);
   const finished = async () =>
     (await stack.db.query(`SELECT count(*)::int AS n FROM jobs WHERE id = ANY($1::uuid[]) AND state IN ('completed', 'failed')`, [ids])).rows[0].n as number;
   const split = () => [threadCpuSeconds(wpid, wpid), cpuSeconds([wpid]) - threadCpuSeconds(wpid, wpid), cpuSeconds(withChildren(stack.pg.process!.pid!)), cpuSeconds([stack.redis.process.pid!])];
@@ -262,12 +270,19 @@ async function queueRate(stack: RuntimeStack, ours: boolean, n: number): Promise
 
 async function benchQueue(stack: RuntimeStack): Promise<Result> {
   const N = 5000;
-  await queueRate(stack, false, 1000); // warm up
+  // Both paths warmed (ours loads other scripts and options), and each pair in alternating order,
+  // so neither side always runs first on a Redis the other has just filled.
+  await queueRate(stack, false, 1000);
+  await queueRate(stack, true, 1000);
   const subject: number[] = [];
   const base: number[] = [];
-  for (let i = 0; i < 3; i++) {
-    base.push(await queueRate(stack, false, N));
-    subject.push(await queueRate(stack, true, N));
+  for (let i = 0; i < 4; i++) {
+    const first = await queueRate(stack, i % 2 === 1, N);
+    const second = await queueRate(stack, i % 2 === 0, N);
+    const [raw, ours] = i % 2 === 1 ? [second, first] : [first, second];
+    base.push(raw);
+    subject.push(ours);
+    say(`queue pair ${i + 1} (${i % 2 === 1 ? 'ours first' : 'raw first'}): ours ${ours.toFixed(0)}/s, raw ${raw.toFixed(0)}/s`);
   }
   const value = mean(subject);
   const baseline = mean(base);
