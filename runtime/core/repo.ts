@@ -127,7 +127,6 @@ export async function deleteJob(db: Db, id: string): Promise<void> {
   await db.query('DELETE FROM jobs WHERE id = $1', [id]);
 }
 
-/** Marks a queued (or stalled active) job active and returns it; null if missing or already finished. */
 /** An input of a claimed job, as far as the worker needs it. */
 export interface InputFile {
   id: string;
@@ -136,9 +135,10 @@ export interface InputFile {
 }
 
 /**
- * Marks the job active for this attempt and returns it with its input files, in one round trip
- * (a worker claims every job, and the files lookup was a second statement each time). Null when
- * the job is not queued or active; inputs deleted meanwhile are absent from `inputs`.
+ * Marks a queued (or stalled active) job active for this attempt and returns it with its input
+ * files, in one round trip (a worker claims every job, and the files lookup was a second statement
+ * each time). Null when the job is missing or already finished; inputs deleted meanwhile are absent
+ * from `inputs`.
  */
 export async function claimJob(db: Db, id: string, attempt: number): Promise<{ job: JobRow; inputs: InputFile[] } | null> {
   const r = await db.query(
