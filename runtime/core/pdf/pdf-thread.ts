@@ -2,6 +2,7 @@
 // limit (resourceLimits), so a hostile PDF that explodes in memory kills only this thread.
 import { parentPort } from 'node:worker_threads';
 import type { JobOp } from '../../../contract/index.js';
+import { installNativeDeflate } from './native-deflate.js';
 import { countPages, runOp, verifyOutput, type OpParams } from './ops.js';
 import { BadInputError } from './page-ranges.js';
 
@@ -23,6 +24,8 @@ async function handle(task: ThreadTask): Promise<ThreadReply> {
   for (const out of res.outputs) pages.push(await verifyOutput(out));
   return { ok: true, outputs: res.outputs, pages, info: res.info };
 }
+
+installNativeDeflate();
 
 parentPort?.on('message', (task: ThreadTask) => {
   handle(task).then(
