@@ -30,7 +30,8 @@ WITH j AS (
 SELECT count(*)::int AS recorded FROM done`;
 
 export async function completeJob(pool: Pool, job: { id: string; userId: string; op: string }, outputs: Output[], info: unknown): Promise<{ recorded: boolean }> {
-  const r = await pool.query(COMPLETE_SQL, [
+  // Named: parsed and planned once per connection (see `named` in repo.ts).
+  const r = await pool.query({ name: 'complete-job', text: COMPLETE_SQL, values: [
     job.id,
     job.userId,
     outputs.map((o) => o.sha256),
@@ -38,6 +39,6 @@ export async function completeJob(pool: Pool, job: { id: string; userId: string;
     outputs.map((o) => o.pages),
     job.op,
     info === undefined ? null : JSON.stringify(info),
-  ]);
+  ] });
   return { recorded: r.rows[0].recorded > 0 };
 }
