@@ -7,6 +7,7 @@ import { open, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promi
 import path from 'node:path';
 import { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { blobPathOf, newTempPath, tempDirOf } from './blob-layout.js';
 
 export interface StoredBlob {
   sha256: string;
@@ -37,6 +38,11 @@ export interface BlobStore {
    */
   removeUnlessFresh(sha256: string, freshMs: number): Promise<'removed' | 'fresh' | 'missing'>;
   pathOf(sha256: string): string;
+  /**
+   * Set when blobs are plain files under this folder (the local store): a thread that may block
+   * can then read and write them itself with storage-sync.ts, the same layout and protocol.
+   */
+  localRoot?: string;
 }
 
 export class TooLargeError extends Error {
@@ -46,12 +52,9 @@ export class TooLargeError extends Error {
 }
 
 export function createLocalStore(root: string): BlobStore {
-  const tmpDir = path.join(root, 'tmp');
+  const tmpDir = tempDirOf(root);
   mkdirSync(tmpDir, { recursive: true });
-  const pathOf = (sha: string) => {
-    if (!/^[a-f0-9]{64}$/.test(sha)) throw new Error('bad content address');
-    return path.join(root, 'blobs', sha.slice(0, 2), sha);
-  };
+  const pathOf = (sha: string) => blobPathOf(root, sha);
 
   // The 256 two-hex-digit folders under blobs/ are made once per process, not once per write;
   // commit() makes one again if it went away meanwhile (e.g. a restore moved blobs/ into place).
@@ -81,7 +84,7 @@ export function createLocalStore(root: string): BlobStore {
   }
 
   async function put(source: Readable, maxBytes: number): Promise<StoredBlob> {
-    const tmp = path.join(tmpDir, `${randomUUID()}.part`);
+    const tmp = newTempPath(root);
     const hash = createHash('sha256');
     let bytes = 0;
     let head = Buffer.alloc(0);
@@ -122,7 +125,7 @@ export function createLocalStore(root: string): BlobStore {
   async function putBuffer(data: Uint8Array): Promise<StoredBlob> {
     const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
     const sha256 = createHash('sha256').update(buf).digest('hex');
-    const tmp = path.join(tmpDir, `${randomUUID()}.part`);
+    const tmp = newTempPath(root);
     const fh = await open(tmp, 'wx');
     try {
       await fh.writeFile(buf);
@@ -165,6 +168,7 @@ export function createLocalStore(root: string): BlobStore {
     size: async (sha) => (await stat(pathOf(sha))).size,
     remove: (sha) => rm(pathOf(sha), { force: true }),
     pathOf,
+    localRoot: root,
   };
 }
 

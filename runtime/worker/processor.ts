@@ -8,7 +8,8 @@ import type { Pool } from '../core/db.js';
 import type { RuntimeMetrics } from '../core/metrics.js';
 import { ResourceLimitError, TaskTimeoutError, type ThreadPool } from '../core/pdf/thread-pool.js';
 import type { QueuePayload } from '../core/queue.js';
-import { claimJob, getJobById, markJobFailed, markJobRetrying } from '../core/repo.js';
+import type { ThreadReply } from '../core/pdf/pdf-thread.js';
+import { claimJob, getJobById, markJobFailed, markJobRetrying, type JobRow } from '../core/repo.js';
 import type { BlobStore } from '../core/storage.js';
 import { completeJob, type Output } from './complete-job.js';
 
@@ -28,6 +29,24 @@ export function createProcessor(d: ProcessorDeps) {
   const total = d.metrics.counter('jobsTotal');
   const active = d.metrics.gauge('workerActive');
 
+  /**
+   * The PDF work in a thread. With a local store the thread reads the inputs and stores the
+   * outputs itself, so the main thread does no file I/O for the job; otherwise bytes go both ways.
+   */
+  async function runInThread(op: JobRow['op'], shas: string[], params: JobRow['params']): Promise<ThreadReply> {
+    const maxPages = d.cfg.worker.maxPages;
+    try {
+      if (d.store.localRoot) return await d.pdf.run({ kind: 'stored-op', root: d.store.localRoot, op, inputs: shas, params, maxPages });
+      const inputs: Uint8Array[] = [];
+      for (const sha of shas) inputs.push(await d.store.read(sha));
+      return await d.pdf.run({ kind: 'op', op, inputs, params, maxPages }, inputs.map((b) => b.buffer as ArrayBuffer));
+    } catch (err) {
+      // A PDF that blew its memory or time limit will do so again: fail for good, no retries.
+      if (err instanceof ResourceLimitError || err instanceof TaskTimeoutError) throw new UnrecoverableError(err.message);
+      throw err;
+    }
+  }
+
   async function attempt(job: Job<QueuePayload>): Promise<{ outputs: number; recorded: boolean }> {
     const claimed = await claimJob(d.pool, job.data.jobId, job.attemptsMade + 1);
     if (!claimed) {
@@ -38,27 +57,20 @@ export function createProcessor(d: ProcessorDeps) {
     const row = claimed.job;
     await d.jobChanged(row.id);
     const byId = new Map(claimed.inputs.map((f) => [f.id, f]));
-    const inputs: Uint8Array[] = [];
+    const shas: string[] = [];
     let total = 0;
     for (const id of row.inputs) {
       const f = byId.get(id);
       if (!f) throw new UnrecoverableError(`input file ${id} no longer exists`);
       total += Number(f.bytes);
       if (total > d.cfg.worker.maxInputBytes) throw new UnrecoverableError(`inputs are ${total} bytes, over the limit of ${d.cfg.worker.maxInputBytes}`);
-      inputs.push(await d.store.read(f.sha256));
+      shas.push(f.sha256);
     }
-    let reply;
-    try {
-      reply = await d.pdf.run({ kind: 'op', op: row.op, inputs, params: row.params, maxPages: d.cfg.worker.maxPages }, inputs.map((b) => b.buffer as ArrayBuffer));
-    } catch (err) {
-      // A PDF that blew its memory or time limit will do so again: fail for good, no retries.
-      if (err instanceof ResourceLimitError || err instanceof TaskTimeoutError) throw new UnrecoverableError(err.message);
-      throw err;
-    }
+    const reply = await runInThread(row.op, shas, row.params);
     if (!reply.ok) throw reply.badInput ? new UnrecoverableError(reply.message) : new Error(reply.message);
     const outputs: Output[] = [];
-    for (let i = 0; i < reply.outputs.length; i++) {
-      const blob = await d.store.putBuffer(reply.outputs[i]);
+    for (let i = 0; i < reply.pages.length; i++) {
+      const blob = reply.stored ? reply.stored[i] : await d.store.putBuffer(reply.outputs[i]);
       outputs.push({ sha256: blob.sha256, bytes: blob.bytes, pages: reply.pages[i] });
     }
     const { recorded } = await completeJob(d.pool, { id: row.id, userId: row.user_id, op: row.op }, outputs, reply.info);

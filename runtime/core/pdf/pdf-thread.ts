@@ -2,16 +2,24 @@
 // limit (resourceLimits), so a hostile PDF that explodes in memory kills only this thread.
 import { parentPort } from 'node:worker_threads';
 import type { JobOp } from '../../../contract/index.js';
+import { putBlobSync, readBlobSync, type SyncStoredBlob } from '../storage-sync.js';
 import { installNativeDeflate } from './native-deflate.js';
 import { countPages, runOp, verifyOutput, type OpParams } from './ops.js';
 import { BadInputError } from './page-ranges.js';
 
 export type ThreadTask =
+  /** Inputs as bytes; outputs come back as bytes for the caller to store. */
   | { kind: 'op'; op: JobOp; inputs: Uint8Array[]; params: OpParams; maxPages: number }
+  /**
+   * Inputs by content address in a local store: the thread reads them and stores the verified
+   * outputs itself (blocking calls are cheap here; see storage-sync.ts), and answers with the
+   * stored blobs instead of bytes.
+   */
+  | { kind: 'stored-op'; root: string; op: JobOp; inputs: string[]; params: OpParams; maxPages: number }
   | { kind: 'count'; input: Uint8Array };
 
 export type ThreadReply =
-  | { ok: true; outputs: Uint8Array[]; pages: number[]; info?: Record<string, unknown> }
+  | { ok: true; outputs: Uint8Array[]; stored?: SyncStoredBlob[]; pages: number[]; info?: Record<string, unknown> }
   | { ok: false; badInput: boolean; message: string };
 
 async function handle(task: ThreadTask): Promise<ThreadReply> {
@@ -19,10 +27,13 @@ async function handle(task: ThreadTask): Promise<ThreadReply> {
     const n = await countPages(task.input);
     return { ok: true, outputs: [], pages: n === null ? [] : [n] };
   }
-  const res = await runOp(task.op, task.inputs, task.params, task.maxPages);
+  const inputs = task.kind === 'op' ? task.inputs : task.inputs.map((sha) => readBlobSync(task.root, sha));
+  const res = await runOp(task.op, inputs, task.params, task.maxPages);
   const pages: number[] = [];
   for (const out of res.outputs) pages.push(await verifyOutput(out));
-  return { ok: true, outputs: res.outputs, pages, info: res.info };
+  if (task.kind === 'op') return { ok: true, outputs: res.outputs, pages, info: res.info };
+  // Stored only once every output has been verified: a failed job leaves no blobs behind.
+  return { ok: true, outputs: [], stored: res.outputs.map((out) => putBlobSync(task.root, out)), pages, info: res.info };
 }
 
 installNativeDeflate();
