@@ -10,6 +10,8 @@ export interface SweepDeps {
   pool: Pool;
   store: BlobStore;
   graceMs: number;
+  /** Age past which a temp file counts as abandoned (staleTempMs() of the config). */
+  staleTempMs?: number;
   log?: Logger;
 }
 
@@ -20,6 +22,15 @@ export interface SweepDeps {
  */
 export function freshWindowMs(graceMs: number): number {
   return Math.min(graceMs, 5 * 60_000);
+}
+
+/**
+ * A temp file is a write in progress for at most the request timeout (uploads) or the job timeout
+ * (PDF threads); one older than twice the longer of the two, and at least an hour, belongs to a
+ * write that was killed and will never commit.
+ */
+export function staleTempMs(timeouts: { requestTimeoutMs: number; jobTimeoutMs: number }): number {
+  return Math.max(60 * 60_000, 2 * timeouts.requestTimeoutMs, 2 * timeouts.jobTimeoutMs);
 }
 
 /** Removes blobs whose grace has passed; returns how many were removed. */
@@ -49,6 +60,8 @@ export async function sweepBlobs(d: SweepDeps, limit = 100): Promise<number> {
     if (outcome === 'removed') removed++;
   }
   if (removed) d.log?.info({ removed }, 'deleted blobs removed after their grace period');
+  const stale = await d.store.removeStaleTemp(d.staleTempMs ?? staleTempMs({ requestTimeoutMs: 0, jobTimeoutMs: 0 }));
+  if (stale) d.log?.info({ removed: stale }, 'temp files of writes that never committed removed');
   return removed;
 }
 

@@ -3,7 +3,7 @@
 // S3 store can follow.
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, mkdirSync } from 'node:fs';
-import { open, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { open, readdir, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -37,6 +37,11 @@ export interface BlobStore {
    * the same bytes land on the same name, so a fresh write means someone stored it again.
    */
   removeUnlessFresh(sha256: string, freshMs: number): Promise<'removed' | 'fresh' | 'missing'>;
+  /**
+   * Removes temp files of writes that never committed (a process or PDF thread killed mid-write)
+   * once older than olderThanMs; returns how many went.
+   */
+  removeStaleTemp(olderThanMs: number): Promise<number>;
   pathOf(sha256: string): string;
   /**
    * Set when blobs are plain files under this folder (the local store): a thread that may block
@@ -159,9 +164,23 @@ export function createLocalStore(root: string): BlobStore {
     return 'removed';
   }
 
+  async function removeStaleTemp(olderThanMs: number): Promise<number> {
+    let removed = 0;
+    for (const name of await readdir(tmpDir)) {
+      if (!name.endsWith('.part')) continue; // .sweep files are blobs moved aside: never guessed at
+      const file = path.join(tmpDir, name);
+      const st = await stat(file).catch(() => null); // committed (renamed) meanwhile
+      if (!st || st.mtimeMs > Date.now() - olderThanMs) continue;
+      await rm(file, { force: true });
+      removed++;
+    }
+    return removed;
+  }
+
   return {
     put,
     removeUnlessFresh,
+    removeStaleTemp,
     putBuffer,
     read: (sha) => readFile(pathOf(sha)),
     stream: (sha, range) => createReadStream(pathOf(sha), range ? { start: range.start, end: range.end } : {}),

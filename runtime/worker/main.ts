@@ -8,7 +8,7 @@ import { createThreadPool } from '../core/pdf/thread-pool.js';
 import type { QueuePayload } from '../core/queue.js';
 import { createLocalStore } from '../core/storage.js';
 import { startReadinessMonitor } from '../core/readiness.js';
-import { startBlobSweeper } from '../core/blob-sweeper.js';
+import { staleTempMs, startBlobSweeper } from '../core/blob-sweeper.js';
 import { createProcessor } from './processor.js';
 import { publishJobChanged } from '../core/job-cache.js';
 import { watchMaintenance } from './maintenance.js';
@@ -45,7 +45,8 @@ runMain(async () => {
   });
   // Checked once before taking any job, so a worker started during a restore stays idle.
   const stopMaintenance = await watchMaintenance(redis, REDIS_KEYS.maintenance, worker, log);
-  const stopSweeper = startBlobSweeper({ pool, store, graceMs: cfg.blobGraceMs, log });
+  const staleMs = staleTempMs({ requestTimeoutMs: cfg.requestTimeoutMs, jobTimeoutMs: cfg.worker.jobTimeoutMs });
+  const stopSweeper = startBlobSweeper({ pool, store, graceMs: cfg.blobGraceMs, staleTempMs: staleMs, log });
   void worker.run();
   ready.set(1);
   log.info({ queue: cfg.queueName, concurrency: cfg.worker.concurrency, metricsPort: cfg.metricsPort }, 'worker started');

@@ -2,10 +2,11 @@
 // large ones spill to the temp file; both land under their sha256, and a refused upload leaves
 // nothing behind in tmp/.
 import { createHash, randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
+import { staleTempMs } from '../../runtime/core/blob-sweeper.js';
 import { createLocalStore, KEEP_IN_MEMORY_BYTES, TooLargeError } from '../../runtime/core/storage.js';
 import { makeTempDir } from '../support/services.js';
 
@@ -72,5 +73,24 @@ describe('local blob store', () => {
     while (sha(again).slice(0, 2) !== blob.sha256.slice(0, 2));
     const second = await store.put(chunked(again), 1_000);
     expect(readFileSync(store.pathOf(second.sha256)).equals(again)).toBe(true);
+  });
+  it('removes temp files of writes that never committed once stale; fresh ones, aside blobs and committed blobs stay', async () => {
+    const tmp = path.join(root, 'tmp');
+    const committed = await store.putBuffer(randomBytes(2_000));
+    const old = new Date(Date.now() - 2 * 3600_000);
+    for (const name of ['killed.part', 'aside.sweep']) {
+      writeFileSync(path.join(tmp, name), 'x');
+      utimesSync(path.join(tmp, name), old, old);
+    }
+    writeFileSync(path.join(tmp, 'in-flight.part'), 'x');
+    expect(await store.removeStaleTemp(staleTempMs({ requestTimeoutMs: 30_000, jobTimeoutMs: 120_000 }))).toBe(1);
+    expect(tmpLeft().sort()).toEqual(['aside.sweep', 'in-flight.part']);
+    expect((await store.read(committed.sha256)).length).toBe(2_000);
+    for (const name of tmpLeft()) rmSync(path.join(tmp, name));
+  });
+
+  it('counts a temp file as abandoned after twice the longer timeout, and never before an hour', () => {
+    expect(staleTempMs({ requestTimeoutMs: 30_000, jobTimeoutMs: 120_000 })).toBe(3_600_000);
+    expect(staleTempMs({ requestTimeoutMs: 30_000, jobTimeoutMs: 2 * 3_600_000 })).toBe(4 * 3_600_000);
   });
 });
