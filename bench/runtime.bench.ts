@@ -156,10 +156,11 @@ async function benchWorker(stack: RuntimeStack): Promise<Result> {
     // iterations, the loop's first round of 450 ran 142–155 jobs per CPU-second, later ones 160–186.
     await rawWatermarkRate(pdf, Number(process.env.BENCH_WORKER_WARM ?? 300));
     const N = Number(process.env.BENCH_WORKER_JOBS ?? 450);
+    // Raw runs bracket every worker round (raw, worker, raw, worker, raw), and a round's baseline
+    // is the mean of the two around it: the raw loop's own rate moved by up to 1.33× between the
+    // two rounds of one run, so a single raw run before each round paired it with another moment.
+    let before = await rawWatermarkRate(pdf, N);
     for (let round = 0; round < 2; round++) {
-      const raw = await rawWatermarkRate(pdf, N);
-      base.push(raw.perCpu);
-      baseWall.push(raw.wall);
       // Queue first, then start the worker: we time the worker draining N jobs end to end
       // (queue, Postgres, storage with fsync, PDF work in a thread, verify, result record).
       const ids: string[] = [];
@@ -171,10 +172,17 @@ async function benchWorker(stack: RuntimeStack): Promise<Result> {
       const worker = await startProcess('worker', env);
       try {
         const r = await timeDrain(stack, worker.child.pid!, ids);
+        await worker.stop();
+        const after = await rawWatermarkRate(pdf, N);
+        const raw = { perCpu: (before.perCpu + after.perCpu) / 2, wall: (before.wall + after.wall) / 2 };
         say(
-          `worker round ${round + 1}: ${r.perCpu.toFixed(1)} jobs per CPU-second vs raw ${raw.perCpu.toFixed(1)} (${(r.perCpu / raw.perCpu).toFixed(2)}×); ` +
+          `worker round ${round + 1}: ${r.perCpu.toFixed(1)} jobs per CPU-second vs raw ${raw.perCpu.toFixed(1)} (${(r.perCpu / raw.perCpu).toFixed(2)}×; ` +
+            `raw ${before.perCpu.toFixed(1)} before the round, ${after.perCpu.toFixed(1)} after); ` +
             `CPU ms per job — worker main thread ${r.perJobMs[0]}, its other threads (PDF, GC, libuv) ${r.perJobMs[1]}, Postgres ${r.perJobMs[2]}, Redis ${r.perJobMs[3]}`,
         );
+        before = after;
+        base.push(raw.perCpu);
+        baseWall.push(raw.wall);
         wall.push(r.wall);
         subject.push(r.perCpu);
       } finally {
