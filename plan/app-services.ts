@@ -34,6 +34,9 @@ export function sharedAppEnv(p: Profile, role: 'api' | 'worker', release: string
     [ENV.queueMaxDepth]: String(p.workers.max_queue_depth),
     [ENV.storagePath]: p.storage.uploads_path,
     [ENV.blobGraceMs]: String(parseDuration(p.storage.blob_grace)),
+    // Workers need it too: their sweeper leaves temp files younger than twice this alone, since
+    // an upload may still be writing one.
+    [ENV.requestTimeoutMs]: String(parseDuration(p.api.request_timeout)),
   };
 }
 
@@ -48,7 +51,6 @@ export function planApi(p: Profile, release: string): ServiceDraft {
     [ENV.rateRequestsPerSecond]: String(a.rate_limits.requests_per_second),
     [ENV.rateBurst]: String(a.rate_limits.burst),
     [ENV.rateUploadsPerMinute]: String(a.rate_limits.uploads_per_minute),
-    [ENV.requestTimeoutMs]: String(parseDuration(a.request_timeout)),
     [ENV.drainWindowMs]: String(parseDuration(a.drain_window)),
     [ENV.migrateOnStart]: '1',
   };
