@@ -2,7 +2,7 @@
 // job row's transition to completed happen in ONE statement (one round trip, atomic by itself),
 // and a second delivery of the same job (after stall recovery) changes nothing: the row lock
 // makes it wait for the first, after which the job is completed and nothing matches.
-import type { Pool } from '../core/db.js';
+import { namedStatement, type Pool } from '../core/db.js';
 
 export interface Output {
   sha256: string;
@@ -28,17 +28,19 @@ WITH j AS (
    WHERE id IN (SELECT id FROM j) RETURNING id
 )
 SELECT count(*)::int AS recorded FROM done`;
+const COMPLETE_JOB = namedStatement('complete-job', COMPLETE_SQL);
 
 export async function completeJob(pool: Pool, job: { id: string; userId: string; op: string }, outputs: Output[], info: unknown): Promise<{ recorded: boolean }> {
-  // Named: parsed and planned once per connection (see `named` in repo.ts).
-  const r = await pool.query({ name: 'complete-job', text: COMPLETE_SQL, values: [
-    job.id,
-    job.userId,
-    outputs.map((o) => o.sha256),
-    outputs.map((o) => o.bytes),
-    outputs.map((o) => o.pages),
-    job.op,
-    info === undefined ? null : JSON.stringify(info),
-  ] });
+  const r = await pool.query(
+    COMPLETE_JOB([
+      job.id,
+      job.userId,
+      outputs.map((o) => o.sha256),
+      outputs.map((o) => o.bytes),
+      outputs.map((o) => o.pages),
+      job.op,
+      info === undefined ? null : JSON.stringify(info),
+    ]),
+  );
   return { recorded: r.rows[0].recorded > 0 };
 }
