@@ -170,24 +170,24 @@ async function benchWorker(stack: RuntimeStack): Promise<Result> {
         ids.push(sub.body.id);
       }
       const worker = await startProcess('worker', env);
+      let r: Awaited<ReturnType<typeof timeDrain>>;
       try {
-        const r = await timeDrain(stack, worker.child.pid!, ids);
-        await worker.stop();
-        const after = await rawWatermarkRate(pdf, N);
-        const raw = { perCpu: (before.perCpu + after.perCpu) / 2, wall: (before.wall + after.wall) / 2 };
-        say(
-          `worker round ${round + 1}: ${r.perCpu.toFixed(1)} jobs per CPU-second vs raw ${raw.perCpu.toFixed(1)} (${(r.perCpu / raw.perCpu).toFixed(2)}×; ` +
-            `raw ${before.perCpu.toFixed(1)} before the round, ${after.perCpu.toFixed(1)} after); ` +
-            `CPU ms per job — worker main thread ${r.perJobMs[0]}, its other threads (PDF, GC, libuv) ${r.perJobMs[1]}, Postgres ${r.perJobMs[2]}, Redis ${r.perJobMs[3]}`,
-        );
-        before = after;
-        base.push(raw.perCpu);
-        baseWall.push(raw.wall);
-        wall.push(r.wall);
-        subject.push(r.perCpu);
+        r = await timeDrain(stack, worker.child.pid!, ids);
       } finally {
         await worker.stop();
       }
+      const after = await rawWatermarkRate(pdf, N);
+      const raw = { perCpu: (before.perCpu + after.perCpu) / 2, wall: (before.wall + after.wall) / 2 };
+      say(
+        `worker round ${round + 1}: ${r.perCpu.toFixed(1)} jobs per CPU-second vs raw ${raw.perCpu.toFixed(1)} (${(r.perCpu / raw.perCpu).toFixed(2)}×; ` +
+          `raw ${before.perCpu.toFixed(1)} before the round, ${after.perCpu.toFixed(1)} after); ` +
+          `CPU ms per job — worker main thread ${r.perJobMs[0]}, its other threads (PDF, GC, libuv) ${r.perJobMs[1]}, Postgres ${r.perJobMs[2]}, Redis ${r.perJobMs[3]}`,
+      );
+      before = after;
+      base.push(raw.perCpu);
+      baseWall.push(raw.wall);
+      wall.push(r.wall);
+      subject.push(r.perCpu);
     }
   } finally {
     await api.stop();
