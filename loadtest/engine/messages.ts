@@ -39,6 +39,8 @@ export interface WorkerTick extends Counters {
   type: 'tick';
   index: number;
   final: boolean;
+  /** When the interval ended, in ms since the schedule's start, by the worker's own clock. */
+  elapsedMs: number;
   series: SeriesSnapshot[];
   iterationHist: string;
   jobTimeHist: string;

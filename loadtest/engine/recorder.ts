@@ -65,7 +65,8 @@ export class IntervalRecorder {
     for (const byMethod of this.series.values()) for (const byStatus of byMethod.values()) yield* byStatus.values();
   }
 
-  snapshot(index: number, final: boolean, vus: number, vusMax: number): WorkerTick {
+  /** `elapsedMs`: when the interval ends, in ms since the schedule's start (the worker's clock). */
+  snapshot(index: number, final: boolean, vus: number, vusMax: number, elapsedMs: number): WorkerTick {
     const series: SeriesSnapshot[] = [];
     for (const s of this.allSeries()) {
       if (s.count === 0) continue;
@@ -78,6 +79,7 @@ export class IntervalRecorder {
       type: 'tick',
       index,
       final,
+      elapsedMs,
       series,
       iterationHist: encodeHistogram(this.iterationHist),
       jobTimeHist: encodeHistogram(this.jobTimeHist),

@@ -72,7 +72,7 @@ export async function runEngine(input: EngineInput): Promise<EngineRun> {
   const vus = peakVus(sc);
   const threads = Math.max(1, Math.min(input.threads ?? defaultThreads(input.origin), vus));
   if (input.keys.length < vus) throw new Error(`need ${vus} API keys (one per VU), got ${input.keys.length}`);
-  const agg = new Aggregate(0);
+  const agg = new Aggregate();
   let startAt = Number.POSITIVE_INFINITY;
   let ready = 0;
   let startReady: () => void = () => undefined;
@@ -119,7 +119,6 @@ export async function runEngine(input: EngineInput): Promise<EngineRun> {
   // CPU from here on: the run, not loading the workers (under tsx that is compiling them).
   const cpu0 = process.cpuUsage();
   startAt = Date.now() + 50;
-  agg.startAt = startAt;
   lastAt = startAt;
   workers.forEach((w) => w.postMessage({ type: 'start', startAt } satisfies MainToWorker));
   const stopAll = (hard: boolean) => workers.forEach((w) => w.postMessage({ type: 'stop', hard } satisfies MainToWorker));

@@ -46,7 +46,7 @@ function newVu(localIndex: number): Vu {
 function post(final: boolean): void {
   totalRequests += rec.requests;
   rec.requests = 0;
-  parentPort!.postMessage(rec.snapshot(init.index, final, active, allocated));
+  parentPort!.postMessage(rec.snapshot(init.index, final, active, allocated, elapsed()));
   if (totalRequests >= maxRequests) stopping = true;
 }
 
@@ -83,7 +83,7 @@ async function runClosedVu(localIndex: number): Promise<void> {
     }
     if (think === 0) {
       // Without think time the VU is bound by request cost: run its single-request iterations
-      // from undici's callbacks, back to back, until one is the upload flow (or a stop).
+      // from the HTTP client's callbacks, back to back, until one is the upload flow (or a stop).
       const next = await runSinglesBackToBack(vu, parked);
       if (next === 'stop') return;
       if (next === 'parked') continue;
@@ -96,7 +96,7 @@ async function runClosedVu(localIndex: number): Promise<void> {
 }
 
 /**
- * One VU's status checks (or downloads) back to back, driven from undici's completion callback:
+ * One VU's status checks (or downloads) back to back, driven from the HTTP client's completion callback:
  * no promise, closure or result object per request — at one request per ~50 µs of CPU, each
  * async layer was a measurable share of it. Latency is from just before the dispatch to the end
  * of the response body, as in timedIteration. Resolves with why it stopped: 'flow' (the next
@@ -112,7 +112,7 @@ function runSinglesBackToBack(vu: Vu, parked: () => boolean): Promise<'flow' | '
       if (hardStopped) return resolve('stop'); // interrupted: counted once, in hardStop()
       recordCall(rec, single!.endpoint, single!.req, r, t0);
       rec.iteration((r.endedAt - t0) * 1000);
-      // After undici has finished this response: sending from inside its callback would queue
+      // After the client has finished this response: sending from inside its callback would queue
       // the request behind the one completing and wait a turn of the event loop.
       queueMicrotask(next);
     };
@@ -177,7 +177,11 @@ async function main(): Promise<void> {
   });
   startPerf = startAt - performance.timeOrigin;
   if (elapsed() < 0) await sleep(-elapsed());
-  const ticker = setInterval(() => post(false), 1000);
+  // A tick on every whole second of the schedule, each timer set from the start rather than from
+  // the previous tick (setInterval's way), so a late tick does not delay the ones after it.
+  let ticker: NodeJS.Timeout | undefined;
+  const scheduleTick = (n: number) => (ticker = setTimeout(() => (post(false), scheduleTick(n + 1)), Math.max(0, n * 1000 - elapsed())));
+  scheduleTick(1);
   const stopTimer = setTimeout(() => (stopping = true), Math.max(0, scheduleMs - elapsed()));
   const hardTimer = setTimeout(() => hardStop(), Math.max(0, hardStopMs - elapsed()));
   parentPort!.on('message', (m: MainToWorker) => {
@@ -187,7 +191,7 @@ async function main(): Promise<void> {
   });
   const open = sc.executor.endsWith('arrival-rate');
   await Promise.race([open ? runOpen() : runClosed(), hardStopped_()]);
-  clearInterval(ticker);
+  clearTimeout(ticker);
   clearTimeout(stopTimer);
   clearTimeout(hardTimer);
   post(true);

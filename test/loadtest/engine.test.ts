@@ -127,11 +127,11 @@ describe('built-in engine', () => {
     const vu = buildVu(1, 'k', 'authorization', upload.contentType);
     await runIteration({ ...env, upload: upload.body }, vu); // first iteration: upload + job
     expect(vu.jobId).toBeDefined();
-    rec.snapshot(0, false, 0, 1);
+    rec.snapshot(0, false, 0, 1, 0);
     await runIteration(env, vu, performance.now() - 400);
     await runIteration(env, vu);
     await client.close();
-    const tick = rec.snapshot(0, true, 0, 1);
+    const tick = rec.snapshot(0, true, 0, 1, 0);
     expect(tick.series).toHaveLength(1);
     const h = createHistogram();
     addEncoded(h, tick.series[0].hist);
@@ -173,16 +173,17 @@ describe('engine sizing and aggregation', () => {
   });
 
   it('keeps per-second percentiles after closing the second, and every request in the totals', () => {
-    const agg = new Aggregate(0);
-    const tickAt = (ms: number[]) => {
+    const agg = new Aggregate();
+    // A tick belongs to the second it was taken at by the worker's clock (rounded), whenever it arrives.
+    const tickAt = (ms: number[], elapsedMs: number) => {
       const rec = new IntervalRecorder();
       for (const v of ms) rec.request('status', 'GET', 200, v * 1000, 10, 0);
-      return rec.snapshot(0, false, 1, 1);
+      return rec.snapshot(0, false, 1, 1, elapsedMs);
     };
-    agg.add(tickAt([1, 1, 1, 1]), 1500); // second 1
-    agg.add(tickAt([10, 10]), 2500); // second 2
-    agg.add(tickAt([100]), 5500); // second 5: closes seconds 1 and 2
-    agg.add(tickAt([100]), 1900); // late tick for closed second 1: totals only
+    agg.add(tickAt([1, 1, 1, 1], 1003)); // second 1
+    agg.add(tickAt([10, 10], 1998)); // second 2, though taken a little early
+    agg.add(tickAt([100], 5010)); // second 5: closes seconds 1 and 2
+    agg.add(tickAt([100], 1020)); // late tick for closed second 1: totals only
     const tl = agg.timeline();
     expect(tl.map((p) => [p.t, p.requests])).toEqual([[1, 5], [2, 2], [5, 1]]);
     expect(tl[0].p50).toBeCloseTo(1, 2);
