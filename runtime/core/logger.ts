@@ -15,6 +15,14 @@ const REDACT_PATHS = [
   'apiKey',
 ];
 
+/**
+ * stdout, buffered instead of one write(2) per line: under load, per-line syscalls cost more than
+ * the request itself. Flushed every second too: with a size threshold alone, a quiet service held
+ * its last lines (up to 4 KiB of them) until more traffic came or the process exited. pino flushes
+ * the buffer synchronously on exit; a SIGKILL loses at most the last second.
+ */
+export const LOG_BUFFER = { dest: 1, sync: false, minLength: 16 * 1024, maxWrite: 64 * 1024, periodicFlush: 1000 } as const;
+
 export function createLogger(opts: { level: string; role: string; release: string; destination?: NodeJS.WritableStream }): Logger {
   return pino(
     {
@@ -31,9 +39,7 @@ export function createLogger(opts: { level: string; role: string; release: strin
       },
       timestamp: createIsoTime(),
     },
-    // Buffered (4 KiB) instead of one write(2) per line: under load, per-line syscalls cost more
-    // than the request itself. pino flushes the buffer synchronously when the process exits.
-    (opts.destination as pino.DestinationStream | undefined) ?? pino.destination({ dest: 1, sync: false, minLength: 4096 }),
+    (opts.destination as pino.DestinationStream | undefined) ?? pino.destination(LOG_BUFFER),
   );
 }
 

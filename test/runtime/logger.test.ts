@@ -1,5 +1,7 @@
 // Runtime logs: the cached ISO timestamp is pino's, the access logger shares the main logger's
-// destination and base fields, and the lazy request logger makes its pino child only when used.
+// destination and base fields, the lazy request logger makes its pino child only when used, and a
+// quiet process's buffered lines reach stdout within the flush interval.
+import { spawn } from 'node:child_process';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
@@ -63,5 +65,25 @@ describe('runtime logs', () => {
       ['info', 'abc', 'second line'],
     ]);
     expect(lines[0].userId).toBe('u1');
+  });
+
+  it('a quiet process writes its buffered lines within the flush interval, without more traffic or an exit', async () => {
+    // One line, far under the buffer's size threshold; the process is then SIGKILLed (no exit flush).
+    const code = `import(${JSON.stringify(new URL('../../runtime/core/logger.ts', import.meta.url).href)}).then((m) => {
+      m.createLogger({ level: 'info', role: 'api', release: 't' }).info('quiet line');
+      setTimeout(() => process.kill(process.pid, 'SIGKILL'), 1600);
+    });`;
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    let firstAt = 0;
+    const t0 = performance.now();
+    child.stdout.on('data', (b) => {
+      out += b;
+      firstAt ||= performance.now() - t0;
+    });
+    const signal = await new Promise((r) => child.on('exit', (_c, s) => r(s)));
+    expect(signal).toBe('SIGKILL');
+    expect(JSON.parse(out.trim())).toMatchObject({ level: 'info', role: 'api', msg: 'quiet line' });
+    expect(firstAt).toBeGreaterThan(0);
   });
 });
