@@ -2,7 +2,7 @@
 // the machine is shared): API reads vs bare node:http, worker watermark vs a raw pdf-lib loop,
 // queue throughput vs raw BullMQ. Loopback only, bounded in time and count.
 //   npx tsx bench/runtime.bench.ts [--json] [--only api|worker|queue]
-//   env: BENCH_WORKER_CONCURRENCY (default 2), BENCH_WORKER_JOBS (450 per round), BENCH_WORKER_WARM (the first 300, not timed)
+//   env: BENCH_WORKER_CONCURRENCY (default 2), BENCH_WORKER_JOBS (1500 per round), BENCH_WORKER_WARM (the first 700, not timed)
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -152,10 +152,10 @@ async function benchWorker(stack: RuntimeStack): Promise<Result> {
   try {
     const key = await mintKey(stack, 'bench-worker');
     const file = (await uploadPdf(api.base, key, pdf)).body.id;
-    // Warmed as long as the worker is before its clock starts (BENCH_WORKER_WARM jobs): after 30
+    // Warmed as long as the worker is before its clock starts (WORKER_WARM jobs): after 30
     // iterations, the loop's first round of 450 ran 142–155 jobs per CPU-second, later ones 160–186.
-    await rawWatermarkRate(pdf, Number(process.env.BENCH_WORKER_WARM ?? 300));
-    const N = Number(process.env.BENCH_WORKER_JOBS ?? 450);
+    await rawWatermarkRate(pdf, WORKER_WARM);
+    const N = Number(process.env.BENCH_WORKER_JOBS ?? 1500);
     // Raw runs bracket every worker round (raw, worker, raw, worker, raw), and a round's baseline
     // is the mean of the two around it: the raw loop's own rate moved by up to 1.33× between the
     // two rounds of one run, so a single raw run before each round paired it with another moment.
@@ -202,6 +202,16 @@ async function benchWorker(stack: RuntimeStack): Promise<Result> {
 }
 
 /**
+ * The clock starts after the first WORKER_WARM jobs: thread boot and JIT warm-up are not
+ * throughput. A fresh worker has three isolates (main and two PDF threads) to warm: with
+ * --trace-opt it was still compiling about one function per job with TurboFan (~2.5 ms each, on
+ * V8's helper threads) between jobs 25 and 250, and still 44–48 functions in jobs 300–450 (each PDF
+ * thread had seen 150 jobs, the raw loop 750). From 700 of 1500 the worker measured 0.63–0.66× the
+ * raw loop where 300 of 450 gave 0.46–0.66× on the same machine.
+ */
+const WORKER_WARM = Number(process.env.BENCH_WORKER_WARM ?? 700);
+
+/**
  * Waits for the worker to finish the jobs; rates and CPU per job counted after the first WARM.
  * The bench polls Postgres for progress on a connection of its own, and that backend's CPU is
  * left out: it is the instrument, not the worker's cost (it was 0.4–0.6 ms per job at a 20 ms
@@ -214,11 +224,7 @@ async function timeDrain(stack: RuntimeStack, wpid: number, ids: string[]): Prom
     const pollerPid: number = (await poller.query('SELECT pg_backend_pid() AS pid')).rows[0].pid;
     const pgPids = () => withChildren(stack.pg.process!.pid!).filter((p) => p !== pollerPid);
     const servers = () => [wpid, ...pgPids(), stack.redis.process.pid!];
-    // The clock starts after the first WARM jobs: thread boot and JIT warm-up are not throughput.
-    // A fresh worker has three isolates (main and two PDF threads) to warm: with --trace-opt it was
-    // still compiling about one function per job with TurboFan (~2.5 ms each, on V8's helper threads)
-    // between jobs 25 and 250, and 3–4 ms of CPU per job less after 300 than after 15.
-    const WARM = Number(process.env.BENCH_WORKER_WARM ?? 300);
+    const WARM = WORKER_WARM;
     const finished = async () =>
       (await poller.query(`SELECT count(*)::int AS n FROM jobs WHERE id = ANY($1::uuid[]) AND state IN ('completed', 'failed')`, [ids])).rows[0].n as number;
     const split = () => [threadCpuSeconds(wpid, wpid), cpuSeconds([wpid]) - threadCpuSeconds(wpid, wpid), cpuSeconds(pgPids()), cpuSeconds([stack.redis.process.pid!])];
