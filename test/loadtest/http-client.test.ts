@@ -1,7 +1,11 @@
 // The engine's HTTP/1.1 client against a scripted loopback server: body framing (length, chunked,
 // until close, none), packets split anywhere, interim answers, connection reuse and loss,
 // timeouts and refusals. The head parser is checked with exact expectations.
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
+import tls from 'node:tls';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpClient, buildRequestHead, type HttpRequest, type HttpResult } from '../../loadtest/engine/http-client.js';
 import { parseHttpHead } from '../../loadtest/engine/parse-http-head.js';
@@ -181,5 +185,32 @@ describe('HttpClient', () => {
     await Promise.all([0, 1, 2, 3].map((lane) => client.send(get('/chunked'), lane)));
     expect(connections - before).toBe(4);
     await client.close();
+  });
+
+  it('speaks TLS to an https origin and verifies the certificate', async () => {
+    // A self-signed certificate for localhost and 127.0.0.1 (test/fixtures/loadtest, valid to 2126).
+    const dir = new URL('../fixtures/loadtest/', import.meta.url);
+    const cert = readFileSync(new URL('tls-self-signed.crt', dir));
+    const secure = tls.createServer({ key: readFileSync(new URL('tls-self-signed.key', dir)), cert }, serve);
+    await new Promise<void>((r) => secure.listen(0, '127.0.0.1', r));
+    const port = (secure.address() as net.AddressInfo).port;
+    try {
+      // Untrusted: refused, with the verification error as the reason.
+      const client = new HttpClient(`https://127.0.0.1:${port}`, 1, 5_000);
+      const refused = await client.send(get('/length'));
+      expect([refused.status, refused.error]).toEqual([0, 'DEPTH_ZERO_SELF_SIGNED_CERT']);
+      await client.close();
+      // Trusted (NODE_EXTRA_CA_CERTS, read at startup, hence a child): by name, with SNI.
+      const code = `import(${JSON.stringify(new URL('../../loadtest/engine/http-client.ts', import.meta.url).href)}).then(async ({ HttpClient }) => {
+        const c = new HttpClient('https://localhost:${port}', 1, 5000);
+        const r = await c.send({ method: 'GET', path: '/chunked', headers: [], keepBody: true });
+        console.log(JSON.stringify({ status: r.status, body: r.body?.toString(), error: r.error }));
+        await c.close();
+      });`;
+      const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { env: { ...process.env, NODE_EXTRA_CA_CERTS: new URL('tls-self-signed.crt', dir).pathname }, timeout: 20_000 });
+      expect(JSON.parse(stdout)).toEqual({ status: 200, body: 'hello world' });
+    } finally {
+      await new Promise((r) => secure.close(r));
+    }
   });
 });
