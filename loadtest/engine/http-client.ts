@@ -135,6 +135,10 @@ class Lane implements HttpResult {
   private state: BodyState = 'head';
   private remaining = 0;
   private closeAfter = false;
+  /** Responses completed on the current socket: more than 0 means it was reused. */
+  private uses = 0;
+  /** A GET sent on a reused connection, kept until its first byte arrives (see onClose). */
+  private retry: { req: HttpRequest; head: string } | undefined;
 
   constructor(private readonly target: Target) {}
 
@@ -149,7 +153,11 @@ class Lane implements HttpResult {
     this.pending = undefined;
     this.closeAfter = false;
     this.deadline = performance.now() + this.target.timeoutMs;
-    const s = this.socket ?? this.open();
+    this.retry = this.socket && this.uses > 0 && req.method === 'GET' ? { req, head } : undefined;
+    this.write(this.socket ?? this.open(), req, head);
+  }
+
+  private write(s: net.Socket, req: HttpRequest, head: string): void {
     if (req.body === undefined) s.write(head, 'latin1');
     else if (typeof req.body === 'string') s.write(head + req.body, 'utf8');
     else {
@@ -170,6 +178,7 @@ class Lane implements HttpResult {
     // The server ended an idle connection: do not send the next request into it.
     s.on('end', () => (this.onResult ? undefined : this.drop(s)));
     this.socket = s;
+    this.uses = 0;
     return s;
   }
 
@@ -177,6 +186,14 @@ class Lane implements HttpResult {
     if (this.socket !== s) return;
     this.drop(s);
     if (!this.onResult) return;
+    // The server closed a kept-alive connection as we reused it (its idle timeout crossed our
+    // send), before a byte of the answer: a GET is sent once more on a new connection, as
+    // browsers and HTTP libraries do (RFC 9110 §9.2.2). Anything else is the server's failure.
+    const again = this.retry;
+    if (again && this.state === 'head' && this.bytesIn === 0) {
+      this.retry = undefined;
+      return this.write(this.open(), again.req, again.head);
+    }
     if (this.state === 'until-close') this.complete();
     else this.fail(reason, false);
   }
@@ -210,6 +227,7 @@ class Lane implements HttpResult {
   private onData(s: net.Socket, chunk: Buffer): void {
     if (this.socket !== s) return;
     if (!this.onResult) return this.drop(s); // bytes nobody asked for: the connection is unusable
+    this.retry = undefined;
     this.bytesIn += chunk.length;
     let buf = this.pending ? Buffer.concat([this.pending, chunk]) : chunk;
     this.pending = undefined;
@@ -282,6 +300,7 @@ class Lane implements HttpResult {
   }
 
   private complete(): void {
+    this.uses++;
     if (this.closeAfter && this.socket) this.drop(this.socket);
     const c = this.chunks;
     if (c) this.body = c.length === 1 ? c[0] : Buffer.concat(c);
@@ -293,6 +312,7 @@ class Lane implements HttpResult {
   private finish(): void {
     this.endedAt = performance.now();
     this.deadline = 0;
+    this.retry = undefined;
     const onResult = this.onResult;
     this.onResult = undefined;
     onResult?.(this);

@@ -64,6 +64,7 @@ function serve(sock: net.Socket): void {
   sockets.add(sock);
   sock.on('close', () => sockets.delete(sock));
   let buf = Buffer.alloc(0);
+  let served = 0;
   sock.on('data', async (d) => {
     buf = Buffer.concat([buf, d]);
     for (;;) {
@@ -75,7 +76,16 @@ function serve(sock: net.Socket): void {
       const body = buf.toString('utf8', end + 4, end + 4 + length);
       buf = buf.subarray(end + 4 + length);
       const path = head.split(' ')[1];
+      served++;
       if (path === '/silent') continue; // never answers
+      if (path === '/drop' || (path === '/drop-when-reused' && served > 1)) {
+        sock.destroy(); // closes without a byte of answer, as an idle timeout crossing the request would
+        return;
+      }
+      if (path === '/drop-when-reused') {
+        sock.write('HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfresh');
+        continue;
+      }
       if (path === '/until-close') {
         sock.end('HTTP/1.1 200 OK\r\n\r\nall of it');
         return;
@@ -150,6 +160,22 @@ describe('HttpClient', () => {
     await new Promise((r) => setTimeout(r, 200)); // the server has closed it by now
     const again = await client.send(get('/length'));
     expect([again.status, again.error]).toEqual([200, undefined]);
+    expect(connections - before).toBe(3);
+    await client.close();
+  });
+
+  it('sends a GET once more on a new connection when a reused one closes before answering; nothing else', async () => {
+    const client = new HttpClient(origin, 1, 5_000);
+    const before = connections;
+    expect(text(await client.send(get('/length')))).toBe('hello world');
+    const again = await client.send(get('/drop-when-reused')); // the reused connection closes; a new one answers
+    expect([again.status, text(again), again.error]).toEqual([200, 'fresh', undefined]);
+    expect(connections - before).toBe(2);
+    // A POST is not repeated (it may have been processed), and a new connection's failure is the server's.
+    const post = await client.send({ method: 'POST', path: '/drop-when-reused', headers: [], body: 'x', keepBody: true });
+    expect([post.status, post.error]).toEqual([0, 'ECONNRESET']);
+    const fresh = await client.send(get('/drop'));
+    expect([fresh.status, fresh.error]).toEqual([0, 'ECONNRESET']);
     expect(connections - before).toBe(3);
     await client.close();
   });
