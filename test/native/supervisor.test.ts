@@ -68,8 +68,11 @@ describe('supervisor daemon', () => {
     const before = await client.status();
     const orphanPids = before.map((s) => s.pid!).filter(Boolean);
     expect(orphanPids.length).toBe(2);
-    process.kill(supervisorPid(client.paths)!, 'SIGKILL');
+    const daemon = supervisorPid(client.paths)!;
+    process.kill(daemon, 'SIGKILL');
     await waitUntil(async () => (await findSupervisor(stateDir)) === null, 5_000);
+    // Its socket closes before the process is gone from /proc (exit closes files first): wait for that too.
+    await waitUntil(() => !processesOfStack(stateDir).includes(daemon), 5_000);
     // The supervised processes outlive their supervisor (own process groups)…
     expect(processesOfStack(stateDir)).toEqual(orphanPids.sort((a, b) => a - b));
     // …until the next daemon recovers: the stubborn one needs SIGKILL after its 10 s grace.
