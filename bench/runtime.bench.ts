@@ -212,7 +212,7 @@ async function benchWorker(stack: RuntimeStack): Promise<Result> {
 const WORKER_WARM = Number(process.env.BENCH_WORKER_WARM ?? 700);
 
 /**
- * Waits for the worker to finish the jobs; rates and CPU per job counted after the first WARM.
+ * Waits for the worker to finish the jobs; rates and CPU per job counted after the first WORKER_WARM.
  * The bench polls Postgres for progress on a connection of its own, and that backend's CPU is
  * left out: it is the instrument, not the worker's cost (it was 0.4–0.6 ms per job at a 20 ms
  * poll, about a quarter of the Postgres CPU charged to the worker).
@@ -224,7 +224,6 @@ async function timeDrain(stack: RuntimeStack, wpid: number, ids: string[]): Prom
     const pollerPid: number = (await poller.query('SELECT pg_backend_pid() AS pid')).rows[0].pid;
     const pgPids = () => withChildren(stack.pg.process!.pid!).filter((p) => p !== pollerPid);
     const servers = () => [wpid, ...pgPids(), stack.redis.process.pid!];
-    const WARM = WORKER_WARM;
     const finished = async () =>
       (await poller.query(`SELECT count(*)::int AS n FROM jobs WHERE id = ANY($1::uuid[]) AND state IN ('completed', 'failed')`, [ids])).rows[0].n as number;
     const split = () => [threadCpuSeconds(wpid, wpid), cpuSeconds([wpid]) - threadCpuSeconds(wpid, wpid), cpuSeconds(pgPids()), cpuSeconds([stack.redis.process.pid!])];
@@ -234,7 +233,7 @@ async function timeDrain(stack: RuntimeStack, wpid: number, ids: string[]): Prom
     let atStart = 0;
     for (;;) {
       const n = await finished();
-      if (!t0 && n >= WARM) {
+      if (!t0 && n >= WORKER_WARM) {
         t0 = performance.now();
         cpu0 = cpuSeconds(servers());
         split0 = split();

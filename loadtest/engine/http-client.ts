@@ -100,17 +100,18 @@ export class HttpClient {
 }
 
 /** The request line and headers. Content-Length is computed here; header values may not break lines. */
-export function buildRequestHead(req: HttpRequest, authority: string, bodyLength = bodyBytes(req.body)): string {
+export function buildRequestHead(req: HttpRequest, authority: string): string {
   const split = (v: string) => /[\r\n]/.test(v);
   if (/\s/.test(req.path) || req.headers.some(split)) throw new Error(`request ${req.method} ${JSON.stringify(req.path)}: a header or the path holds a line break or space`);
   let head = `${req.method} ${req.path} HTTP/1.1\r\nhost: ${authority}\r\n`;
   for (let i = 0; i + 1 < req.headers.length; i += 2) head += `${req.headers[i]}: ${req.headers[i + 1]}\r\n`;
-  if (bodyLength !== undefined) head += `content-length: ${bodyLength}\r\n`;
+  if (req.body !== undefined) head += `content-length: ${bodyBytes(req.body)}\r\n`;
   return `${head}\r\n`;
 }
 
-function bodyBytes(body: HttpRequest['body']): number | undefined {
-  return body === undefined ? undefined : typeof body === 'string' ? Buffer.byteLength(body) : body.length;
+/** Bytes a request body puts on the wire (0 without one). */
+export function bodyBytes(body: HttpRequest['body']): number {
+  return body === undefined ? 0 : typeof body === 'string' ? Buffer.byteLength(body) : body.length;
 }
 
 type BodyState = 'head' | 'length' | 'chunk-size' | 'chunk-data' | 'chunk-end' | 'trailer' | 'until-close';

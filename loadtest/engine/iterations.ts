@@ -1,7 +1,7 @@
 // What one VU does per iteration, per scenario kind. The same flow is rendered into the k6 script
 // (render-k6.ts); keep the two in step: endpoints, tags, statuses and job polling.
 import type { Workload } from '../plan.js';
-import type { HttpClient, HttpRequest, HttpResult } from './http-client.js';
+import { bodyBytes, type HttpClient, type HttpRequest, type HttpResult } from './http-client.js';
 import type { IntervalRecorder } from './recorder.js';
 
 export interface Vu {
@@ -73,8 +73,7 @@ async function call(env: IterationEnv, vu: Vu, endpoint: string, req: HttpReques
 
 /** Records one request that started at `t0` (performance.now()). */
 export function recordCall(rec: IntervalRecorder, endpoint: string, req: HttpRequest, r: HttpResult, t0: number): void {
-  const bytesOut = req.body === undefined ? 0 : typeof req.body === 'string' ? Buffer.byteLength(req.body) : req.body.length;
-  rec.request(endpoint, req.method, r.status, (r.endedAt - t0) * 1000, r.bytesIn, bytesOut);
+  rec.request(endpoint, req.method, r.status, (r.endedAt - t0) * 1000, r.bytesIn, bodyBytes(req.body));
 }
 
 function readJson(r: HttpResult): Record<string, unknown> | undefined {

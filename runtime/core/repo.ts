@@ -5,7 +5,6 @@ import { namedStatement } from './db.js';
 
 type Db = Pick<pg.Pool, 'query'>;
 
-
 export interface FileRow {
   id: string;
   user_id: string;
