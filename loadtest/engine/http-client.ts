@@ -41,6 +41,13 @@ interface Target {
   /** The Host header: the origin's host and port as written. */
   authority: string;
   timeoutMs: number;
+  /**
+   * One read buffer for every plain-TCP lane of this client (net's `onread`): the socket reads
+   * into it and calls back, with no Buffer allocated and no stream event per read. One thread
+   * runs every lane, so a callback is done with the bytes before the next read lands; what a lane
+   * keeps past its callback (a partial head, a body) is copied out.
+   */
+  readBuffer: Buffer;
 }
 
 const MAX_HEAD_BYTES = 64 * 1024;
@@ -57,7 +64,7 @@ export class HttpClient {
     const u = new URL(origin);
     const secure = u.protocol === 'https:';
     if (!secure && u.protocol !== 'http:') throw new Error(`unsupported protocol ${u.protocol} in ${origin}`);
-    this.target = { secure, host: u.hostname.replace(/^\[|\]$/g, ''), port: Number(u.port) || (secure ? 443 : 80), authority: u.host, timeoutMs };
+    this.target = { secure, host: u.hostname.replace(/^\[|\]$/g, ''), port: Number(u.port) || (secure ? 443 : 80), authority: u.host, timeoutMs, readBuffer: Buffer.allocUnsafe(64 * 1024) };
     this.lanes = new Array<Lane | undefined>(Math.max(1, lanes));
     // One coarse timer for every lane's deadline: a timer per request would cost more than parsing it.
     this.sweeper = setInterval(() => this.expire(), Math.min(1000, Math.max(20, timeoutMs / 10)));
@@ -112,6 +119,11 @@ export function buildRequestHead(req: HttpRequest, authority: string): string {
 /** Bytes a request body puts on the wire (0 without one). */
 export function bodyBytes(body: HttpRequest['body']): number {
   return body === undefined ? 0 : typeof body === 'string' ? Buffer.byteLength(body) : body.length;
+}
+
+/** Bytes that outlive this read: copied when they are a view of the shared read buffer. */
+function keep(bytes: Buffer, shared: boolean): Buffer {
+  return shared ? Buffer.from(bytes) : bytes;
 }
 
 type BodyState = 'head' | 'length' | 'chunk-size' | 'chunk-data' | 'chunk-end' | 'trailer' | 'until-close';
@@ -170,10 +182,15 @@ class Lane implements HttpResult {
   }
 
   private open(): net.Socket {
-    const { secure, host, port } = this.target;
-    const s = secure ? tls.connect({ host, port, servername: net.isIP(host) ? undefined : host, ALPNProtocols: ['http/1.1'] }) : net.connect({ host, port });
+    const { secure, host, port, readBuffer } = this.target;
+    let s: net.Socket;
+    if (secure) {
+      s = tls.connect({ host, port, servername: net.isIP(host) ? undefined : host, ALPNProtocols: ['http/1.1'] });
+      s.on('data', (chunk: Buffer) => this.onData(s, chunk, false));
+    } else {
+      s = net.connect({ host, port, onread: { buffer: readBuffer, callback: (n) => (this.onData(s, readBuffer.subarray(0, n), true), true) } });
+    }
     s.setNoDelay(true);
-    s.on('data', (chunk: Buffer) => this.onData(s, chunk));
     s.on('error', (err: NodeJS.ErrnoException) => this.onClose(s, err.code ?? err.message));
     s.on('close', () => this.onClose(s, 'ECONNRESET'));
     // The server ended an idle connection: do not send the next request into it.
@@ -225,12 +242,15 @@ class Lane implements HttpResult {
     if (this.socket) this.drop(this.socket);
   }
 
-  private onData(s: net.Socket, chunk: Buffer): void {
+  /** `shared`: `chunk` is the client's read buffer, overwritten by the next read. */
+  private onData(s: net.Socket, chunk: Buffer, shared: boolean): void {
     if (this.socket !== s) return;
     if (!this.onResult) return this.drop(s); // bytes nobody asked for: the connection is unusable
     this.retry = undefined;
     this.bytesIn += chunk.length;
-    let buf = this.pending ? Buffer.concat([this.pending, chunk]) : chunk;
+    // A concatenation is a fresh buffer: nothing sliced from it needs copying.
+    let buf = chunk;
+    if (this.pending) (buf = Buffer.concat([this.pending, chunk])), (shared = false);
     this.pending = undefined;
     let i = 0;
     while (i < buf.length) {
@@ -238,7 +258,7 @@ class Lane implements HttpResult {
         const end = buf.indexOf('\r\n\r\n', i, 'latin1');
         if (end < 0) {
           if (buf.length - i > MAX_HEAD_BYTES) return this.fail('response head over 64 KiB', true);
-          this.pending = buf.subarray(i);
+          this.pending = keep(buf.subarray(i), shared);
           return;
         }
         let head: ResponseHead;
@@ -261,7 +281,7 @@ class Lane implements HttpResult {
         }
       } else if (this.state === 'length' || this.state === 'chunk-data') {
         const n = Math.min(this.remaining, buf.length - i);
-        this.chunks?.push(buf.subarray(i, i + n));
+        this.chunks?.push(keep(buf.subarray(i, i + n), shared));
         i += n;
         this.remaining -= n;
         if (this.remaining > 0) return;
@@ -271,13 +291,13 @@ class Lane implements HttpResult {
           break;
         }
       } else if (this.state === 'until-close') {
-        this.chunks?.push(buf.subarray(i));
+        this.chunks?.push(keep(buf.subarray(i), shared));
         return;
       } else {
         // chunk-size, chunk-end (the CRLF after a chunk's data) and trailer are all lines.
         const eol = buf.indexOf('\r\n', i, 'latin1');
         if (eol < 0) {
-          this.pending = buf.subarray(i);
+          this.pending = keep(buf.subarray(i), shared);
           return;
         }
         const line = buf.toString('latin1', i, eol);
