@@ -7,7 +7,7 @@ import { Worker } from 'node:worker_threads';
 import { parseDuration } from '../../profile/units.js';
 import { peakVus, scheduleDurationMs, type LoadPlan } from '../plan.js';
 import { Aggregate } from './aggregate.js';
-import type { MainToWorker, WorkerInit, WorkerToMain } from './messages.js';
+import type { MainToWorker, WorkerInit, WorkerTick, WorkerToMain } from './messages.js';
 import { shareOf } from './schedule.js';
 import { isLoopbackHost } from '../safety.js';
 
@@ -23,6 +23,11 @@ export interface EngineInput {
   threads?: number;
   /** Called about once a second with the live numbers. */
   onProgress?: (p: Progress) => void;
+  /**
+   * Each worker's interval snapshot as it arrives, after it is merged: for a caller that needs a
+   * cut the totals do not keep (the calibration bench leaves out the first second).
+   */
+  onTick?: (tick: WorkerTick) => void;
   signal?: AbortSignal;
 }
 
@@ -106,6 +111,7 @@ export async function runEngine(input: EngineInput): Promise<EngineRun> {
           if (m.type === 'error') return reject(new Error(`VU worker ${index} failed: ${m.message}`));
           if (m.type === 'ready') return void (++ready === threads && startReady());
           agg.add(m);
+          input.onTick?.(m);
           if (m.final) void w.terminate().then(() => resolve());
         });
         w.on('error', reject);
