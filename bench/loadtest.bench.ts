@@ -131,13 +131,23 @@ async function runBuiltin(origin: string, connections: number, secs = seconds): 
   const timeline = run.aggregate.timeline().filter((p) => p.t >= 2 && p.t <= secs + 1);
   // Per second of the span, not per bucket present: a second without a bucket still passed.
   const rps = timeline.reduce((a, p) => a + p.requests, 0) / secs;
-  const out = { rps, requests: run.aggregate.requests, p50: steady.getValueAtPercentile(50) / 1000, p99: steady.getValueAtPercentile(99) / 1000, cpuUsPerReq: (run.cpuSeconds * 1e6) / run.aggregate.requests };
+  // The whole run's p99 too, first second included (information: what the cut takes out).
+  const whole = run.aggregate.merged((s) => s.endpoint === 'status' && s.method === 'GET');
+  const out = {
+    rps,
+    requests: run.aggregate.requests,
+    p50: steady.getValueAtPercentile(50) / 1000,
+    p99: steady.getValueAtPercentile(99) / 1000,
+    p99WholeRun: whole.hist.getValueAtPercentile(99) / 1000,
+    cpuUsPerReq: (run.cpuSeconds * 1e6) / run.aggregate.requests,
+  };
   steady.destroy();
+  whole.hist.destroy();
   return out;
 }
 
 /** cpuUsPerReq: the generator's own CPU per request — what it takes from a target on the same cores. */
-type Sample = { rps: number; p50: number; p99: number; cpuUsPerReq: number; serverCpuUsPerReq: number };
+type Sample = { rps: number; p50: number; p99: number; p99WholeRun?: number; cpuUsPerReq: number; serverCpuUsPerReq: number };
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 /** Best rps of the rounds; p50 and p99 of the median round (by p50). */
 function combine(samples: Sample[]): Sample {
@@ -196,7 +206,7 @@ try {
       log(`wrk     c=${c} round ${r + 1}: ${w.rps.toFixed(0)} req/s, p50 ${w.p50.toFixed(2)} ms, p99 ${w.p99.toFixed(2)} ms, ${w.cpuUsPerReq.toFixed(0)} µs CPU/req, server ${w.serverCpuUsPerReq.toFixed(0)} µs CPU/req`);
       const o = await measured(() => runBuiltin(server.origin, c));
       ourRuns.push(o);
-      log(`builtin c=${c} round ${r + 1}: ${o.rps.toFixed(0)} req/s, p50 ${o.p50.toFixed(2)} ms, p99 ${o.p99.toFixed(2)} ms, ${o.cpuUsPerReq.toFixed(0)} µs CPU/req, server ${o.serverCpuUsPerReq.toFixed(0)} µs CPU/req`);
+      log(`builtin c=${c} round ${r + 1}: ${o.rps.toFixed(0)} req/s, p50 ${o.p50.toFixed(2)} ms, p99 ${o.p99.toFixed(2)} ms (whole run ${o.p99WholeRun!.toFixed(2)}), ${o.cpuUsPerReq.toFixed(0)} µs CPU/req, server ${o.serverCpuUsPerReq.toFixed(0)} µs CPU/req`);
       if (c !== 100) continue;
       const f = await measured(async () => ({ ...(await runClientFloor(server.origin, c)), p50: NaN, p99: NaN }));
       floorRuns.push(f);
@@ -219,6 +229,8 @@ try {
     if (c === 100) results.push({ name: 'top rps (100 connections)', value: ours.rps, unit: 'req/s', baseline: wrk.rps, ratio: ours.rps / wrk.rps, goal: '>= 0.8', ok: ours.rps / wrk.rps >= 0.8 });
     results.push({ name: `p50 latency (${c} connections)`, value: ours.p50, unit: 'ms', baseline: wrk.p50, ratio: ours.p50 / wrk.p50, goal: '0.85..1.15', ok: within(ours.p50 / wrk.p50) });
     results.push({ name: `p99 latency (${c} connections)`, value: ours.p99, unit: 'ms', baseline: wrk.p99, ratio: ours.p99 / wrk.p99, goal: '0.85..1.15', ok: within(ours.p99 / wrk.p99) });
+    const whole = median(ourRuns.map((o) => o.p99WholeRun!));
+    results.push({ name: `p99 latency, engine's whole run with its first second (${c} connections)`, value: whole, unit: 'ms', baseline: wrk.p99, ratio: whole / wrk.p99, goal: 'info', ok: true });
     // Each round's engine run next to the wrk run just before it, so slow drift in the machine's
     // load cancels; and wrk against its own next round, the agreement this machine allows at all.
     for (const q of ['p50', 'p99'] as const) {
