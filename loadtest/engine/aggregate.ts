@@ -35,6 +35,16 @@ interface Bucket {
 /** Seconds a bucket stays open after its own (ticks of every worker arrive within ~1 s). */
 const OPEN_SECONDS = 2;
 
+/**
+ * Timeline second t holds the ticks taken about t s into the schedule: the requests of [t-1, t).
+ * By the tick's own clock, rounded, not by when its message arrived: a message that landed on the
+ * other side of a second's edge put two ticks in one second and none in the next (seen as 98,177
+ * requests in second 5 and no second 7 in a run at 46,000 req/s).
+ */
+export function timelineSecond(tick: Pick<WorkerTick, 'elapsedMs'>): number {
+  return Math.max(0, Math.round(tick.elapsedMs / 1000));
+}
+
 export class Aggregate {
   readonly series = new Map<string, SeriesTotals>();
   readonly iterationHist = createHistogram('fast');
@@ -44,14 +54,8 @@ export class Aggregate {
   private readonly vusMaxByWorker = new Map<number, number>();
   readonly vusByWorker = new Map<number, number>();
 
-  /**
-   * Timeline second t holds the ticks taken about t s into the schedule: the requests of [t-1, t).
-   * By the tick's own clock, rounded, not by when its message arrived: a message that landed on
-   * the other side of a second's edge put two ticks in one second and none in the next (seen as
-   * 98,177 requests in second 5 and no second 7 in a run at 46,000 req/s).
-   */
   add(tick: WorkerTick): void {
-    const second = Math.max(0, Math.round(tick.elapsedMs / 1000));
+    const second = timelineSecond(tick);
     let bucket = this.buckets.get(second);
     if (!bucket) {
       bucket = { requests: 0, failed: 0, hist: createHistogram('fast'), p50: 0, p95: 0, p99: 0, vus: new Map() };

@@ -1,7 +1,7 @@
 // The built-in engine against a real local HTTP server: exact request accounting, one user per
 // VU, job completion, closed and open models, dropped iterations, and the run's bounds.
 import { afterEach, describe, expect, it } from 'vitest';
-import { Aggregate } from '../../loadtest/engine/aggregate.js';
+import { Aggregate, timelineSecond } from '../../loadtest/engine/aggregate.js';
 import { HttpClient } from '../../loadtest/engine/http-client.js';
 import { addEncoded, createHistogram } from '../../loadtest/engine/histogram.js';
 import { buildVu, runIteration } from '../../loadtest/engine/iterations.js';
@@ -92,16 +92,16 @@ describe('built-in engine', () => {
     const counted = ticks.flatMap((t) => t.series).reduce((a, s) => a + s.count, 0);
     expect(counted).toBe(run.aggregate.requests);
     expect(counted).toBe(api.stats.requests);
-    const steady = createHistogram('fast');
-    for (const t of ticks) for (const s of t.series) addEncoded(steady, s.hist);
-    expect(steady.totalCount).toBe(api.stats.requests);
-    steady.destroy();
+    const merged = createHistogram('fast');
+    for (const t of ticks) for (const s of t.series) addEncoded(merged, s.hist);
+    expect(merged.totalCount).toBe(api.stats.requests);
+    merged.destroy();
     // Per thread: a tick on each whole second of the schedule (the one at 3 s may lose the race
     // with the end of the run, whose final tick then carries its requests), and one final tick.
     for (const index of [0, 1]) {
       const mine = ticks.filter((t) => t.index === index);
       expect(mine.filter((t) => t.final)).toHaveLength(1);
-      expect(mine.filter((t) => !t.final).map((t) => Math.round(t.elapsedMs / 1000)).slice(0, 2)).toEqual([1, 2]);
+      expect(mine.filter((t) => !t.final).map(timelineSecond).slice(0, 2)).toEqual([1, 2]);
     }
   });
 
