@@ -1,5 +1,5 @@
-// Worker entry point: `node --single-threaded-gc dist/runtime/worker/main.js` (WORKER_NODE_FLAGS),
-// configured only by environment variables.
+// Worker entry point: `node <WORKER_NODE_FLAGS> dist/runtime/worker/main.js`, configured only by
+// environment variables.
 import { Worker } from 'bullmq';
 import { HEALTH_PATHS, REDIS_KEYS } from '../../contract/index.js';
 import { onShutdownSignal, runMain, settleWithin, startCore } from '../core/lifecycle.js';
