@@ -54,6 +54,7 @@ export interface RuntimeConfig {
     removeOnFail: { age: number; count: number };
     lockDurationMs: number;
     stalledIntervalMs: number;
+    activeAfterMs: number;
   };
   migrationsDir?: string;
   migrateOnStart: boolean;
@@ -157,6 +158,7 @@ export function readConfig(env: Env = process.env, roleOverride?: Role): Runtime
       removeOnFail: { age: num(ENV.removeOnFailAgeS, 7 * 86_400), count: num(ENV.removeOnFailCount, 5_000) },
       lockDurationMs: num(ENV.workerLockDurationMs, 30_000, 500),
       stalledIntervalMs: num(ENV.workerStalledIntervalMs, 30_000, 500),
+      activeAfterMs: num(ENV.jobActiveAfterMs, 250),
     },
     migrationsDir: env[ENV.migrationsDir] || undefined,
     migrateOnStart: env[ENV.migrateOnStart] === '1' || env[ENV.migrateOnStart] === 'true',

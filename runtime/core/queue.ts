@@ -7,6 +7,19 @@ import type { RuntimeConfig } from './config.js';
 export interface QueuePayload {
   jobId: string;
   op: JobOp;
+  /**
+   * What the worker needs to run a first attempt without reading the job row first, written by
+   * the API from the same values it inserted. Absent on jobs queued by an older API: those are
+   * claimed from Postgres before they run.
+   */
+  job?: JobSnapshot;
+}
+
+export interface JobSnapshot {
+  userId: string;
+  params: Record<string, unknown>;
+  /** In the job's input order; content addresses never change for a file id. */
+  inputs: { id: string; sha256: string; bytes: number }[];
 }
 
 export function createQueue(name: string, connection: Redis): Queue<QueuePayload> {

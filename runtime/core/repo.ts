@@ -59,11 +59,12 @@ export async function getFile(db: Db, userId: string, id: string): Promise<FileR
   return r.rows[0] ?? null;
 }
 
-const COUNT_OWNED_FILES = namedStatement('count-owned-files', 'SELECT count(DISTINCT id)::int AS n FROM files WHERE user_id = $1 AND id = ANY($2::uuid[])');
+const GET_OWNED_INPUTS = namedStatement('get-owned-inputs', 'SELECT id, sha256, bytes::float8 AS bytes FROM files WHERE user_id = $1 AND id = ANY($2::uuid[])');
 
-export async function countOwnedFiles(db: Db, userId: string, ids: string[]): Promise<number> {
-  const r = await db.query(COUNT_OWNED_FILES([userId, ids]));
-  return r.rows[0].n;
+/** A user's files among `ids`, by id (someone else's and missing ones are absent). */
+export async function getOwnedInputs(db: Db, userId: string, ids: string[]): Promise<Map<string, InputFile>> {
+  const r = await db.query(GET_OWNED_INPUTS([userId, ids]));
+  return new Map(r.rows.map((f: InputFile) => [f.id, f]));
 }
 
 /** Bytes stored per user, for several users in one query (users without files are absent). */
@@ -167,19 +168,46 @@ export async function claimJob(db: Db, id: string, attempt: number): Promise<{ j
   return { job: job as JobRow, inputs };
 }
 
-const MARK_JOB_RETRYING = namedStatement('mark-job-retrying', `UPDATE jobs SET state = 'queued', error = $2 WHERE id = $1 AND state = 'active'`);
+/** The first of these file ids that no longer has a row, or null. */
+export async function findMissingFile(db: Db, ids: string[]): Promise<string | null> {
+  const r = await db.query('SELECT i::text AS id FROM unnest($1::uuid[]) AS i WHERE NOT EXISTS (SELECT 1 FROM files f WHERE f.id = i) LIMIT 1', [ids]);
+  return r.rows[0]?.id ?? null;
+}
+
+/**
+ * A first attempt runs without a claim (see processor.ts) and is recorded as active only once it
+ * has run `JOB_ACTIVE_AFTER_MS`; `started_at` is then back-dated by the attempt's own clock, so a
+ * worker's clock skew never shows in the timings.
+ */
+const MARK_JOB_ACTIVE = namedStatement(
+  'mark-job-active',
+  `UPDATE jobs SET state = 'active', attempts = $2, started_at = coalesce(started_at, now() - make_interval(secs => $3)), progress = 0
+    WHERE id = $1 AND state IN ('queued', 'active')`,
+);
+
+export async function markJobActive(db: Db, id: string, attempt: number, runningSeconds: number): Promise<void> {
+  await db.query(MARK_JOB_ACTIVE([id, attempt, runningSeconds]));
+}
+
+// 'queued' too: an attempt that failed before it was recorded as active still leaves its error.
+const MARK_JOB_RETRYING = namedStatement(
+  'mark-job-retrying',
+  `UPDATE jobs SET state = 'queued', error = $2, attempts = $3 WHERE id = $1 AND state IN ('queued', 'active')`,
+);
 const MARK_JOB_FAILED = namedStatement(
   'mark-job-failed',
-  `UPDATE jobs SET state = 'failed', error = $2, attempts = $3, finished_at = now() WHERE id = $1 AND state <> 'completed'`,
+  `UPDATE jobs SET state = 'failed', error = $2, attempts = $3, finished_at = now(), started_at = coalesce(started_at, now() - make_interval(secs => $4))
+    WHERE id = $1 AND state <> 'completed'`,
 );
 
 /** Back to queued after a retryable failure: the error stays visible until the next attempt. */
-export async function markJobRetrying(db: Db, id: string, error: string): Promise<void> {
-  await db.query(MARK_JOB_RETRYING([id, error]));
+export async function markJobRetrying(db: Db, id: string, error: string, attempts: number): Promise<void> {
+  await db.query(MARK_JOB_RETRYING([id, error, attempts]));
 }
 
-export async function markJobFailed(db: Db, id: string, error: string, attempts: number): Promise<void> {
-  await db.query(MARK_JOB_FAILED([id, error, attempts]));
+/** `runningSeconds`: how long the last attempt ran (back-dates started_at if it was never set). */
+export async function markJobFailed(db: Db, id: string, error: string, attempts: number, runningSeconds: number): Promise<void> {
+  await db.query(MARK_JOB_FAILED([id, error, attempts, runningSeconds]));
 }
 
 const INSERT_AUDIT = namedStatement('insert-audit', 'INSERT INTO audit (user_id, action, subject, detail) VALUES ($1, $2, $3, $4)');

@@ -2,6 +2,11 @@
 // job row's transition to completed happen in ONE statement (one round trip, atomic by itself),
 // and a second delivery of the same job (after stall recovery) changes nothing: the row lock
 // makes it wait for the first, after which the job is completed and nothing matches.
+//
+// The same statement checks that the job's inputs still exist. A first attempt runs without a
+// claim (processor.ts), so this is where an input deleted since the job was accepted shows up:
+// the job is then not completed, and outputs no file row points at get a tombstone, so the
+// sweeper removes them after the grace period as it does any unreferenced blob.
 import { namedStatement, type Pool } from '../core/db.js';
 
 export interface Output {
@@ -10,27 +15,52 @@ export interface Output {
   pages: number;
 }
 
+// The inputs are counted with one array lookup on the files key, read while the job row is
+// locked. (An anti-join per input let the planner hash a whole scan of files for every job: with
+// its default guess of 100 elements for the array, a sequential scan looked cheaper.)
 const COMPLETE_SQL = `
 WITH j AS (
-  SELECT id FROM jobs WHERE id = $1 AND state <> 'completed' FOR UPDATE
+  SELECT id, (SELECT count(*) FROM files f WHERE f.id = ANY(jobs.inputs)) < (SELECT count(DISTINCT i) FROM unnest(jobs.inputs) AS i) AS inputs_gone
+    FROM jobs WHERE id = $1 AND state IN ('queued', 'active') FOR UPDATE
+), ok AS (
+  SELECT id FROM j WHERE NOT inputs_gone
 ), cleared AS (
   -- The content is referenced again: a pending tombstone must not remove it.
-  DELETE FROM blob_tombstones WHERE sha256 = ANY($3::text[]) AND EXISTS (SELECT 1 FROM j)
+  DELETE FROM blob_tombstones WHERE sha256 = ANY($3::text[]) AND EXISTS (SELECT 1 FROM ok)
+), orphaned AS (
+  INSERT INTO blob_tombstones (sha256)
+  SELECT DISTINCT s FROM unnest($3::text[]) AS s
+   WHERE EXISTS (SELECT 1 FROM j WHERE inputs_gone) AND NOT EXISTS (SELECT 1 FROM files f WHERE f.sha256 = s)
+  ON CONFLICT (sha256) DO NOTHING
 ), outs AS (
   INSERT INTO files (user_id, sha256, bytes, pages, filename, source_job_id, output_index)
-  SELECT $2::uuid, o.sha, o.bytes, o.pages, $6 || '-' || o.n || '.pdf', j.id, o.n - 1
-    FROM j, unnest($3::text[], $4::bigint[], $5::int[]) WITH ORDINALITY AS o(sha, bytes, pages, n)
+  SELECT $2::uuid, o.sha, o.bytes, o.pages, $6 || '-' || o.n || '.pdf', ok.id, o.n - 1
+    FROM ok, unnest($3::text[], $4::bigint[], $5::int[]) WITH ORDINALITY AS o(sha, bytes, pages, n)
   ON CONFLICT (source_job_id, output_index) DO UPDATE SET output_index = EXCLUDED.output_index
   RETURNING id, output_index
 ), done AS (
   UPDATE jobs SET state = 'completed', result = coalesce((SELECT array_agg(id ORDER BY output_index) FROM outs), '{}'),
-         info = $7::jsonb, progress = 100, error = NULL, finished_at = now()
-   WHERE id IN (SELECT id FROM j) RETURNING id
+         info = $7::jsonb, progress = 100, error = NULL, finished_at = now(), attempts = $8,
+         started_at = coalesce(started_at, now() - make_interval(secs => $9))
+   WHERE id IN (SELECT id FROM ok) RETURNING id
 )
-SELECT count(*)::int AS recorded FROM done`;
+SELECT (SELECT count(*) FROM done)::int AS recorded, coalesce((SELECT inputs_gone FROM j), false) AS inputs_gone`;
 const COMPLETE_JOB = namedStatement('complete-job', COMPLETE_SQL);
 
-export async function completeJob(pool: Pool, job: { id: string; userId: string; op: string }, outputs: Output[], info: unknown): Promise<{ recorded: boolean }> {
+export interface CompletedJob {
+  id: string;
+  userId: string;
+  op: string;
+  attempt: number;
+  /** How long this attempt ran, by the worker's monotonic clock (back-dates a missing started_at). */
+  runningSeconds: number;
+}
+
+/**
+ * `recorded` is false when the job was already finished (a second delivery); `inputsGone` says an
+ * input file was deleted since the job was accepted, in which case nothing was recorded.
+ */
+export async function completeJob(pool: Pool, job: CompletedJob, outputs: Output[], info: unknown): Promise<{ recorded: boolean; inputsGone: boolean }> {
   const r = await pool.query(
     COMPLETE_JOB([
       job.id,
@@ -40,7 +70,9 @@ export async function completeJob(pool: Pool, job: { id: string; userId: string;
       outputs.map((o) => o.pages),
       job.op,
       info === undefined ? null : JSON.stringify(info),
+      job.attempt,
+      job.runningSeconds,
     ]),
   );
-  return { recorded: r.rows[0].recorded > 0 };
+  return { recorded: r.rows[0].recorded > 0, inputsGone: r.rows[0].inputs_gone };
 }

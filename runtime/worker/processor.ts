@@ -9,7 +9,7 @@ import type { RuntimeMetrics } from '../core/metrics.js';
 import { ResourceLimitError, TaskTimeoutError, type ThreadPool } from '../core/pdf/thread-pool.js';
 import type { QueuePayload } from '../core/queue.js';
 import type { ThreadReply } from '../core/pdf/pdf-thread.js';
-import { claimJob, getJobById, markJobFailed, markJobRetrying, type JobRow } from '../core/repo.js';
+import { claimJob, findMissingFile, getJobById, markJobActive, markJobFailed, markJobRetrying, type InputFile, type JobRow } from '../core/repo.js';
 import type { BlobStore } from '../core/storage.js';
 import { completeJob, type Output } from './complete-job.js';
 
@@ -22,6 +22,15 @@ export interface ProcessorDeps {
   log: Logger;
   /** Called after each committed change of a job's row (API replicas drop their cached copy). */
   jobChanged(id: string): Promise<void>;
+}
+
+/** What one attempt works on, from the claimed row or from the queued snapshot. */
+interface Work {
+  id: string;
+  userId: string;
+  op: JobRow['op'];
+  params: JobRow['params'];
+  inputs: InputFile[];
 }
 
 export function createProcessor(d: ProcessorDeps) {
@@ -47,34 +56,95 @@ export function createProcessor(d: ProcessorDeps) {
     }
   }
 
-  async function attempt(job: Job<QueuePayload>): Promise<{ outputs: number; recorded: boolean }> {
+  /**
+   * A first attempt whose job carries its snapshot runs without a claim: the job row is written
+   * once, when the result is recorded, instead of twice. For a job of a few milliseconds the claim
+   * was about a tenth of the worker's CPU (a Postgres statement and a change notice), and "active"
+   * would show for less time than any client polls. A longer attempt is still recorded as active,
+   * once it has run JOB_ACTIVE_AFTER_MS. Retries and jobs back from stall recovery are claimed
+   * first, since they may have finished already.
+   */
+  function snapshotOf(job: Job<QueuePayload>): Work | null {
+    const s = job.data.job;
+    if (!s || d.cfg.worker.activeAfterMs === 0 || job.attemptsMade > 0 || job.stalledCounter > 0) return null;
+    return { id: job.data.jobId, userId: s.userId, op: job.data.op, params: s.params, inputs: s.inputs };
+  }
+
+  async function claim(job: Job<QueuePayload>): Promise<Work | { done: number }> {
     const claimed = await claimJob(d.pool, job.data.jobId, job.attemptsMade + 1);
     if (!claimed) {
       const done = await getJobById(d.pool, job.data.jobId);
       if (!done) throw new UnrecoverableError('job record not found in Postgres');
-      return { outputs: done.result.length, recorded: false }; // delivered again after it finished
+      return { done: done.result.length }; // delivered again after it finished
     }
     const row = claimed.job;
     await d.jobChanged(row.id);
     const byId = new Map(claimed.inputs.map((f) => [f.id, f]));
-    const shas: string[] = [];
-    let total = 0;
-    for (const id of row.inputs) {
+    const inputs = row.inputs.map((id) => {
       const f = byId.get(id);
       if (!f) throw new UnrecoverableError(`input file ${id} no longer exists`);
-      total += Number(f.bytes);
+      return f;
+    });
+    return { id: row.id, userId: row.user_id, op: row.op, params: row.params, inputs };
+  }
+
+  /** Records the attempt as active if it is still running after JOB_ACTIVE_AFTER_MS. */
+  function markActiveLater(w: Work, attemptNo: number, started: bigint, log: Logger): () => Promise<void> {
+    let marking: Promise<void> | null = null;
+    const timer = setTimeout(() => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      marking = markJobActive(d.pool, w.id, attemptNo, seconds)
+        .then(() => d.jobChanged(w.id))
+        .catch((err) => log.warn({ err: (err as Error).message }, 'could not record the job as active'));
+    }, d.cfg.worker.activeAfterMs);
+    // Settled before the result is recorded, so notices go out in the order the row changed.
+    return async () => {
+      clearTimeout(timer);
+      if (marking) await marking;
+    };
+  }
+
+  async function failIfInputGone(w: Work): Promise<void> {
+    const gone = await findMissingFile(d.pool, w.inputs.map((f) => f.id));
+    if (gone) throw new UnrecoverableError(`input file ${gone} no longer exists`);
+  }
+
+  async function attempt(job: Job<QueuePayload>, started: bigint, log: Logger): Promise<{ outputs: number; recorded: boolean }> {
+    const attemptNo = job.attemptsMade + 1;
+    const snapshot = snapshotOf(job);
+    const w = snapshot ?? (await claim(job));
+    if ('done' in w) return { outputs: w.done, recorded: false };
+    const settleActive = snapshot ? markActiveLater(w, attemptNo, started, log) : async () => {};
+    let reply: ThreadReply;
+    try {
+      let total = 0;
+      for (const f of w.inputs) total += Number(f.bytes);
       if (total > d.cfg.worker.maxInputBytes) throw new UnrecoverableError(`inputs are ${total} bytes, over the limit of ${d.cfg.worker.maxInputBytes}`);
-      shas.push(f.sha256);
+      reply = await runInThread(w.op, w.inputs.map((f) => f.sha256), w.params);
+    } catch (err) {
+      // Unclaimed, nothing has checked the inputs yet: a deleted one fails the job for good.
+      if (snapshot && !(err instanceof UnrecoverableError)) await failIfInputGone(w);
+      throw err;
+    } finally {
+      await settleActive();
     }
-    const reply = await runInThread(row.op, shas, row.params);
-    if (!reply.ok) throw reply.badInput ? new UnrecoverableError(reply.message) : new Error(reply.message);
+    if (!reply.ok && reply.badInput) throw new UnrecoverableError(reply.message);
+    if (!reply.ok) {
+      if (snapshot) await failIfInputGone(w);
+      throw new Error(reply.message);
+    }
     const outputs: Output[] = [];
     for (let i = 0; i < reply.pages.length; i++) {
       const blob = reply.stored ? reply.stored[i] : await d.store.putBuffer(reply.outputs[i]);
       outputs.push({ sha256: blob.sha256, bytes: blob.bytes, pages: reply.pages[i] });
     }
-    const { recorded } = await completeJob(d.pool, { id: row.id, userId: row.user_id, op: row.op }, outputs, reply.info);
-    if (recorded) await d.jobChanged(row.id);
+    const runningSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const { recorded, inputsGone } = await completeJob(d.pool, { id: w.id, userId: w.userId, op: w.op, attempt: attemptNo, runningSeconds }, outputs, reply.info);
+    if (inputsGone) {
+      await failIfInputGone(w);
+      throw new UnrecoverableError('an input file no longer exists');
+    }
+    if (recorded) await d.jobChanged(w.id);
     return { outputs: outputs.length, recorded };
   }
 
@@ -84,7 +154,7 @@ export function createProcessor(d: ProcessorDeps) {
     const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
     active.inc();
     try {
-      const res = await attempt(job);
+      const res = await attempt(job, started, log);
       duration.observe({ op: job.data.op, outcome: 'completed' }, seconds());
       total.inc({ op: job.data.op, outcome: 'completed' });
       log.info({ outputs: res.outputs, recorded: res.recorded, ms: Math.round(seconds() * 1000) }, 'job completed');
@@ -95,8 +165,8 @@ export function createProcessor(d: ProcessorDeps) {
       const outcome = final ? 'failed' : 'retried';
       duration.observe({ op: job.data.op, outcome }, seconds());
       total.inc({ op: job.data.op, outcome });
-      if (final) await markJobFailed(d.pool, job.data.jobId, message, job.attemptsMade + 1).catch((e) => log.error({ err: e }, 'could not record failure'));
-      else await markJobRetrying(d.pool, job.data.jobId, message).catch(() => {});
+      if (final) await markJobFailed(d.pool, job.data.jobId, message, job.attemptsMade + 1, seconds()).catch((e) => log.error({ err: e }, 'could not record failure'));
+      else await markJobRetrying(d.pool, job.data.jobId, message, job.attemptsMade + 1).catch(() => {});
       await d.jobChanged(job.data.jobId);
       log.warn({ err: message, final }, final ? 'job failed' : 'job attempt failed; will retry');
       throw err;

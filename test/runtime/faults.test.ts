@@ -56,7 +56,8 @@ describe('bad input', () => {
   it('an input deleted after its job was accepted fails the job with a reason, once; the same file twice is fine', async () => {
     // No worker yet: both jobs wait in the queue while one of the merge's inputs is deleted.
     const a = (await uploadPdf(api.base, key, await makePdf(2))).body.id;
-    const b = (await uploadPdf(api.base, key, await makePdf(3))).body.id;
+    const bUpload = (await uploadPdf(api.base, key, await makePdf(3))).body;
+    const b = bUpload.id;
     const gone = await submitJob(api.base, key, { op: 'merge', inputs: [a, b] });
     const twice = await submitJob(api.base, key, { op: 'merge', inputs: [a, a] });
     expect([gone.status, twice.status]).toEqual([202, 202]);
@@ -66,6 +67,11 @@ describe('bad input', () => {
     const failed = await waitForJob(api.base, key, gone.body.id);
     expect([failed.state, failed.attempts]).toEqual(['failed', 1]);
     expect(failed.error).toBe(`input file ${b} no longer exists`);
+    // The attempt ran unclaimed and stored its output before the result statement found the input
+    // gone: that output has no file row, so it waits for the sweeper beside the deleted input's blob.
+    const unreferenced = await stack.db.query('SELECT sha256 FROM blob_tombstones t WHERE NOT EXISTS (SELECT 1 FROM files f WHERE f.sha256 = t.sha256)');
+    expect(unreferenced.rows.map((r) => r.sha256)).toContain(bUpload.sha256);
+    expect(unreferenced.rowCount).toBe(2);
     const merged = await waitForJob(api.base, key, twice.body.id);
     expect(merged.state).toBe('completed');
     expect(merged.result).toHaveLength(1);
@@ -96,7 +102,9 @@ describe('bad input', () => {
 describe('crash recovery', () => {
   it('kill -9 of a worker mid-jobs: every job completes exactly once', async () => {
     const file = (await uploadPdf(api.base, key, readFileSync(fx.tenPages))).body.id;
-    const first = await startProcess('worker', stack.env, { WORKER_CONCURRENCY: '2' });
+    // JOB_ACTIVE_AFTER_MS=1: first attempts run unclaimed and are recorded active within a
+    // millisecond, so the poll below sees the worker busy (and the kill hits unclaimed attempts).
+    const first = await startProcess('worker', stack.env, { WORKER_CONCURRENCY: '2', JOB_ACTIVE_AFTER_MS: '1' });
     procs.push(first);
     const ids: string[] = [];
     for (let i = 0; i < 30; i++) ids.push((await submitJob(api.base, key, { op: 'split', inputs: [file], params: { ranges: ['1-5', '6-'] } })).body.id);
@@ -128,7 +136,7 @@ describe('crash recovery', () => {
 
   it('SIGTERM: the worker takes no new jobs, finishes its active ones and exits 0', async () => {
     const file = (await uploadPdf(api.base, key, readFileSync(fx.tenPages))).body.id;
-    const worker = await startProcess('worker', stack.env, { WORKER_CONCURRENCY: '1' });
+    const worker = await startProcess('worker', stack.env, { WORKER_CONCURRENCY: '1', JOB_ACTIVE_AFTER_MS: '1' });
     procs.push(worker);
     const ids: string[] = [];
     for (let i = 0; i < 20; i++) ids.push((await submitJob(api.base, key, { op: 'watermark', inputs: [file], params: { text: `t${i}` } })).body.id);

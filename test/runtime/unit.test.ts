@@ -72,6 +72,12 @@ describe('readConfig', () => {
     expect(err!.hint).toContain('docs/runtime.md');
   });
 
+  it('records first attempts as active after 250 ms unless told otherwise; 0 claims at the start', () => {
+    expect(readConfig(base, 'worker').worker.activeAfterMs).toBe(250);
+    expect(readConfig({ ...base, JOB_ACTIVE_AFTER_MS: '0' }, 'worker').worker.activeAfterMs).toBe(0);
+    expect(() => readConfig({ ...base, JOB_ACTIVE_AFTER_MS: '-1' }, 'worker')).toThrow('JOB_ACTIVE_AFTER_MS=-1 is not a number ≥ 0');
+  });
+
   it('builds BullMQ job options with attempts, jittered backoff and retention', () => {
     const cfg = readConfig({ ...base, JOB_ATTEMPTS: '4', JOB_BACKOFF_MS: '500', JOB_BACKOFF_JITTER: '0.3', REMOVE_ON_COMPLETE_COUNT: '10' }, 'worker');
     expect(buildJobOptions(cfg.worker, 'j1')).toEqual({

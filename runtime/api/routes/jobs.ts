@@ -6,7 +6,7 @@ import { HttpError } from '../../core/errors.js';
 import { createParamsValidator } from '../../core/job-params.js';
 import { buildJobOptions } from '../../core/queue.js';
 import { batchPerTurn } from '../../core/batch.js';
-import { audit, countOwnedFiles, deleteJob, findJobByIdempotencyKey, getJobsByIds, insertJob, type JobRow } from '../../core/repo.js';
+import { audit, deleteJob, findJobByIdempotencyKey, getJobsByIds, getOwnedInputs, insertJob, type JobRow } from '../../core/repo.js';
 import type { ApiDeps } from '../deps.js';
 import { errorSchema, idParams, jobAccepted, jobCreateBody, jobSchema } from '../schemas.js';
 
@@ -30,7 +30,8 @@ export function registerJobRoutes(app: FastifyInstance, d: ApiDeps): void {
     },
     async (req, reply) => {
       const body = req.body as { op: JobOp; inputs: string[]; params?: Record<string, unknown> };
-      const inputs = body.inputs;
+      // Lower case as Postgres prints uuids, so the owned-files lookup below matches by key.
+      const inputs = body.inputs.map((id) => id.toLowerCase());
       const params = body.params ?? {};
       validateParams(body.op, inputs, params);
       const idemHeader = req.headers['idempotency-key'];
@@ -45,11 +46,13 @@ export function registerJobRoutes(app: FastifyInstance, d: ApiDeps): void {
         backpressure.inc();
         throw new HttpError(503, 'queue_full', `the job queue is full (${waiting} waiting); retry later`, { 'retry-after': '5' });
       }
-      if ((await countOwnedFiles(d.pool, req.userId, inputs)) !== new Set(inputs).size) throw new HttpError(404, 'not_found', 'input file not found', {}, 'inputs');
+      const owned = await getOwnedInputs(d.pool, req.userId, inputs);
+      if (inputs.some((id) => !owned.has(id))) throw new HttpError(404, 'not_found', 'input file not found', {}, 'inputs');
       const { job, created } = await insertJob(d.pool, { userId: req.userId, op: body.op, inputs, params, idempotencyKey: idemKey });
       if (created) {
         try {
-          await d.queue.add(body.op, { jobId: job.id, op: body.op }, buildJobOptions(d.cfg.worker, job.id));
+          const snapshot = { userId: req.userId, params, inputs: inputs.map((id) => owned.get(id)!) };
+          await d.queue.add(body.op, { jobId: job.id, op: body.op, job: snapshot }, buildJobOptions(d.cfg.worker, job.id));
         } catch (err) {
           await deleteJob(d.pool, job.id).catch(() => {});
           throw err;
