@@ -46,6 +46,9 @@ afterAll(async () => {
 describe('prodctl backup CLI', () => {
   it('kill -9 mid-backup leaves no set that `backup list` shows as complete', async () => {
     const child = spawn('node', [bin, '-f', path.join(dir, 'prodctl.yaml'), '--state-dir', path.join(dir, 'state'), 'backup', '--json', ...live], { stdio: 'ignore' });
+    // Listened for from the start: the kill below is followed by a 10 ms sleep, and the exit event
+    // of a process killed meanwhile is not replayed to a listener added later.
+    const exited = new Promise((r) => child.once('exit', r));
     const backups = path.join(dir, 'backups');
     const deadline = Date.now() + 60_000;
     let killedDuring = '';
@@ -61,7 +64,7 @@ describe('prodctl backup CLI', () => {
       await new Promise((r) => setTimeout(r, 10));
     }
     expect(killedDuring).toMatch(/postgres\.dump\.zst\.enc\.part-/);
-    await new Promise((r) => child.once('exit', r));
+    await exited;
     const list = JSON.parse((await cli(['--json', 'backup', 'list'])).stdout) as { id: string; status: string; complete: boolean }[];
     expect(list).toHaveLength(1);
     expect(list[0]).toMatchObject({ status: 'incomplete', complete: false });
