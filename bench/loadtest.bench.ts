@@ -115,6 +115,9 @@ async function runBuiltin(origin: string, connections: number, secs = seconds): 
   // requests it lifted the whole run's p99 (3.76 ms against 2.8–3.4 ms in every later second of
   // one run). wrk has neither: a status check from its first request, in C.
   const isStatus = (s: { endpoint: string; method: string }) => s.endpoint === 'status' && s.method === 'GET';
+  // Timeline second t holds the ticks taken about t s in, i.e. requests of [t-1, t): seconds
+  // 2..secs+1 are the steady state after the first iteration's upload and poll.
+  const isSteady = (t: number) => t >= 2 && t <= secs + 1;
   const steady = createHistogram('fast');
   const run = await runEngine({
     plan,
@@ -123,14 +126,11 @@ async function runBuiltin(origin: string, connections: number, secs = seconds): 
     pdf: Buffer.from(renderSamplePdf(1)),
     threads,
     onTick: (tick) => {
-      const t = timelineSecond(tick); // the seconds the rps below is taken over
-      if (t < 2 || t > secs + 1) return;
+      if (!isSteady(timelineSecond(tick))) return; // the seconds the rps below is taken over
       for (const s of tick.series) if (isStatus(s)) addEncoded(steady, s.hist);
     },
   });
-  // Timeline second t holds the ticks taken about t s in, i.e. requests of [t-1, t):
-  // seconds 2..seconds+1 are the steady state after the first iteration's upload and poll.
-  const timeline = run.aggregate.timeline().filter((p) => p.t >= 2 && p.t <= secs + 1);
+  const timeline = run.aggregate.timeline().filter((p) => isSteady(p.t));
   // Per second of the span, not per bucket present: a second without a bucket still passed.
   const rps = timeline.reduce((a, p) => a + p.requests, 0) / secs;
   // The whole run's p99 too, first second included (information: what the cut takes out).

@@ -89,11 +89,10 @@ export function createProcessor(d: ProcessorDeps) {
   }
 
   /** Records the attempt as active if it is still running after JOB_ACTIVE_AFTER_MS. */
-  function markActiveLater(w: Work, attemptNo: number, started: bigint, log: Logger): () => Promise<void> {
+  function markActiveLater(w: Work, attemptNo: number, seconds: () => number, log: Logger): () => Promise<void> {
     let marking: Promise<void> | null = null;
     const timer = setTimeout(() => {
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      marking = markJobActive(d.pool, w.id, attemptNo, seconds)
+      marking = markJobActive(d.pool, w.id, attemptNo, seconds())
         .then(() => d.jobChanged(w.id))
         .catch((err) => log.warn({ err: (err as Error).message }, 'could not record the job as active'));
     }, d.cfg.worker.activeAfterMs);
@@ -109,12 +108,13 @@ export function createProcessor(d: ProcessorDeps) {
     if (gone) throw new UnrecoverableError(`input file ${gone} no longer exists`);
   }
 
-  async function attempt(job: Job<QueuePayload>, started: bigint, log: Logger): Promise<{ outputs: number; recorded: boolean }> {
+  /** `seconds`: how long this attempt has run so far, by the monotonic clock. */
+  async function attempt(job: Job<QueuePayload>, seconds: () => number, log: Logger): Promise<{ outputs: number; recorded: boolean }> {
     const attemptNo = job.attemptsMade + 1;
     const snapshot = snapshotOf(job);
     const w = snapshot ?? (await claim(job));
     if ('done' in w) return { outputs: w.done, recorded: false };
-    const settleActive = snapshot ? markActiveLater(w, attemptNo, started, log) : async () => {};
+    const settleActive = snapshot ? markActiveLater(w, attemptNo, seconds, log) : async () => {};
     let reply: ThreadReply;
     try {
       let total = 0;
@@ -138,8 +138,7 @@ export function createProcessor(d: ProcessorDeps) {
       const blob = reply.stored ? reply.stored[i] : await d.store.putBuffer(reply.outputs[i]);
       outputs.push({ sha256: blob.sha256, bytes: blob.bytes, pages: reply.pages[i] });
     }
-    const runningSeconds = Number(process.hrtime.bigint() - started) / 1e9;
-    const { recorded, inputsGone } = await completeJob(d.pool, { id: w.id, userId: w.userId, op: w.op, attempt: attemptNo, runningSeconds }, outputs, reply.info);
+    const { recorded, inputsGone } = await completeJob(d.pool, { id: w.id, userId: w.userId, op: w.op, attempt: attemptNo, runningSeconds: seconds() }, outputs, reply.info);
     if (inputsGone) {
       await failIfInputGone(w);
       throw new UnrecoverableError('an input file no longer exists');
@@ -154,7 +153,7 @@ export function createProcessor(d: ProcessorDeps) {
     const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
     active.inc();
     try {
-      const res = await attempt(job, started, log);
+      const res = await attempt(job, seconds, log);
       duration.observe({ op: job.data.op, outcome: 'completed' }, seconds());
       total.inc({ op: job.data.op, outcome: 'completed' });
       log.info({ outputs: res.outputs, recorded: res.recorded, ms: Math.round(seconds() * 1000) }, 'job completed');
