@@ -60,7 +60,7 @@ export interface Core {
 export async function startCore(role: Role): Promise<Core> {
   const cfg = readConfig(process.env, role);
   const log = createLogger({ level: cfg.logLevel, role, release: cfg.release });
-  const pool = createPool(cfg.pg);
+  const pool = createPool(cfg.pg, { genericPlans: role === 'worker' });
   const redis = createRedis(cfg.redis, role === 'api' ? 'producer' : 'worker', `prodctl-${role}-${process.pid}`);
   redis.on('error', (err) => log.warn({ err: err.message }, 'redis error'));
   await prepareDependencies(cfg, pool, redis, log);

@@ -60,7 +60,7 @@ export interface CompletedJob {
  * `recorded` is false when the job was already finished (a second delivery); `inputsGone` says an
  * input file was deleted since the job was accepted, in which case nothing was recorded.
  */
-export async function completeJob(pool: Pool, job: CompletedJob, outputs: Output[], info: unknown): Promise<{ recorded: boolean; inputsGone: boolean }> {
+export async function completeJob(pool: Pick<Pool, 'query'>, job: CompletedJob, outputs: Output[], info: unknown): Promise<{ recorded: boolean; inputsGone: boolean }> {
   const r = await pool.query(
     COMPLETE_JOB([
       job.id,
