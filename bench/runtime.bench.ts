@@ -2,19 +2,26 @@
 // the machine is shared): API reads vs bare node:http, worker watermark vs a raw pdf-lib loop,
 // queue throughput vs raw BullMQ. Loopback only, bounded in time and count.
 //   npx tsx bench/runtime.bench.ts [--json] [--only api|worker|queue]
-//   env: BENCH_WORKER_CONCURRENCY (default 2), BENCH_WORKER_JOBS (1500 per round), BENCH_WORKER_WARM (3000 untimed jobs first)
+//   env: BENCH_WORKER_CONCURRENCY (default 2), BENCH_WORKER_ROUNDS (6), BENCH_WORKER_JOBS (500 per round),
+//        BENCH_WORKER_WARM (3000 untimed jobs first)
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { promisify } from 'node:util';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import { degrees, PDFDocument, rgb, StandardFonts } from 'pdf-lib';
-import { ENV } from '../contract/index.js';
+import { ENV, WORKER_NODE_FLAGS } from '../contract/index.js';
 import { getFreePort } from '../lib/net.js';
+import { sharedAppEnv } from '../plan/app-services.js';
+import { computePlan } from '../plan/compute-plan.js';
+import { loadProfile } from '../profile/load-profile.js';
+import type { Profile } from '../profile/schema.js';
+import { postgresSettings } from '../templates/postgres/render-postgresql-conf.js';
+import { redisSettings } from '../templates/redis/render-redis-conf.js';
 import { buildJobOptions } from '../runtime/core/queue.js';
 import { readConfig } from '../runtime/core/config.js';
 import { makePdf } from '../test/fixtures/runtime/make-fixtures.js';
+import { rawWatermarkRate, type RawRate } from './raw-watermark.js';
 import { mintKey, startProcess, startRuntimeStack, submitJob, uploadPdf, type RuntimeStack } from '../test/runtime/support.js';
 
 const json = process.argv.includes('--json');
@@ -113,29 +120,6 @@ function withChildren(root: number): number[] {
 }
 
 /**
- * Raw pdf-lib loop: load, page.drawText on every page, save — the watermark as pdf-lib's own API
- * draws it. With `verify`, each output is also loaded again, as the worker checks every output.
- * Jobs per second of wall time and per CPU-second of this process.
- */
-async function rawWatermarkRate(pdf: Uint8Array, n: number, verify = false): Promise<{ wall: number; perCpu: number }> {
-  const t0 = performance.now();
-  const c0 = process.cpuUsage();
-  for (let i = 0; i < n; i++) {
-    const doc = await PDFDocument.load(pdf, { updateMetadata: false });
-    const font = await doc.embedFont(StandardFonts.HelveticaBold);
-    const w = font.widthOfTextAtSize('CONFIDENTIAL', 48);
-    for (const page of doc.getPages()) {
-      const { width, height } = page.getSize();
-      page.drawText('CONFIDENTIAL', { x: width / 2 - w / 2, y: height / 2, size: 48, font, color: rgb(0.6, 0.6, 0.6), opacity: 0.3, rotate: degrees(45) });
-    }
-    const out = await doc.save();
-    if (verify) await PDFDocument.load(out, { updateMetadata: false });
-  }
-  const c = process.cpuUsage(c0);
-  return { wall: n / ((performance.now() - t0) / 1000), perCpu: n / ((c.user + c.system) / 1e6) };
-}
-
-/**
  * Untimed jobs before the first round, for the worker and for the raw loop alike. A worker runs for
  * days, so its steady state is what counts, and a fresh one is far from it: with `--trace-opt`, a
  * worker timed over jobs 700–1,500 of its life was still compiling a function with TurboFan every
@@ -158,7 +142,8 @@ const WORKER_WARM = Number(process.env.BENCH_WORKER_WARM ?? 3000);
 async function benchWorker(stack: RuntimeStack): Promise<Result> {
   const pdf = await makePdf(10);
   const threads = process.env.BENCH_WORKER_CONCURRENCY ?? '2';
-  const N = Number(process.env.BENCH_WORKER_JOBS ?? 1500);
+  const N = Number(process.env.BENCH_WORKER_JOBS ?? 500);
+  const ROUNDS = Number(process.env.BENCH_WORKER_ROUNDS ?? 6);
   const env = { ...shippedWorkerEnv(stack.env), QUEUE_NAME: `${stack.env.QUEUE_NAME}-wm`, WORKER_CONCURRENCY: threads };
   // A whole round waits in the queue at once: above the test stack's depth limit.
   const api = await startProcess('api', env, { RATE_REQUESTS_PER_SECOND: '100000', RATE_BURST: '100000', QUEUE_MAX_DEPTH: '100000' });
@@ -182,12 +167,18 @@ async function benchWorker(stack: RuntimeStack): Promise<Result> {
       return ids;
     };
     await timeDrain(stack, worker.child.pid!, await submit(WORKER_WARM), async () => {});
+    // A deployed database has statistics and is vacuumed; a fresh one has neither until autovacuum
+    // wakes, at some moment inside a timed round. So both happen here, before timing. (Statistics
+    // are what showed the planner scanning the whole backlog for each job's row: migration 003.)
+    await stack.db.query('VACUUM (ANALYZE) jobs, files');
     await rawWatermarkRate(pdf, WORKER_WARM);
-    // Raw runs bracket every worker round (raw, worker, raw, worker, raw), and a round's baseline
-    // is the mean of the two around it: the raw loop's own rate moved by up to 1.33× between the
-    // two rounds of one run, so a single raw run before each round paired it with another moment.
+    // Raw runs bracket every worker round (raw, worker, raw, worker, …, raw), and a round's
+    // baseline is the mean of the two around it: the raw loop's own rate moved by up to 1.33×
+    // between the two rounds of one run, so a single raw run before each round paired it with
+    // another moment. Six rounds of 500 rather than two of 1,500: the same work, but the machine's
+    // drift is sampled three times as often (two rounds of 1,500 read 0.79× and 0.98× in one run).
     let before = await rawWatermarkRate(pdf, N);
-    for (let round = 0; round < 2; round++) {
+    for (let round = 0; round < ROUNDS; round++) {
       await queue.pause();
       const ids = await submit(N);
       const r = await timeDrain(stack, worker.child.pid!, ids, () => queue.resume());
@@ -215,12 +206,28 @@ async function benchWorker(stack: RuntimeStack): Promise<Result> {
   // For reading the ratio: the same raw loop when it also reloads each output, as the worker does,
   // so what is left between the two is the service around the PDF work.
   const verified = await rawWatermarkRate(pdf, N, true);
+  // The worker runs with WORKER_NODE_FLAGS and the raw loop above with Node's defaults: the same
+  // loop in two child processes, one with each, shows how much of the ratio the flags carry.
+  const jobs = String(N * 3);
+  const plain = await rawInChild([], jobs);
+  const flagged = await rawInChild([...WORKER_NODE_FLAGS], jobs);
+  say(
+    `raw loop in a child process after ${WORKER_WARM} untimed jobs: ${plain.perCpu.toFixed(1)} jobs per CPU-second with Node's defaults, ` +
+      `${flagged.perCpu.toFixed(1)} with the worker's flags ${WORKER_NODE_FLAGS.join(' ')} (${(flagged.perCpu / plain.perCpu).toFixed(2)}×); ` +
+      `the worker is ${(value / flagged.perCpu).toFixed(2)}× of the latter`,
+  );
   say(
     `worker: watermark 10 pages ${value.toFixed(1)} jobs per CPU-second (worker + Postgres + Redis) vs raw pdf-lib loop ${baseline.toFixed(1)}; ` +
       `wall clock ${mean(wall).toFixed(1)} jobs/s with ${threads} threads vs raw ${mean(baseWall).toFixed(1)}/s on one core; ` +
       `raw loop that also reloads each output ${verified.perCpu.toFixed(1)} jobs per CPU-second (worker ${(value / verified.perCpu).toFixed(2)}× of it)`,
   );
   return { name: 'worker_watermark_per_core_vs_raw_pdf_lib', value: round(value), unit: 'jobs/cpu-s', baseline: round(baseline), ratio: round(value / baseline), goal: 0.85 };
+}
+
+async function rawInChild(flags: string[], jobs: string): Promise<RawRate> {
+  const script = new URL('./raw-watermark.ts', import.meta.url).pathname;
+  const { stdout } = await run(process.execPath, [...flags, '--import', 'tsx', script, jobs, String(WORKER_WARM)]);
+  return JSON.parse(stdout.trim().split('\n').pop()!) as RawRate;
 }
 
 /**
@@ -259,17 +266,44 @@ async function timeDrain(stack: RuntimeStack, wpid: number, ids: string[], relea
 /**
  * The test stack's env without its short lock and stalled-check intervals (there so the stall
  * recovery tests finish quickly): the plan renders neither, so a deployed worker runs BullMQ's
- * 30 s defaults, and that is what the worker and queue benches should measure.
+ * 30 s defaults, and that is what the worker and queue benches should measure. The log level is
+ * the plan's too (a line per job at info), not the tests' quieter one.
  */
 function shippedWorkerEnv(env: Record<string, string>): Record<string, string> {
   const { [ENV.workerLockDurationMs]: _lock, [ENV.workerStalledIntervalMs]: _stalled, ...rest } = env;
-  return rest;
+  return { ...rest, [ENV.logLevel]: sharedAppEnv(shipped.profile, 'worker', 'bench')[ENV.logLevel] };
+}
+
+/**
+ * What prodctl renders for the example small profile, for the settings that decide what a write
+ * costs: Postgres flushes its WAL at every commit (the test stack's fsync=off is turned back on)
+ * and Redis appends every write to its AOF. The bench charges both servers' CPU to the worker, so
+ * it must not run them cheaper than a deployed stack does. Memory, network and logging settings
+ * stay the test harness's own.
+ */
+async function loadShippedSettings(): Promise<{ profile: Profile; pg: Record<string, string>; redis: Record<string, string> }> {
+  const loaded = await loadProfile({ path: new URL('../examples/small/prodctl.yaml', import.meta.url).pathname });
+  const plan = computePlan(loaded.profile, { preset: loaded.preset, profileDir: loaded.dir });
+  const pick = (all: { name: string; value: string }[], names: string[]) =>
+    Object.fromEntries(all.filter((s) => names.includes(s.name)).map((s) => [s.name, s.value.replace(/^'(.*)'$/, '$1')]));
+  return {
+    profile: loaded.profile,
+    pg: {
+      fsync: 'on',
+      ...pick(postgresSettings(plan), ['synchronous_commit', 'wal_level', 'wal_compression', 'max_wal_size', 'min_wal_size', 'checkpoint_timeout', 'checkpoint_completion_target', 'shared_buffers']),
+    },
+    redis: pick(redisSettings(plan), ['appendonly', 'appendfsync', 'aof-use-rdb-preamble', 'auto-aof-rewrite-percentage', 'auto-aof-rewrite-min-size', 'no-appendfsync-on-rewrite', 'lazyfree-lazy-user-del']),
+  };
 }
 
 async function queueRate(stack: RuntimeStack, ours: boolean, n: number): Promise<number> {
   const name = `bench-q-${ours ? 'ours' : 'raw'}-${Date.now()}`;
   const conn = new Redis({ host: stack.redis.host, port: stack.redis.port, maxRetriesPerRequest: null });
   const queue = new Queue(name, { connection: conn });
+  // Retention is the runtime's default (keep the last 1,000 completed): from the 1,001st job on,
+  // each completion also removes the oldest, as it does in a deployment whose completed set is
+  // full. The presets keep 10,000, which a 5,000-job run would never reach, so it would time none
+  // of that removal (12 % of ours' rate in an A/B against keeping 100,000).
   const cfg = readConfig({ ...shippedWorkerEnv(stack.env), STORAGE_PATH: '/tmp' }, 'worker');
   let done = 0;
   let finish!: () => void;
@@ -327,9 +361,11 @@ function round(x: number): number {
   return Math.round(x * 1000) / 1000;
 }
 
-const stack = await startRuntimeStack();
+const shipped = await loadShippedSettings();
+const stack = await startRuntimeStack(shipped.redis, shipped.pg);
 try {
   say(`runtime bench on ${cpus().length} cores (shared machine: baselines are measured interleaved in the same run)`);
+  say(`Postgres and Redis as rendered for examples/small: ${JSON.stringify({ postgres: shipped.pg, redis: shipped.redis })}`);
   // --only api|worker|queue runs one of them (for profiling); the default runs all three.
   const only = process.argv[process.argv.indexOf('--only') + 1];
   const benches = { api: benchApi, worker: benchWorker, queue: benchQueue };

@@ -57,8 +57,8 @@ export interface RuntimeStack {
 }
 
 /** Postgres + Redis + JWKS + a migrated database + the env the entry points read. */
-export async function startRuntimeStack(redisSettings: Record<string, string | number> = {}): Promise<RuntimeStack> {
-  const [pgSrv, redis, jwks] = await Promise.all([startTestPostgres(), startTestRedis(redisSettings), startJwks()]);
+export async function startRuntimeStack(redisSettings: Record<string, string | number> = {}, pgSettings: Record<string, string | number> = {}): Promise<RuntimeStack> {
+  const [pgSrv, redis, jwks] = await Promise.all([startTestPostgres(pgSettings), startTestRedis(redisSettings), startJwks()]);
   const dir = makeTempDir('prodctl-rt-');
   const database = 'prodctl';
   const admin = new pg.Client({ connectionString: pgSrv.connectionString() });
@@ -145,11 +145,14 @@ export async function startProcess(role: 'api' | 'worker', env: Record<string, s
   });
   let out = '';
   let stdout = '';
+  // The last 200 KB of each, trimmed only past twice that: slicing at every chunk copied 200 KB
+  // per log line, CPU that a bench's worker at LOG_LEVEL=info had to share its cores with.
+  const keepTail = (s: string) => (s.length > 400_000 ? s.slice(-200_000) : s);
   child.stdout!.on('data', (b) => {
-    out = (out + b).slice(-200_000);
-    stdout = (stdout + b).slice(-200_000);
+    out = keepTail(out + b);
+    stdout = keepTail(stdout + b);
   });
-  child.stderr!.on('data', (b) => (out = (out + b).slice(-200_000)));
+  child.stderr!.on('data', (b) => (out = keepTail(out + b)));
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   const probePort = role === 'api' ? port : metricsPort;
   const proc: RuntimeProcess = {
