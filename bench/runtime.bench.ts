@@ -15,7 +15,6 @@ import { getFreePort } from '../lib/net.js';
 import { sharedAppEnv } from '../plan/app-services.js';
 import { computePlan } from '../plan/compute-plan.js';
 import { loadProfile } from '../profile/load-profile.js';
-import type { Profile } from '../profile/schema.js';
 import { postgresSettings } from '../templates/postgres/render-postgresql-conf.js';
 import { redisSettings } from '../templates/redis/render-redis-conf.js';
 import { buildJobOptions } from '../runtime/core/queue.js';
@@ -271,7 +270,7 @@ async function timeDrain(stack: RuntimeStack, wpid: number, ids: string[], relea
  */
 function shippedWorkerEnv(env: Record<string, string>): Record<string, string> {
   const { [ENV.workerLockDurationMs]: _lock, [ENV.workerStalledIntervalMs]: _stalled, ...rest } = env;
-  return { ...rest, [ENV.logLevel]: sharedAppEnv(shipped.profile, 'worker', 'bench')[ENV.logLevel] };
+  return { ...rest, [ENV.logLevel]: shipped.workerLogLevel };
 }
 
 /**
@@ -281,13 +280,13 @@ function shippedWorkerEnv(env: Record<string, string>): Record<string, string> {
  * it must not run them cheaper than a deployed stack does. Memory, network and logging settings
  * stay the test harness's own.
  */
-async function loadShippedSettings(): Promise<{ profile: Profile; pg: Record<string, string>; redis: Record<string, string> }> {
+async function loadShippedSettings(): Promise<{ workerLogLevel: string; pg: Record<string, string>; redis: Record<string, string> }> {
   const loaded = await loadProfile({ path: new URL('../examples/small/prodctl.yaml', import.meta.url).pathname });
   const plan = computePlan(loaded.profile, { preset: loaded.preset, profileDir: loaded.dir });
   const pick = (all: { name: string; value: string }[], names: string[]) =>
     Object.fromEntries(all.filter((s) => names.includes(s.name)).map((s) => [s.name, s.value.replace(/^'(.*)'$/, '$1')]));
   return {
-    profile: loaded.profile,
+    workerLogLevel: sharedAppEnv(loaded.profile, 'worker', 'bench')[ENV.logLevel],
     pg: {
       fsync: 'on',
       ...pick(postgresSettings(plan), ['synchronous_commit', 'wal_level', 'wal_compression', 'max_wal_size', 'min_wal_size', 'checkpoint_timeout', 'checkpoint_completion_target', 'shared_buffers']),

@@ -3,6 +3,7 @@ import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { JobOp } from '../../contract/index.js';
 import type { RuntimeConfig } from './config.js';
+import type { InputFile } from './repo.js';
 
 export interface QueuePayload {
   jobId: string;
@@ -19,7 +20,7 @@ export interface JobSnapshot {
   userId: string;
   params: Record<string, unknown>;
   /** In the job's input order; content addresses never change for a file id. */
-  inputs: { id: string; sha256: string; bytes: number }[];
+  inputs: InputFile[];
 }
 
 export function createQueue(name: string, connection: Redis): Queue<QueuePayload> {

@@ -7,7 +7,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findUserByKey } from '../../runtime/core/api-keys.js';
 import { findMigrationsDir, listMigrations } from '../../runtime/core/migrate.js';
-import { makeTempDir, startTestPostgres, type TestPostgres } from '../support/services.js';
+import { createDatabase, makeTempDir, startTestPostgres, type TestPostgres } from '../support/services.js';
 import { ROOT } from './support.js';
 
 let server: TestPostgres;
@@ -26,11 +26,7 @@ function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: 
 
 beforeAll(async () => {
   server = await startTestPostgres();
-  const admin = new pg.Client({ connectionString: server.connectionString() });
-  await admin.connect();
-  await admin.query('CREATE DATABASE clidb');
-  await admin.end();
-  url = server.connectionString('clidb');
+  url = await createDatabase(server, 'clidb');
   db = new pg.Pool({ connectionString: url, max: 2 });
   db.on('error', () => {});
   writeFileSync(pepperFile, 'a-test-pepper-value-123');

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getFreePort, waitForPort } from '../../lib/net.js';
 import { runMigrations } from '../../runtime/core/migrate.js';
 import { makePdf } from '../fixtures/runtime/make-fixtures.js';
-import { startTestRedis } from '../support/services.js';
+import { createDatabase, startTestRedis } from '../support/services.js';
 import { authed, mintKey, startProcess, startRuntimeStack, submitJob, uploadPdf, type RuntimeProcess, type RuntimeStack } from './support.js';
 
 let stack: RuntimeStack;
@@ -122,10 +122,7 @@ describe('redis eviction policy', () => {
 
 describe('readiness', () => {
   it('/readyz stays 503 until migrations are current', async () => {
-    const admin = new pg.Client({ connectionString: stack.pg.connectionString() });
-    await admin.connect();
-    await admin.query('CREATE DATABASE fresh');
-    await admin.end();
+    const fresh = await createDatabase(stack.pg, 'fresh');
     const api = await startProcess('api', { ...stack.env, PGDATABASE: 'fresh' }, {}, { waitReady: false });
     procs.push(api);
     await waitForPort(api.port);
@@ -133,7 +130,7 @@ describe('readiness', () => {
     expect(before.status).toBe(503);
     expect((await before.json()).checks.migrations).toBe('pending: run prodctl migrate');
     expect((await fetch(`${api.base}/livez`)).status).toBe(200);
-    const pool = new pg.Pool({ connectionString: stack.pg.connectionString('fresh'), max: 1 });
+    const pool = new pg.Pool({ connectionString: fresh, max: 1 });
     await runMigrations(pool);
     await pool.end();
     const deadline = Date.now() + 10_000;

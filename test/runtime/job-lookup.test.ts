@@ -10,7 +10,7 @@ import { createPool } from '../../runtime/core/db.js';
 import { runMigrations } from '../../runtime/core/migrate.js';
 import { claimJob, markJobActive, markJobRetrying } from '../../runtime/core/repo.js';
 import { completeJob } from '../../runtime/worker/complete-job.js';
-import { startTestPostgres, type TestPostgres } from '../support/services.js';
+import { createDatabase, startTestPostgres, type TestPostgres } from '../support/services.js';
 
 const BACKLOG = 500;
 let server: TestPostgres;
@@ -34,11 +34,7 @@ async function jobsIndexReads(): Promise<number> {
 
 beforeAll(async () => {
   server = await startTestPostgres();
-  const admin = new pg.Client({ connectionString: server.connectionString() });
-  await admin.connect();
-  await admin.query('CREATE DATABASE lookup');
-  await admin.end();
-  const pool = new pg.Pool({ connectionString: server.connectionString('lookup'), max: 1 });
+  const pool = new pg.Pool({ connectionString: await createDatabase(server, 'lookup'), max: 1 });
   await runMigrations(pool);
   await pool.end();
   db = new pg.Client({ connectionString: server.connectionString('lookup') });

@@ -10,7 +10,7 @@ import { WORKER_NODE_FLAGS } from '../../contract/index.js';
 import { getFreePort } from '../../lib/net.js';
 import { createApiKey } from '../../runtime/core/api-keys.js';
 import { runMigrations } from '../../runtime/core/migrate.js';
-import { makeTempDir, startTestPostgres, startTestRedis, uniqueName, type TestPostgres, type TestRedis } from '../support/services.js';
+import { createDatabase, makeTempDir, startTestPostgres, startTestRedis, uniqueName, type TestPostgres, type TestRedis } from '../support/services.js';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
 export const ISSUER = 'https://issuer.test/';
@@ -61,11 +61,7 @@ export async function startRuntimeStack(redisSettings: Record<string, string | n
   const [pgSrv, redis, jwks] = await Promise.all([startTestPostgres(pgSettings), startTestRedis(redisSettings), startJwks()]);
   const dir = makeTempDir('prodctl-rt-');
   const database = 'prodctl';
-  const admin = new pg.Client({ connectionString: pgSrv.connectionString() });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${database}`);
-  await admin.end();
-  const db = new pg.Pool({ connectionString: pgSrv.connectionString(database), max: 4 });
+  const db = new pg.Pool({ connectionString: await createDatabase(pgSrv, database), max: 4 });
   db.on('error', () => {}); // idle clients die with the server at cleanup
   await runMigrations(db);
   const pepper = `pepper-${uniqueName('p')}`;

@@ -3,6 +3,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
 import { initPostgres, startPostgres, type LocalPostgres } from '../../lib/local-postgres.js';
 import { startRedis, type LocalRedis } from '../../lib/local-redis.js';
 import { chownTree, serviceUser } from '../../lib/system-user.js';
@@ -28,6 +29,18 @@ export async function startTestPostgres(settings: Record<string, string | number
       rmSync(root, { recursive: true, force: true });
     },
   };
+}
+
+/** Creates an empty database on the server; returns its connection string. */
+export async function createDatabase(server: LocalPostgres, name: string): Promise<string> {
+  const admin = new pg.Client({ connectionString: server.connectionString() });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  return server.connectionString(name);
 }
 
 export interface TestRedis extends LocalRedis {
