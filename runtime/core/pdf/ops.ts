@@ -1,5 +1,6 @@
 // The PDF operations, pure functions over bytes (pdf-lib). They run inside worker threads
-// (pdf-thread.ts) and in the benchmark's raw baseline, so both measure the same work.
+// (pdf-thread.ts). The worker bench's baseline does not call them: it draws the watermark with
+// pdf-lib's own API (bench/raw-watermark.ts), so the ratio counts what drawWatermark saves too.
 import {
   cleanText,
   degrees,
