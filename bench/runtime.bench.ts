@@ -35,7 +35,12 @@ interface Result {
   ratio: number;
   /** null: printed for reading the goal's figure, not a goal of its own. */
   goal: number | null;
+  /** Each round's (or pair's) own ratio, so a reader sees the spread behind the mean. */
+  rounds?: number[];
 }
+
+/** The ratio of each subject run to the baseline run it was paired with. */
+const pairRatios = (subject: number[], base: number[]) => subject.map((v, i) => round(v / base[i]));
 
 async function wrk(url: string, headers: Record<string, string>, seconds: number): Promise<number> {
   const args = ['-t1', '-c32', `-d${seconds}s`, '--latency'];
@@ -69,7 +74,7 @@ async function benchApi(stack: RuntimeStack): Promise<Result> {
     const value = mean(subject);
     const baseline = mean(base);
     say(`api: GET /v1/jobs/:id ${value.toFixed(0)} req/s (authenticated, rate-limited, job status from the cache kept coherent with Postgres) vs bare node:http ${baseline.toFixed(0)} req/s`);
-    return { name: 'api_get_job_vs_bare_http', value: Math.round(value), unit: 'req/s', baseline: Math.round(baseline), ratio: round(value / baseline), goal: 0.35 };
+    return { name: 'api_get_job_vs_bare_http', value: Math.round(value), unit: 'req/s', baseline: Math.round(baseline), ratio: round(value / baseline), goal: 0.35, rounds: pairRatios(subject, base) };
   } finally {
     bareProc.kill();
     await api.stop();
@@ -227,7 +232,7 @@ async function benchWorker(stack: RuntimeStack): Promise<Result[]> {
     );
     const read = (name: string, of: RawRate): Result => ({ name, value: round(value), unit: 'jobs/cpu-s', baseline: round(of.perCpu), ratio: round(value / of.perCpu), goal: null });
     return [
-      { name: 'worker_watermark_per_core_vs_raw_pdf_lib', value: round(value), unit: 'jobs/cpu-s', baseline: round(baseline), ratio: round(value / baseline), goal: 0.85 },
+      { name: 'worker_watermark_per_core_vs_raw_pdf_lib', value: round(value), unit: 'jobs/cpu-s', baseline: round(baseline), ratio: round(value / baseline), goal: 0.85, rounds: pairRatios(subject, base) },
       read('worker_vs_raw_loop_with_verify', verified),
       read('worker_vs_raw_loop_with_worker_flags', flagged),
     ];
@@ -399,7 +404,7 @@ async function benchQueue(stack: RuntimeStack): Promise<Result> {
   const value = mean(subject);
   const baseline = mean(base);
   say(`queue: trivial jobs with the runtime's options ${value.toFixed(0)}/s vs raw BullMQ add+process ${baseline.toFixed(0)}/s`);
-  return { name: 'queue_trivial_jobs_vs_raw_bullmq', value: Math.round(value), unit: 'jobs/s', baseline: Math.round(baseline), ratio: round(value / baseline), goal: 0.8 };
+  return { name: 'queue_trivial_jobs_vs_raw_bullmq', value: Math.round(value), unit: 'jobs/s', baseline: Math.round(baseline), ratio: round(value / baseline), goal: 0.8, rounds: pairRatios(subject, base) };
 }
 
 function round(x: number): number {
