@@ -53,10 +53,16 @@ beforeAll(async () => {
   expect(backup.exitCode, `${backup.stdout}\n${backup.stderr}`).toBe(0);
   // Every target scraped once: a check right after `up` would (rightly) warn "not scraped yet".
   const prom = stack.endpoints().prometheus.url;
-  await waitUntil(async () => {
-    const t = await targetHealth(prom);
-    return t.length >= 9 && t.every((x) => x.health === 'up');
-  }, 30_000, 250);
+  let targets: Awaited<ReturnType<typeof targetHealth>> = [];
+  try {
+    await waitUntil(async () => {
+      targets = await targetHealth(prom);
+      return targets.length >= 9 && targets.every((x) => x.health === 'up');
+    }, 30_000, 250);
+  } catch (err) {
+    const seen = targets.map((t) => `${t.job} ${t.url}: ${t.health}${t.lastError ? ` (${t.lastError})` : ''}`);
+    throw new Error(`${(err as Error).message}\nPrometheus's targets at the end: ${seen.join('; ') || 'none'}`);
+  }
 }, 180_000);
 
 afterAll(async () => {
