@@ -83,7 +83,7 @@ async function rollWorkers(r: Rollout): Promise<void> {
   const olds = [...state.workers];
   const news = [];
   for (let i = 0; i < olds.length; i++) {
-    const w = await newWorker(state);
+    const w = await newWorker(state, news.map((n) => n.metricsPort));
     r.env.ctx.log.step(`worker: starting ${w.id} (${r.release.version})`);
     await sup.start(workerSpec(r.input, w, r.release));
     news.push(w);

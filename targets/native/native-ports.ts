@@ -1,16 +1,19 @@
 // Ports and replica ids of the native stack: picked once, kept in the state so restarts and a
-// second `up` find everything where it was.
-import net from 'node:net';
+// second `up` find everything where it was. Picked below the kernel's ephemeral range
+// (pickServicePort), where no outgoing connection can be holding one when its service restarts.
 import type { StackPlan } from '../../plan/types.js';
-import { getFreePort } from '../../lib/net.js';
+import { isPortFree, pickServicePort } from '../../lib/net.js';
 import type { NativePorts, NativeReplica, NativeState, NativeWorker } from '../../state/native-state.js';
 
-function portIsFree(port: number, host: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const srv = net.createServer();
-    srv.once('error', () => resolve(false));
-    srv.listen(port, host, () => srv.close(() => resolve(true)));
-  });
+/** Every port the state gives out, so a new pick never hands one out twice. */
+export function portsInState(state: Pick<NativeState, 'ports' | 'api' | 'workers'>): Set<number> {
+  return new Set([...Object.values(state.ports), ...state.api.flatMap((a) => [a.port, a.metricsPort]), ...state.workers.map((w) => w.metricsPort)]);
+}
+
+async function pickPort(taken: Set<number>, host = '127.0.0.1'): Promise<number> {
+  const port = await pickServicePort(host, taken);
+  taken.add(port);
+  return port;
 }
 
 /** The profile's edge port, unless it is privileged (native never binds below 1024) or taken. */
@@ -18,17 +21,18 @@ export async function pickEdgePort(plan: StackPlan): Promise<{ port: number; not
   const wanted = plan.profile.edge.http_port;
   const host = plan.profile.edge.bind;
   if (wanted < 1024) {
-    const port = await getFreePort(host);
+    const port = await pickServicePort(host);
     return { port, note: `edge.http_port ${wanted} is privileged; the native edge listens on ${port} instead (set edge.http_port ≥ 1024 to pin it)` };
   }
-  if (await portIsFree(wanted, host)) return { port: wanted };
-  const port = await getFreePort(host);
+  if (await isPortFree(wanted, host)) return { port: wanted };
+  const port = await pickServicePort(host);
   return { port, note: `edge.http_port ${wanted} is in use; the native edge listens on ${port} instead` };
 }
 
 async function pickPorts(plan: StackPlan): Promise<{ ports: NativePorts; notes: string[] }> {
   const edge = await pickEdgePort(plan);
-  const free = () => getFreePort('127.0.0.1');
+  const taken = new Set([edge.port]);
+  const free = () => pickPort(taken);
   const ports: NativePorts = {
     postgres: await free(),
     redis: await free(),
@@ -43,12 +47,16 @@ async function pickPorts(plan: StackPlan): Promise<{ ports: NativePorts; notes: 
   return { ports, notes: edge.note ? [edge.note] : [] };
 }
 
-export async function newApiReplica(state: Pick<NativeState, 'seq'>): Promise<NativeReplica> {
-  return { id: `api-${state.seq++}`, port: await getFreePort(), metricsPort: await getFreePort() };
+type ReplicaState = Pick<NativeState, 'seq' | 'ports' | 'api' | 'workers'>;
+
+/** `pending`: ports of replicas made but not in the state yet (a rollout starts them all first). */
+export async function newApiReplica(state: ReplicaState, pending: number[] = []): Promise<NativeReplica> {
+  const taken = new Set([...portsInState(state), ...pending]);
+  return { id: `api-${state.seq++}`, port: await pickPort(taken), metricsPort: await pickPort(taken) };
 }
 
-export async function newWorker(state: Pick<NativeState, 'seq'>): Promise<NativeWorker> {
-  return { id: `worker-${state.seq++}`, metricsPort: await getFreePort() };
+export async function newWorker(state: ReplicaState, pending: number[] = []): Promise<NativeWorker> {
+  return { id: `worker-${state.seq++}`, metricsPort: await pickPort(new Set([...portsInState(state), ...pending])) };
 }
 
 /** The state for this `up`: the previous one with replica counts matched to the plan, or a new one. */

@@ -1,12 +1,13 @@
 // Pure parts of the native target with exact expectations: process specs from the plan, log
 // line times and ids, the process-table command match, the edge port choice.
-import { chmodSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { filterSince, lineTime, matchLogIds } from '../../targets/native/log-lines.js';
 import { nativePostgresConfPath, writeNativeConfig } from '../../targets/native/native-config.js';
 import { endpointsOf } from '../../targets/native/native-edge.js';
-import { pickEdgePort } from '../../targets/native/native-ports.js';
+import { newWorker, pickEdgePort, planNativeState, portsInState } from '../../targets/native/native-ports.js';
+import { getFreePort, isPortFree, pickServicePort, readEphemeralRange, SERVICE_PORT_FLOOR } from '../../lib/net.js';
 import { blockingAncestor } from '../../targets/native/postgres-bootstrap.js';
 import { isStackCommand } from '../../targets/native/process-table.js';
 import { apiSpec, edgeSpec, infraSpecs, monitoringSpecs, RANK, workerSpec, type SpecInput } from '../../targets/native/process-specs.js';
@@ -192,5 +193,48 @@ describe('edge port', () => {
     const r = await pickEdgePort(plan);
     expect(r.port).toBeGreaterThanOrEqual(1024);
     expect(r.note).toBe(`edge.http_port 80 is privileged; the native edge listens on ${r.port} instead (set edge.http_port ≥ 1024 to pin it)`);
+  });
+});
+
+describe('service ports', () => {
+  it('reads the kernel ephemeral range, and null where there is none', () => {
+    const dir = makeTempDir('prodctl-ports-');
+    writeFileSync(path.join(dir, 'range'), '32768\t60999\n');
+    expect(readEphemeralRange(path.join(dir, 'range'))).toEqual([32768, 60999]);
+    writeFileSync(path.join(dir, 'bad'), 'sixty\n');
+    expect(readEphemeralRange(path.join(dir, 'bad'))).toBeNull();
+    expect(readEphemeralRange(path.join(dir, 'missing'))).toBeNull();
+  });
+
+  it('picks below the ephemeral range, never a port it was told to avoid, and one that can be bound', async () => {
+    const avoid = new Set<number>();
+    for (let i = 0; i < 40; i++) {
+      const port = await pickServicePort('127.0.0.1', avoid, [32768, 60999]);
+      expect(port).toBeGreaterThanOrEqual(SERVICE_PORT_FLOOR);
+      expect(port).toBeLessThan(32768);
+      expect(avoid.has(port)).toBe(false);
+      expect(await isPortFree(port)).toBe(true);
+      avoid.add(port);
+    }
+  });
+
+  it('with no room below the range, falls back to the kernel pick', async () => {
+    const port = await pickServicePort('127.0.0.1', new Set(), [SERVICE_PORT_FLOOR + 10, 65535]);
+    expect(await isPortFree(port)).toBe(true);
+    const held = await getFreePort();
+    expect(await pickServicePort('127.0.0.1', new Set([held]), null)).not.toBe(held);
+  });
+
+  it("a new stack's ports are all distinct and below the ephemeral range; a rollout's new worker avoids the ones it has not saved yet", async () => {
+    const range = readEphemeralRange();
+    const plan = await loadExamplePlan('small', ['target=native', 'edge.kind=haproxy', 'edge.bind=127.0.0.1', 'edge.http_port=8080']);
+    const { state } = await planNativeState(null, plan, { version: 'v1', build: '/tmp/build', at: new Date(0).toISOString() });
+    const ports = [...Object.entries(state.ports).filter(([k]) => k !== 'edge').map(([, v]) => v), ...state.api.flatMap((a) => [a.port, a.metricsPort]), ...state.workers.map((w) => w.metricsPort)];
+    expect(new Set(ports).size).toBe(ports.length);
+    if (range) for (const p of ports) expect(p).toBeLessThan(range[0]);
+    const pending = [state.workers[0].metricsPort];
+    const next = await newWorker({ ...state, workers: [] }, pending);
+    expect(pending).not.toContain(next.metricsPort);
+    expect(portsInState(state).has(next.metricsPort)).toBe(false);
   });
 });
