@@ -1,10 +1,8 @@
 // The raw pdf-lib watermark loop that the worker bench compares against. A module of its own so
 // the bench can run it in a child process, measured by that process's own CPU like the worker,
 // under Node's defaults and under the worker's V8 flags.
-//   node [flags] --import tsx bench/raw-watermark.ts <jobs> <untimed jobs first>
-//     prints {"perCpu": jobs per CPU-second, "wall": jobs per second}
-//   forked with IPC and `serve <untimed jobs first>`: warms up, sends {ready: true}, then answers
-//     each {jobs, verify} message with a RawRate
+//   forked with IPC: `raw-watermark.ts serve <untimed jobs first>` warms up, sends {ready: true},
+//   then answers each {jobs, verify} message with a RawRate
 import { pathToFileURL } from 'node:url';
 import { degrees, PDFDocument, rgb, StandardFonts } from 'pdf-lib';
 
@@ -39,16 +37,11 @@ export async function rawWatermarkRate(pdf: Uint8Array, n: number, verify = fals
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const { makePdf } = await import('../test/fixtures/runtime/make-fixtures.js');
   const pdf = await makePdf(10);
-  if (process.argv[2] === 'serve') {
-    await rawWatermarkRate(pdf, Number(process.argv[3]));
-    process.on('message', (m: { jobs: number; verify?: boolean }) => {
-      void rawWatermarkRate(pdf, m.jobs, m.verify === true).then((r) => process.send!(r));
-    });
-    process.on('disconnect', () => process.exit(0));
-    process.send!({ ready: true });
-  } else {
-    const [jobs, warm] = process.argv.slice(2).map(Number);
-    await rawWatermarkRate(pdf, warm);
-    process.stdout.write(`${JSON.stringify(await rawWatermarkRate(pdf, jobs))}\n`);
-  }
+  if (process.argv[2] !== 'serve' || !process.send) throw new Error('usage: fork raw-watermark.ts serve <untimed jobs first> with an IPC channel');
+  await rawWatermarkRate(pdf, Number(process.argv[3]));
+  process.on('message', (m: { jobs: number; verify?: boolean }) => {
+    void rawWatermarkRate(pdf, m.jobs, m.verify === true).then((r) => process.send!(r));
+  });
+  process.on('disconnect', () => process.exit(0));
+  process.send({ ready: true });
 }

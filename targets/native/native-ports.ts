@@ -5,9 +5,12 @@ import type { StackPlan } from '../../plan/types.js';
 import { isPortFree, pickServicePort } from '../../lib/net.js';
 import type { NativePorts, NativeReplica, NativeState, NativeWorker } from '../../state/native-state.js';
 
-/** Every port the state gives out, so a new pick never hands one out twice. */
-export function portsInState(state: Pick<NativeState, 'ports' | 'api' | 'workers'>): Set<number> {
-  return new Set([...Object.values(state.ports), ...state.api.flatMap((a) => [a.port, a.metricsPort]), ...state.workers.map((w) => w.metricsPort)]);
+/**
+ * Every port the state gives out, plus `pending` ones of replicas made but not in the state yet,
+ * so a new pick never hands one out twice.
+ */
+export function portsInState(state: Pick<NativeState, 'ports' | 'api' | 'workers'>, pending: number[] = []): Set<number> {
+  return new Set([...Object.values(state.ports), ...state.api.flatMap((a) => [a.port, a.metricsPort]), ...state.workers.map((w) => w.metricsPort), ...pending]);
 }
 
 async function pickPort(taken: Set<number>, host = '127.0.0.1'): Promise<number> {
@@ -51,12 +54,12 @@ type ReplicaState = Pick<NativeState, 'seq' | 'ports' | 'api' | 'workers'>;
 
 /** `pending`: ports of replicas made but not in the state yet (a rollout starts them all first). */
 export async function newApiReplica(state: ReplicaState, pending: number[] = []): Promise<NativeReplica> {
-  const taken = new Set([...portsInState(state), ...pending]);
+  const taken = portsInState(state, pending);
   return { id: `api-${state.seq++}`, port: await pickPort(taken), metricsPort: await pickPort(taken) };
 }
 
 export async function newWorker(state: ReplicaState, pending: number[] = []): Promise<NativeWorker> {
-  return { id: `worker-${state.seq++}`, metricsPort: await pickPort(new Set([...portsInState(state), ...pending])) };
+  return { id: `worker-${state.seq++}`, metricsPort: await pickPort(portsInState(state, pending)) };
 }
 
 /** The state for this `up`: the previous one with replica counts matched to the plan, or a new one. */
