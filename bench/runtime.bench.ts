@@ -179,7 +179,11 @@ async function benchWorker(stack: RuntimeStack): Promise<Result[]> {
     // in all, each of two threads had half the loop's warm-up and was still warming while timed:
     // over 11 whole-bench runs their CPU per job fell from 2.13 ms in round 1 to 1.80 ms in round 6
     // (means), and the round's ratio rose from 0.78x to 0.86x.
-    await timeDrain(stack, worker.child.pid!, await submit(WORKER_WARM * Number(threads)), async () => {});
+    // Queued while paused, as a round is: submitted one by one to a running worker, the jobs
+    // arrived slower than one thread served them and the second thread warmed on a few hundred.
+    await queue.pause();
+    const warm = await submit(WORKER_WARM * Number(threads));
+    await timeDrain(stack, worker.child.pid!, warm, () => queue.resume());
     // A deployed database has statistics and is vacuumed; a fresh one has neither until autovacuum
     // wakes, at some moment inside a timed round. So both happen here, before timing. (Statistics
     // are what showed the planner scanning the whole backlog for each job's row: migration 003.)
