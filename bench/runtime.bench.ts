@@ -5,7 +5,6 @@
 //   env: BENCH_WORKER_CONCURRENCY (default 2), BENCH_WORKER_ROUNDS (6), BENCH_WORKER_JOBS (500 per round),
 //        BENCH_WORKER_WARM (3000 untimed jobs first, per PDF thread)
 import { spawn, execFile, fork, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { promisify } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
@@ -14,15 +13,12 @@ import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { ENV, WORKER_NODE_FLAGS } from '../contract/index.js';
 import { getFreePort } from '../lib/net.js';
-import { sharedAppEnv } from '../plan/app-services.js';
-import { computePlan } from '../plan/compute-plan.js';
-import { loadProfile } from '../profile/load-profile.js';
-import { postgresSettings } from '../templates/postgres/render-postgresql-conf.js';
-import { redisSettings } from '../templates/redis/render-redis-conf.js';
 import { buildJobOptions } from '../runtime/core/queue.js';
 import { readConfig } from '../runtime/core/config.js';
 import { makePdf } from '../test/fixtures/runtime/make-fixtures.js';
+import { cpuSeconds, threadCpuSeconds, withChildren } from './proc-cpu.js';
 import type { RawRate } from './raw-watermark.js';
+import { loadShippedSettings } from './shipped-settings.js';
 import { mintKey, startProcess, startRuntimeStack, submitJob, uploadPdf, type RuntimeStack } from '../test/runtime/support.js';
 
 const json = process.argv.includes('--json');
@@ -81,49 +77,6 @@ async function benchApi(stack: RuntimeStack): Promise<Result> {
     bareProc.kill();
     await api.stop();
   }
-}
-
-const CLK_TCK = 100; // Linux USER_HZ: /proc/<pid>/stat counts CPU time in 1/100 s
-
-/** CPU seconds (user + system, all threads) these processes have used so far. */
-function cpuSeconds(pids: number[]): number {
-  let ticks = 0;
-  for (const pid of pids) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(f[11]) + Number(f[12]); // utime, stime
-    } catch {
-      // exited meanwhile
-    }
-  }
-  return ticks / CLK_TCK;
-}
-
-/** CPU seconds of one thread (the main thread's id is the process id). */
-function threadCpuSeconds(pid: number, tid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) / CLK_TCK;
-  } catch {
-    return 0;
-  }
-}
-
-/** A process and its direct children (Postgres: the postmaster and its backends). */
-function withChildren(root: number): number[] {
-  const pids = [root];
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === root) pids.push(Number(d));
-    } catch {
-      // gone
-    }
-  }
-  return pids;
 }
 
 /**
@@ -333,28 +286,6 @@ async function timeDrain(stack: RuntimeStack, wpid: number, ids: string[], relea
 function shippedWorkerEnv(env: Record<string, string>): Record<string, string> {
   const { [ENV.workerLockDurationMs]: _lock, [ENV.workerStalledIntervalMs]: _stalled, ...rest } = env;
   return { ...rest, [ENV.logLevel]: shipped.workerLogLevel };
-}
-
-/**
- * What prodctl renders for the example small profile, for the settings that decide what a write
- * costs: Postgres flushes its WAL at every commit (the test stack's fsync=off is turned back on)
- * and Redis appends every write to its AOF. The bench charges both servers' CPU to the worker, so
- * it must not run them cheaper than a deployed stack does. Memory, network and logging settings
- * stay the test harness's own.
- */
-async function loadShippedSettings(): Promise<{ workerLogLevel: string; pg: Record<string, string>; redis: Record<string, string> }> {
-  const loaded = await loadProfile({ path: new URL('../examples/small/prodctl.yaml', import.meta.url).pathname });
-  const plan = computePlan(loaded.profile, { preset: loaded.preset, profileDir: loaded.dir });
-  const pick = (all: { name: string; value: string }[], names: string[]) =>
-    Object.fromEntries(all.filter((s) => names.includes(s.name)).map((s) => [s.name, s.value.replace(/^'(.*)'$/, '$1')]));
-  return {
-    workerLogLevel: sharedAppEnv(loaded.profile, 'worker', 'bench')[ENV.logLevel],
-    pg: {
-      fsync: 'on',
-      ...pick(postgresSettings(plan), ['synchronous_commit', 'wal_level', 'wal_compression', 'max_wal_size', 'min_wal_size', 'checkpoint_timeout', 'checkpoint_completion_target', 'shared_buffers']),
-    },
-    redis: pick(redisSettings(plan), ['appendonly', 'appendfsync', 'aof-use-rdb-preamble', 'auto-aof-rewrite-percentage', 'auto-aof-rewrite-min-size', 'no-appendfsync-on-rewrite', 'lazyfree-lazy-user-del']),
-  };
 }
 
 /**
