@@ -11,6 +11,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
+import { parseInfoField } from '../backup/parts/redis.js';
 import { ENV, WORKER_NODE_FLAGS } from '../contract/index.js';
 import { getFreePort } from '../lib/net.js';
 import { buildJobOptions } from '../runtime/core/queue.js';
@@ -348,12 +349,11 @@ async function queueRate(stack: RuntimeStack, ours: boolean, n: number): Promise
  * path carries a rewrite.
  */
 async function rewriteAppendOnlyFile(conn: Redis): Promise<void> {
-  const field = (info: string, name: string) => info.match(new RegExp(`^${name}:(\\S+)`, 'm'))?.[1];
-  if (field(await conn.info('persistence'), 'aof_enabled') !== '1') return;
+  if (parseInfoField(await conn.info('persistence'), 'aof_enabled') !== '1') return;
   await conn.bgrewriteaof().catch(() => {}); // "already in progress" is fine: we wait for it below
   for (;;) {
     const info = await conn.info('persistence');
-    if (field(info, 'aof_rewrite_in_progress') === '0' && field(info, 'aof_rewrite_scheduled') === '0') return;
+    if (parseInfoField(info, 'aof_rewrite_in_progress') === '0' && parseInfoField(info, 'aof_rewrite_scheduled') === '0') return;
     await new Promise((r) => setTimeout(r, 50));
   }
 }

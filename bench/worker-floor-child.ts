@@ -83,11 +83,12 @@ const log = createLogger({ level: on('FLOOR_NOTIFY') ? 'info' : 'warn', role: 'w
 new Worker<{ id: string; userId: string }>(
   process.env.FLOOR_QUEUE!,
   async (job) => {
-    const jobLog = log.child({ jobId: job.data.id, op: 'watermark', attempt: job.attemptsMade + 1 });
+    const attempt = job.attemptsMade + 1;
+    const jobLog = log.child({ jobId: job.data.id, op: 'watermark', attempt });
     const t0 = performance.now();
     const { sha256 } = await runInThread();
     if (on('FLOOR_RECORD')) {
-      await completeJob(db, { id: job.data.id, userId: job.data.userId, op: 'watermark', attempt: 1, runningSeconds: 0.01 }, [{ sha256, bytes: 3000, pages: 10 }], undefined);
+      await completeJob(db, { id: job.data.id, userId: job.data.userId, op: 'watermark', attempt, runningSeconds: 0.01 }, [{ sha256, bytes: 3000, pages: 10 }], undefined);
     } else {
       await db.query({ name: 'floor-done', text: `UPDATE jobs SET state = 'completed', finished_at = now() WHERE id = $1`, values: [job.data.id] });
     }

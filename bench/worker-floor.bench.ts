@@ -61,9 +61,10 @@ async function startChild(stack: RuntimeStack, queue: string, env: Record<string
 
 /** Queues n jobs while paused, then times the drain from resume to the last recorded row. */
 async function drain(stack: RuntimeStack, queue: Queue, child: ChildProcess, owner: { userId: string; fileId: string }, n: number): Promise<Sample> {
+  const cfg = readConfig(stack.env, 'worker').worker; // the job options the runtime's API would queue with
   await queue.pause();
   const ids: string[] = (await stack.db.query(`INSERT INTO jobs (user_id, op, inputs) SELECT $1, 'watermark', ARRAY[$2::uuid] FROM generate_series(1, $3) RETURNING id`, [owner.userId, owner.fileId, n])).rows.map((r) => r.id);
-  await queue.addBulk(ids.map((id) => ({ name: 'watermark', data: { id, userId: owner.userId }, opts: buildJobOptions(readConfig(stack.env, 'worker').worker, id) })));
+  await queue.addBulk(ids.map((id) => ({ name: 'watermark', data: { id, userId: owner.userId }, opts: buildJobOptions(cfg, id) })));
   await stack.db.query('VACUUM (ANALYZE) jobs, files');
   const poller = await stack.db.connect();
   try {
