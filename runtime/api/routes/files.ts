@@ -1,15 +1,20 @@
-// /v1/files: streamed uploads (size limit, magic bytes, quota), downloads with Range and ETag,
+// /v1/files: streamed uploads (size limit, PDF structure, quota), downloads with Range and ETag,
 // deletes. Someone else's file is a 404, same as a missing one.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Readable } from 'node:stream';
+import { buffer } from 'node:stream/consumers';
 import { batchPerTurn } from '../../core/batch.js';
 import { HttpError } from '../../core/errors.js';
 import { audit, blobReferenced, deleteFile, getFile, getUsageBytesOf, insertUploadedFile, type FileRow } from '../../core/repo.js';
 import type { ApiDeps } from '../deps.js';
 import { parseRange } from '../range.js';
+import { findPdfStructureProblem, type ReadWindow } from '../../core/pdf/structure.js';
 import { binary, empty, errorSchema, fileSchema, idParams } from '../schemas.js';
+import type { StoredBlob } from '../../core/storage.js';
 
-const PDF_MAGIC = Buffer.from('%PDF-');
+// A stored file is user content: a browser must neither guess another type for it nor run it
+// with this origin's rights (a PDF viewer's scripts, or HTML served as a "PDF").
+export const DOWNLOAD_HEADERS = { 'x-content-type-options': 'nosniff', 'content-security-policy': 'sandbox' } as const;
 const notFound = () => new HttpError(404, 'not_found', 'file not found');
 
 export function registerFileRoutes(app: FastifyInstance, d: ApiDeps): void {
@@ -31,9 +36,10 @@ export function registerFileRoutes(app: FastifyInstance, d: ApiDeps): void {
       if (used + declared > d.cfg.storageQuotaBytes) throw quotaError(used, d.cfg.storageQuotaBytes);
       const { stream, filename } = await openUpload(req, d.cfg.maxUploadBytes);
       const blob = await d.store.put(stream, d.cfg.maxUploadBytes);
-      if (blob.bytes < PDF_MAGIC.length || !blob.head.subarray(0, PDF_MAGIC.length).equals(PDF_MAGIC)) {
+      const problem = await findPdfStructureProblem(blob.bytes, windowOf(d, blob));
+      if (problem) {
         await removeIfUnused(d, blob.sha256);
-        throw new HttpError(415, 'unsupported_media_type', 'not a PDF: the content does not start with %PDF-');
+        throw new HttpError(415, 'unsupported_media_type', `not a PDF: ${problem}`);
       }
       if (used + blob.bytes > d.cfg.storageQuotaBytes) {
         await removeIfUnused(d, blob.sha256);
@@ -62,7 +68,7 @@ export function registerFileRoutes(app: FastifyInstance, d: ApiDeps): void {
       const file = await getFile(d.pool, req.userId, id);
       if (!file) throw notFound();
       const etag = `"${file.sha256}"`;
-      reply.header('etag', etag).header('accept-ranges', 'bytes').header('cache-control', 'private, max-age=0');
+      reply.header('etag', etag).header('accept-ranges', 'bytes').header('cache-control', 'private, max-age=0').headers(DOWNLOAD_HEADERS);
       if (req.headers['if-none-match'] === etag) return reply.code(304).send();
       const range = req.headers.range ? parseRange(req.headers.range, file.bytes) : null;
       const ifRange = req.headers['if-range'];
@@ -110,6 +116,13 @@ async function openUpload(req: FastifyRequest, maxBytes: number): Promise<{ stre
 async function countPages(d: ApiDeps, bytes: Uint8Array): Promise<number | null> {
   const reply = await d.pdf.run({ kind: 'count', input: bytes }, [bytes.buffer as ArrayBuffer]).catch(() => null);
   return reply?.ok && reply.pages.length ? reply.pages[0] : null;
+}
+
+/** Windows of a stored upload: from memory when it was kept there, else ranged reads of the store. */
+function windowOf(d: ApiDeps, blob: StoredBlob): ReadWindow {
+  const content = blob.content;
+  if (content) return async (start, end) => content.subarray(start, end);
+  return async (start, end) => (end <= start ? new Uint8Array(0) : buffer(d.store.stream(blob.sha256, { start, end: end - 1 })));
 }
 
 async function removeIfUnused(d: ApiDeps, sha: string): Promise<void> {
