@@ -88,7 +88,7 @@ new Worker<{ id: string; userId: string }>(
     const t0 = performance.now();
     const { sha256 } = await runInThread();
     if (on('FLOOR_RECORD')) {
-      await completeJob(db, { id: job.data.id, userId: job.data.userId, op: 'watermark', attempt, runningSeconds: 0.01 }, [{ sha256, bytes: 3000, pages: 10 }], undefined);
+      await completeJob(db, { id: job.data.id, userId: job.data.userId, op: 'watermark', attempt, runningSeconds: 0.01 }, [{ sha256, bytes: 3000, pages: 10 }], undefined, Number.MAX_SAFE_INTEGER);
     } else {
       await db.query({ name: 'floor-done', text: `UPDATE jobs SET state = 'completed', finished_at = now() WHERE id = $1`, values: [job.data.id] });
     }

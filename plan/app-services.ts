@@ -34,6 +34,8 @@ export function sharedAppEnv(p: Profile, role: 'api' | 'worker', release: string
     [ENV.queueMaxDepth]: String(p.workers.max_queue_depth),
     [ENV.storagePath]: p.storage.uploads_path,
     [ENV.blobGraceMs]: String(parseDuration(p.storage.blob_grace)),
+    // The API refuses uploads over it and the worker fails jobs whose outputs would pass it.
+    [ENV.storageQuotaBytes]: String(parseSize(p.api.storage_quota)),
     // Workers need it too: their sweeper leaves temp files younger than twice this alone, since
     // an upload may still be writing one.
     [ENV.requestTimeoutMs]: String(parseDuration(p.api.request_timeout)),
@@ -47,7 +49,6 @@ export function planApi(p: Profile, release: string): ServiceDraft {
     [ENV.port]: String(a.port),
     [ENV.metricsPort]: String(a.metrics_port),
     [ENV.maxUploadBytes]: String(parseSize(a.max_upload_size)),
-    [ENV.storageQuotaBytes]: String(parseSize(a.storage_quota)),
     [ENV.rateRequestsPerSecond]: String(a.rate_limits.requests_per_second),
     [ENV.rateBurst]: String(a.rate_limits.burst),
     [ENV.rateUploadsPerMinute]: String(a.rate_limits.uploads_per_minute),

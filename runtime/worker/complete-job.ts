@@ -3,6 +3,11 @@
 // and a second delivery of the same job (after stall recovery) changes nothing: the row lock
 // makes it wait for the first, after which the job is completed and nothing matches.
 //
+// The same statement checks the owner's storage quota: outputs count like uploads (a split can
+// make hundreds of files), and a job whose outputs would pass the quota fails instead of storing
+// them. Two jobs of one owner completing at the same instant each see the other's outputs as not
+// yet there, so the quota can be passed by at most what the worker's concurrent jobs store.
+//
 // The same statement checks that the job's inputs still exist. A first attempt runs without a
 // claim (processor.ts), so this is where an input deleted since the job was accepted shows up:
 // the job is then not completed, and outputs no file row points at get a tombstone, so the
@@ -22,15 +27,21 @@ const COMPLETE_SQL = `
 WITH j AS (
   SELECT id, (SELECT count(*) FROM files f WHERE f.id = ANY(jobs.inputs)) < (SELECT count(DISTINCT i) FROM unnest(jobs.inputs) AS i) AS inputs_gone
     FROM jobs WHERE id = $1 AND state IN ('queued', 'active') FOR UPDATE
+), usage AS (
+  -- Outputs count toward the owner's storage quota like uploads do.
+  SELECT (SELECT coalesce(sum(bytes), 0) FROM files WHERE user_id = $2::uuid)::float8 AS used,
+         (SELECT coalesce(sum(b), 0) FROM unnest($4::bigint[]) AS b)::float8 AS adding
+), over AS (
+  SELECT used + adding > $10::float8 AS over_quota FROM usage WHERE adding > 0
 ), ok AS (
-  SELECT id FROM j WHERE NOT inputs_gone
+  SELECT id FROM j WHERE NOT inputs_gone AND NOT coalesce((SELECT over_quota FROM over), false)
 ), cleared AS (
   -- The content is referenced again: a pending tombstone must not remove it.
   DELETE FROM blob_tombstones WHERE sha256 = ANY($3::text[]) AND EXISTS (SELECT 1 FROM ok)
 ), orphaned AS (
   INSERT INTO blob_tombstones (sha256)
   SELECT DISTINCT s FROM unnest($3::text[]) AS s
-   WHERE EXISTS (SELECT 1 FROM j WHERE inputs_gone) AND NOT EXISTS (SELECT 1 FROM files f WHERE f.sha256 = s)
+   WHERE EXISTS (SELECT 1 FROM j) AND NOT EXISTS (SELECT 1 FROM ok) AND NOT EXISTS (SELECT 1 FROM files f WHERE f.sha256 = s)
   ON CONFLICT (sha256) DO NOTHING
 ), outs AS (
   INSERT INTO files (user_id, sha256, bytes, pages, filename, source_job_id, output_index)
@@ -44,7 +55,9 @@ WITH j AS (
          started_at = coalesce(started_at, now() - make_interval(secs => $9))
    WHERE id IN (SELECT id FROM ok) RETURNING id
 )
-SELECT (SELECT count(*) FROM done)::int AS recorded, coalesce((SELECT inputs_gone FROM j), false) AS inputs_gone`;
+SELECT (SELECT count(*) FROM done)::int AS recorded, coalesce((SELECT inputs_gone FROM j), false) AS inputs_gone,
+       coalesce((SELECT over_quota FROM over WHERE EXISTS (SELECT 1 FROM j)), false) AS over_quota,
+       (SELECT used FROM usage) AS used, (SELECT adding FROM usage) AS adding`;
 const COMPLETE_JOB = namedStatement('complete-job', COMPLETE_SQL);
 
 export interface CompletedJob {
@@ -56,11 +69,23 @@ export interface CompletedJob {
   runningSeconds: number;
 }
 
+export interface CompleteResult {
+  /** False when the job was already finished (a second delivery), or refused below. */
+  recorded: boolean;
+  /** An input file was deleted since the job was accepted: nothing was recorded. */
+  inputsGone: boolean;
+  /** The outputs would take the owner past `quotaBytes`: nothing was recorded. */
+  overQuota: boolean;
+  /** The owner's stored bytes before these outputs, and the outputs' bytes. */
+  usedBytes: number;
+  outputBytes: number;
+}
+
 /**
- * `recorded` is false when the job was already finished (a second delivery); `inputsGone` says an
- * input file was deleted since the job was accepted, in which case nothing was recorded.
+ * Records the outputs and the completed job, unless an input is gone or the outputs would take
+ * the owner over `quotaBytes`; refused outputs get a tombstone (the sweeper removes them later).
  */
-export async function completeJob(pool: Pick<Pool, 'query'>, job: CompletedJob, outputs: Output[], info: unknown): Promise<{ recorded: boolean; inputsGone: boolean }> {
+export async function completeJob(pool: Pick<Pool, 'query'>, job: CompletedJob, outputs: Output[], info: unknown, quotaBytes: number): Promise<CompleteResult> {
   const r = await pool.query(
     COMPLETE_JOB([
       job.id,
@@ -72,7 +97,14 @@ export async function completeJob(pool: Pick<Pool, 'query'>, job: CompletedJob, 
       info === undefined ? null : JSON.stringify(info),
       job.attempt,
       job.runningSeconds,
+      quotaBytes,
     ]),
   );
-  return { recorded: r.rows[0].recorded > 0, inputsGone: r.rows[0].inputs_gone };
+  const row = r.rows[0];
+  return { recorded: row.recorded > 0, inputsGone: row.inputs_gone, overQuota: row.over_quota, usedBytes: row.used, outputBytes: row.adding };
+}
+
+/** What the owner of a job refused for its outputs' size reads (the job's error). */
+export function quotaExceededMessage(usedBytes: number, outputBytes: number, quotaBytes: number): string {
+  return `storage quota exceeded: the job's outputs (${outputBytes} bytes) would bring your storage to ${usedBytes + outputBytes} of ${quotaBytes} bytes; delete files and submit the job again`;
 }

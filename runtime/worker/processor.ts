@@ -11,7 +11,7 @@ import type { QueuePayload } from '../core/queue.js';
 import type { ThreadReply } from '../core/pdf/pdf-thread.js';
 import { claimJob, findMissingFile, getJobById, markJobActive, markJobFailed, markJobRetrying, type InputFile, type JobRow } from '../core/repo.js';
 import type { BlobStore } from '../core/storage.js';
-import { completeJob, type Output } from './complete-job.js';
+import { completeJob, quotaExceededMessage, type Output } from './complete-job.js';
 
 export interface ProcessorDeps {
   cfg: RuntimeConfig;
@@ -138,7 +138,8 @@ export function createProcessor(d: ProcessorDeps) {
       const blob = reply.stored ? reply.stored[i] : await d.store.putBuffer(reply.outputs[i]);
       outputs.push({ sha256: blob.sha256, bytes: blob.bytes, pages: reply.pages[i] });
     }
-    const { recorded, inputsGone } = await completeJob(d.pool, { id: w.id, userId: w.userId, op: w.op, attempt: attemptNo, runningSeconds: seconds() }, outputs, reply.info);
+    const { recorded, inputsGone, ...quota } = await completeJob(d.pool, { id: w.id, userId: w.userId, op: w.op, attempt: attemptNo, runningSeconds: seconds() }, outputs, reply.info, d.cfg.storageQuotaBytes);
+    if (quota.overQuota) throw new UnrecoverableError(quotaExceededMessage(quota.usedBytes, quota.outputBytes, d.cfg.storageQuotaBytes));
     if (inputsGone) {
       await failIfInputGone(w);
       throw new UnrecoverableError('an input file no longer exists');

@@ -57,7 +57,7 @@ describe(`looking up one job with ${BACKLOG} queued`, () => {
   const CALLS = 20;
 
   it.each([
-    ['recording a result', (id: string) => completeJob(db, { id, userId, op: 'info', attempt: 1, runningSeconds: 0.01 }, [{ sha256: 'b'.repeat(64), bytes: 10, pages: 1 }], {})],
+    ['recording a result', (id: string) => completeJob(db, { id, userId, op: 'info', attempt: 1, runningSeconds: 0.01 }, [{ sha256: 'b'.repeat(64), bytes: 10, pages: 1 }], {}, 1e12)],
     ['claiming', (id: string) => claimJob(db, id, 1)],
     ['recording an attempt as active', (id: string) => markJobActive(db, id, 1, 0.3)],
     ['recording a retry', (id: string) => markJobRetrying(db, id, 'boom', 1)],
@@ -78,8 +78,8 @@ describe("the worker's pool", () => {
     const pool = createPool(cfg.pg, { genericPlans: true });
     try {
       for (const id of queued.splice(0, 8)) {
-        const r = await completeJob(pool, { id, userId, op: 'info', attempt: 1, runningSeconds: 0.01 }, [{ sha256: 'c'.repeat(64), bytes: 10, pages: 1 }], {});
-        expect(r).toEqual({ recorded: true, inputsGone: false });
+        const r = await completeJob(pool, { id, userId, op: 'info', attempt: 1, runningSeconds: 0.01 }, [{ sha256: 'c'.repeat(64), bytes: 10, pages: 1 }], {}, 1e12);
+        expect(r).toMatchObject({ recorded: true, inputsGone: false, overQuota: false, outputBytes: 10 });
       }
       // One connection (PG_POOL_MAX=1): the statement's counters are that session's.
       const plans = await pool.query(`SELECT generic_plans::int AS generic, custom_plans::int AS custom FROM pg_prepared_statements WHERE name = 'complete-job'`);
