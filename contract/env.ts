@@ -63,6 +63,9 @@ export const ENV = {
   migrateOnStart: 'MIGRATE_ON_START', // 1 = run pending migrations (under the advisory lock) before serving
   redisCommandTimeoutMs: 'REDIS_COMMAND_TIMEOUT_MS',
   apiKeyCacheMs: 'API_KEY_CACHE_MS', // how long a verified API key is trusted without asking Postgres (0 = never)
+  authFailureBurst: 'AUTH_FAILURE_BURST', // failed authentications a client address may make in a row before it gets 429
+  authFailuresPerMinute: 'AUTH_FAILURES_PER_MINUTE', // how fast a client address regains them
+  trustProxy: 'TRUST_PROXY', // addresses (CIDRs or loopback/linklocal/uniquelocal) whose X-Forwarded-For names the client; "none" = the socket's peer
   blobGraceMs: 'BLOB_GRACE_MS', // profile storage.blob_grace: a deleted file's blob stays on disk this long (backups taken meanwhile stay restorable)
 } as const;
 

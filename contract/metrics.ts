@@ -13,7 +13,7 @@ export interface MetricSpec {
 export const METRICS = {
   httpDuration: { name: 'prodctl_http_request_duration_seconds', type: 'histogram', unit: 'seconds', help: 'HTTP request duration by route template, method and status.', labels: ['route', 'method', 'status'], emittedBy: ['api'] },
   httpInFlight: { name: 'prodctl_http_requests_in_flight', type: 'gauge', unit: 'requests', help: 'HTTP requests being served now.', labels: [], emittedBy: ['api'] },
-  httpRateLimited: { name: 'prodctl_http_rate_limited_total', type: 'counter', unit: 'requests', help: 'Requests answered 429 by the per-user rate limit, by bucket (upload or request).', labels: ['bucket'], emittedBy: ['api'] },
+  httpRateLimited: { name: 'prodctl_http_rate_limited_total', type: 'counter', unit: 'requests', help: 'Requests answered 429 by the per-user rate limit, by bucket (upload or request), or per client address after failed authentications (auth_failure).', labels: ['bucket'], emittedBy: ['api'] },
   httpBackpressure: { name: 'prodctl_http_backpressure_rejections_total', type: 'counter', unit: 'requests', help: 'Job submissions answered 503 because the queue was over its max depth.', labels: [], emittedBy: ['api'] },
   queueJobs: { name: 'prodctl_queue_jobs', type: 'gauge', unit: 'jobs', help: 'Jobs in the queue by state (waiting, active, delayed, failed, completed).', labels: ['state'], emittedBy: ['api', 'worker'] },
   queueOldestWaitingAge: { name: 'prodctl_queue_oldest_waiting_age_seconds', type: 'gauge', unit: 'seconds', help: 'Age of the oldest job still waiting.', labels: [], emittedBy: ['api', 'worker'] },

@@ -23,6 +23,8 @@ export async function buildApi(d: ApiDeps): Promise<FastifyInstance> {
     logController: new OneLinePerRequest(createAccessLogger(d.log)),
     childLoggerFactory: lazyChildLoggerFactory as unknown as FastifyServerOptions['childLoggerFactory'],
     bodyLimit: 1024 * 1024,
+    // req.ip is the client behind the edge (per-source limits), not the edge itself.
+    trustProxy: d.cfg.trustProxy,
   }) as unknown as FastifyInstance;
   const routes = collectRoutes(app);
   await app.register(multipart, { limits: { files: 1, fileSize: d.cfg.maxUploadBytes, fields: 5 } });

@@ -3,6 +3,7 @@ import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Authenticate } from '../core/auth.js';
+import type { AuthFailureLimiter } from '../core/auth-failures.js';
 import type { RuntimeConfig } from '../core/config.js';
 import type { Pool } from '../core/db.js';
 import type { RuntimeMetrics } from '../core/metrics.js';
@@ -27,6 +28,7 @@ export interface ApiDeps {
   metrics: RuntimeMetrics;
   log: Logger;
   authenticate: Authenticate;
+  authFailures: AuthFailureLimiter;
   takeToken: RateLimiter;
   state: ApiState;
   readiness: ReadinessMonitor;

@@ -1,14 +1,16 @@
-// Request lifecycle hooks: metrics (and a warning per 5xx), auth and rate limit before the body is read (so a 401, 413 or
-// 429 never costs an upload), maintenance mode, and Connection: close while draining.
+// Request lifecycle hooks: metrics (and a warning per 5xx), credentials in the URL refused, auth (limited per source on
+// failures) and rate limit before the body is read (so a 401, 413 or 429 never costs an upload), maintenance mode, and Connection: close while draining.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { HttpError } from '../core/errors.js';
 import { rateLimitHeaders, type Bucket } from '../core/rate-limit.js';
 import type { ApiDeps } from './deps.js';
+import { refuseCredentialsInQuery } from './query-credentials.js';
 
 export function installHooks(app: FastifyInstance, d: ApiDeps): void {
   const duration = d.metrics.histogram('httpDuration', [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]);
   const inFlight = d.metrics.gauge('httpInFlight');
   const limited = d.metrics.counter('httpRateLimited');
+  const authLimited = () => limited.inc({ bucket: 'auth_failure' });
   const buckets: Record<'request' | 'upload', Bucket> = {
     request: { name: 'request', perSecond: d.cfg.rate.requestsPerSecond, burst: d.cfg.rate.burst },
     upload: { name: 'upload', perSecond: d.cfg.rate.uploadsPerMinute / 60, burst: Math.max(1, Math.ceil(d.cfg.rate.uploadsPerMinute / 6)) },
@@ -31,10 +33,11 @@ export function installHooks(app: FastifyInstance, d: ApiDeps): void {
     inFlight.inc();
     const route = req.routeOptions;
     if (route.url) req.routeUrl = route.url;
+    refuseCredentialsInQuery(req.url);
     const cfg = route.config;
     if (!cfg?.bucket) return;
     if (cfg.bucket === 'upload') rejectOversize(req, d.cfg.maxUploadBytes);
-    req.userId = await d.authenticate(req.headers);
+    req.userId = await authenticateFromSource(req, d, authLimited);
     const bucket = buckets[cfg.bucket];
     const r = await d.takeToken(req.userId, bucket);
     reply.headers(rateLimitHeaders(bucket, r));
@@ -52,6 +55,25 @@ export function installHooks(app: FastifyInstance, d: ApiDeps): void {
     if (d.state.draining) reply.header('connection', 'close');
     done(null, payload);
   });
+}
+
+/**
+ * Authenticates unless the client's address has run out of failed attempts (then 429, without
+ * looking at the credentials); a 401 costs the address one attempt.
+ */
+async function authenticateFromSource(req: FastifyRequest, d: ApiDeps, onLimited: () => void): Promise<string> {
+  const blockedMs = d.authFailures.blockedFor(req.ip);
+  if (blockedMs > 0) {
+    onLimited();
+    const s = Math.max(1, Math.ceil(blockedMs / 1000));
+    throw new HttpError(429, 'auth_rate_limited', `too many failed authentications from this address; retry after ${s} s`, { 'retry-after': String(s) });
+  }
+  try {
+    return await d.authenticate(req.headers);
+  } catch (err) {
+    if (err instanceof HttpError && err.statusCode === 401) d.authFailures.recordFailure(req.ip);
+    throw err;
+  }
 }
 
 /**

@@ -1,6 +1,7 @@
 // API entry point: `node dist/runtime/api/main.js`, configured only by environment variables.
 import { HEALTH_PATHS, REDIS_KEYS } from '../../contract/index.js';
 import { createAuthenticator } from '../core/auth.js';
+import { createAuthFailureLimiter } from '../core/auth-failures.js';
 import { onShutdownSignal, runMain, settleWithin, startCore } from '../core/lifecycle.js';
 import { serveMetrics } from '../core/metrics.js';
 import { createThreadPool } from '../core/pdf/thread-pool.js';
@@ -34,6 +35,7 @@ runMain(async () => {
     metrics,
     log,
     authenticate: createAuthenticator(cfg, pool),
+    authFailures: createAuthFailureLimiter({ ...cfg.authFailures, maxSources: 10_000 }),
     takeToken: createRateLimiter(limiterRedis, REDIS_KEYS.rateLimitPrefix, REDIS_KEYS.maintenance),
     state,
     jobs: await createJobCache({ subscriber: jobsRedis, channel: `${REDIS_KEYS.jobChangedChannelPrefix}${cfg.queueName}` }),

@@ -40,6 +40,10 @@ export interface RuntimeConfig {
   oidc?: { issuer: string; audience: string; jwksUrl: string };
   apiKeyPepper?: string;
   apiKeyCacheMs: number;
+  /** Per client address: failed authentications in a row, and how many a minute it regains. */
+  authFailures: { burst: number; perMinute: number };
+  /** Fastify's trustProxy: which peers' X-Forwarded-For names the client (false: none). */
+  trustProxy: string[] | false;
   worker: {
     concurrency: number;
     jobTimeoutMs: number;
@@ -144,6 +148,8 @@ export function readConfig(env: Env = process.env, roleOverride?: Role): Runtime
     oidc: issuer && jwksUrl && audience ? { issuer, audience, jwksUrl } : undefined,
     apiKeyPepper: secret(ENV.apiKeyPepperFile),
     apiKeyCacheMs: num(ENV.apiKeyCacheMs, 1_000),
+    authFailures: { burst: num(ENV.authFailureBurst, 10, 1), perMinute: num(ENV.authFailuresPerMinute, 10, 0.01) },
+    trustProxy: readTrustProxy(str(ENV.trustProxy, DEFAULT_TRUST_PROXY)),
     worker: {
       concurrency: num(ENV.workerConcurrency, 2, 1),
       jobTimeoutMs,
@@ -171,4 +177,15 @@ export function readConfig(env: Env = process.env, roleOverride?: Role): Runtime
     throw new RuntimeConfigError(`invalid runtime configuration:\n  - ${problems.join('\n  - ')}`, 'set the variables listed in docs/runtime.md (prodctl renders them from the profile)');
   }
   return cfg;
+}
+
+// The edge reaches the API over loopback (native) or a private container network (Docker), and
+// HAProxy appends the client's address to X-Forwarded-For. Trusting those peers lets per-client
+// limits see the client rather than the edge; clients connecting from such networks directly can
+// only move themselves to another bucket.
+const DEFAULT_TRUST_PROXY = 'loopback,linklocal,uniquelocal,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16';
+
+function readTrustProxy(value: string): string[] | false {
+  if (value === 'none') return false;
+  return value.split(',').map((s) => s.trim()).filter(Boolean);
 }
