@@ -1,6 +1,7 @@
 // What is in a store: every set with its status (complete = has a valid manifest) and its last
 // verify record. A set without a manifest is "running" while its writer lives, else "incomplete".
 import { BackupError } from '../lib/errors.js';
+import { isProcessAlive } from '../lib/process-alive.js';
 import { MANIFEST_NAME, parseManifest, SET_ID_PATTERN, setKey, VERIFY_NAME, type BlobEntry, type Manifest } from './manifest.js';
 import type { BackupStore } from './stores/types.js';
 
@@ -36,15 +37,6 @@ export interface SetInfo {
   error?: string;
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 export function timeOfSetId(id: string): string {
   const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z/.exec(id);
   return m ? `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}Z` : '';
@@ -57,7 +49,7 @@ export async function readSet(store: BackupStore, id: string): Promise<SetInfo> 
   if (text === null) {
     const started = await store.readText(setKey(id, STARTED_NAME));
     const pid = started ? Number((JSON.parse(started) as { pid: number }).pid) : 0;
-    return { id, time: timeOfSetId(id), status: pid && pidAlive(pid) ? 'running' : 'incomplete', manifest: null, verify };
+    return { id, time: timeOfSetId(id), status: pid && isProcessAlive(pid) ? 'running' : 'incomplete', manifest: null, verify };
   }
   try {
     const manifest = parseManifest(text, id);

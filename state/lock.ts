@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { TargetError } from '../lib/errors.js';
+import { isProcessAlive } from '../lib/process-alive.js';
 import { describeActor } from './audit.js';
 
 export interface LockInfo {
@@ -35,15 +36,6 @@ export function describeSelf(command: string): LockInfo {
 /** A lock is stale when it was taken on this host by a process that no longer exists. */
 export function isStale(info: LockInfo, host = os.hostname(), alive: (pid: number) => boolean = isProcessAlive): boolean {
   return info.host === host && !alive(info.pid);
-}
-
-export function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 export function formatHolder(info: LockInfo): string {

@@ -50,12 +50,3 @@ export function isOurs(r: PidRecord): boolean {
   const cmd = commandLineOf(r.pid);
   return cmd !== null && cmd.join('\0') === r.argv.join('\0');
 }
-
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}

@@ -1,6 +1,6 @@
 // Ordered stop of one process: its stop signal, wait, then SIGKILL of its whole process group
 // (every supervised process leads its own group, so helpers it forked go with it).
-import { isAlive } from './pid-files.js';
+import { isProcessAlive } from '../../../lib/process-alive.js';
 
 export function signalGroup(pid: number, signal: NodeJS.Signals): void {
   try {
@@ -23,7 +23,7 @@ export function signalProcess(pid: number, signal: NodeJS.Signals): void {
 }
 
 /** Sends `signal`, waits up to timeoutMs for the pid to end, then kills the group. True if it ended by itself. */
-export async function stopPid(pid: number, signal: NodeJS.Signals, timeoutMs: number, exited: () => boolean = () => !isAlive(pid)): Promise<boolean> {
+export async function stopPid(pid: number, signal: NodeJS.Signals, timeoutMs: number, exited: () => boolean = () => !isProcessAlive(pid)): Promise<boolean> {
   signalProcess(pid, signal);
   const deadline = Date.now() + timeoutMs;
   while (!exited()) {

@@ -6,7 +6,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { TargetError } from '../../../lib/errors.js';
 import { nativePaths, type NativePaths } from './paths.js';
-import { isAlive } from './pid-files.js';
+import { isProcessAlive } from '../../../lib/process-alive.js';
 import type { ProcessSpec, ProcessStatus } from './types.js';
 
 export interface SupervisorClient {
@@ -47,7 +47,7 @@ function clientFor(paths: NativePaths): SupervisorClient {
       await request<void>(sock, 'POST', '/shutdown', {}, 600_000);
       // The daemon answers before it exits: wait for it, so "stopped" means nothing runs.
       const deadline = Date.now() + 10_000;
-      while (pid && isAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      while (pid && isProcessAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     },
   };
 }
@@ -68,7 +68,7 @@ export async function findSupervisor(stateDir: string): Promise<SupervisorClient
 export function supervisorPid(paths: NativePaths): number | null {
   try {
     const pid = (JSON.parse(readFileSync(paths.supervisorPid, 'utf8')) as { pid: number }).pid;
-    return isAlive(pid) ? pid : null;
+    return isProcessAlive(pid) ? pid : null;
   } catch {
     return null;
   }
