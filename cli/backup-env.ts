@@ -16,7 +16,7 @@ import { UsageError } from '../lib/errors.js';
 import { registerSecret } from '../lib/redact.js';
 import type { StackPlan } from '../plan/types.js';
 import type { CliContext } from './context.js';
-import { VERSION } from './main.js';
+import { VERSION } from './version.js';
 import { loadPlan } from './load-stack.js';
 
 export interface BackupEnvOptions {

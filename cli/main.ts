@@ -5,8 +5,7 @@ import { EXIT, ProdctlError, ConfigError, TargetError, exitCodeOf } from '../lib
 import { paint, shouldColor } from '../lib/output.js';
 import { redactText } from '../lib/redact.js';
 import { registerCommands } from './commands/index.js';
-
-export const VERSION = '0.1.0';
+import { VERSION } from './version.js';
 
 /**
  * Global options are recognised after the subcommand too (`prodctl plan --json`), so a global

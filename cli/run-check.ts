@@ -16,7 +16,7 @@ import { formatTable, printJson, printLine, shouldColor } from '../lib/output.js
 import type { CheckOptions } from './commands/check.js';
 import type { CliContext } from './context.js';
 import { loadStack } from './load-stack.js';
-import { VERSION } from './main.js';
+import { VERSION } from './version.js';
 
 const splitIds = (v?: string) => (v ? v.split(',').map((x) => x.trim()).filter(Boolean) : []);
 

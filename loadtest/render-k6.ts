@@ -2,7 +2,7 @@
 // built-in engine (loadtest/engine/iterations.ts), written in TypeScript against @types/k6.
 // Pure: the plan in, files out.
 import type { StackPlan } from '../plan/types.js';
-import type { RenderedFile } from '../templates/types.js';
+import type { RenderedFile } from '../lib/rendered-file.js';
 import { JOB_PARAMS } from './engine/iterations.js';
 import { buildLoadPlan, type LoadPlan } from './plan.js';
 import { renderSamplePdf } from './sample-pdf.js';

@@ -18,7 +18,7 @@ export async function selectTarget(plan: StackPlan, log: Logger, override?: stri
   if (kind === 'native') return (await import('./native/native-target.js')).createNativeTarget();
   if (kind === 'swarm') throw refuseSwarm();
   const docker = await import('./docker/docker-target.js');
-  if (await docker.engineAnswers()) return docker.createDockerTarget('docker');
+  if (await docker.engineAnswers()) return docker.createDockerTarget();
   if (override) throw new TargetError('no Docker engine answers at DOCKER_HOST or /var/run/docker.sock', 'start dockerd, set DOCKER_HOST, or use --target native');
   log.warn('no Docker engine answers; using the native target (supervised local processes)');
   return (await import('./native/native-target.js')).createNativeTarget();

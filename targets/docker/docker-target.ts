@@ -10,7 +10,6 @@ import { appendAudit, describeActor } from '../../state/audit.js';
 import { acquireLock, describeSelf } from '../../state/lock.js';
 import { findLastGood, makeReleaseId, readReleases, recordRelease, type ReleaseRecord } from '../../state/releases.js';
 import type { DeployOptions, DeployResult, StackStatus, Target, TargetContext } from '../types.js';
-import { refuseSwarm } from '../select-target.js';
 import { applyStack } from './apply-stack.js';
 import { demuxLogs, listServiceContainers, stopAndRemove } from './containers.js';
 import { createEngine, pingEngine } from './engine.js';
@@ -26,8 +25,7 @@ export async function engineAnswers(): Promise<boolean> {
   }
 }
 
-export function createDockerTarget(kind: 'docker' | 'swarm'): Target {
-  if (kind === 'swarm') throw refuseSwarm();
+export function createDockerTarget(): Target {
   const docker = createEngine();
   return {
     kind: 'docker',

@@ -37,7 +37,7 @@ describe.skipIf(!engineHere)('docker target: the real small plan deployed end to
   let httpPort: number;
   let key: string;
   let sets: string[];
-  const target = engineHere ? createDockerTarget('docker') : (undefined as never);
+  const target = engineHere ? createDockerTarget() : (undefined as never);
   const cli = (...args: string[]) =>
     execa('node', [BIN, ...args, '-f', REAL_PROFILE, '--state-dir', ctx.stateDir, ...sets.flatMap((x) => ['--set', x])], { reject: false, env: { NO_COLOR: '1' } });
   const running = async (service: string) => (await listServiceContainers(docker, project, service)).filter((c) => c.State === 'running');

@@ -27,7 +27,7 @@ const image = (v: string) => `prodctl-e2e/app:${v}`;
 describe.skipIf(!engineHere)('docker target: rolling deploys on the real engine', () => {
   let ctx: TargetContext;
   let httpPort: number;
-  const target = engineHere ? createDockerTarget('docker') : (undefined as never);
+  const target = engineHere ? createDockerTarget() : (undefined as never);
 
   const fetchVersion = async () => ((await (await fetch(`http://127.0.0.1:${httpPort}/`)).json()) as { version: string }).version;
 

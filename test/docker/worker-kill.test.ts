@@ -26,7 +26,7 @@ describe.skipIf(!engineHere)('docker target: the real runtime on the engine', ()
   let base: string;
   let db: pg.Pool;
   let key: string;
-  const target = engineHere ? createDockerTarget('docker') : (undefined as never);
+  const target = engineHere ? createDockerTarget() : (undefined as never);
   const authed = (extra: Record<string, string> = {}) => ({ authorization: `Bearer ${key}`, ...extra });
 
   beforeAll(async () => {
