@@ -13,10 +13,24 @@ import { isAtLeast, runChecks, unknownIds } from '../checks/run-checks.js';
 import type { CheckRun, Severity } from '../checks/types.js';
 import { CheckError, ProdctlError, UsageError } from '../lib/errors.js';
 import { formatTable, printJson, printLine, shouldColor } from '../lib/output.js';
-import type { CheckOptions } from './commands/check.js';
 import type { CliContext } from './context.js';
 import { loadStack } from './load-stack.js';
 import { VERSION } from './version.js';
+
+/** The command's options, as commander parses them (cli/commands/ registers them). */
+export interface CheckOptions {
+  failOn: string;
+  staticOnly?: boolean;
+  liveOnly?: boolean;
+  only?: string;
+  ignore?: string;
+  junit?: string;
+  sarif?: string;
+  report?: string;
+  apiKeyFile?: string;
+  endpoints?: string;
+  list?: boolean;
+}
 
 const splitIds = (v?: string) => (v ? v.split(',').map((x) => x.trim()).filter(Boolean) : []);
 

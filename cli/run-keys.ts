@@ -2,9 +2,15 @@
 import { UsageError } from '../lib/errors.js';
 import { formatTable, printJson, printLine } from '../lib/output.js';
 import { createApiKey, listApiKeys, revokeApiKey } from '../runtime/core/api-keys.js';
-import type { KeysOptions } from './commands/keys.js';
 import type { CliContext } from './context.js';
 import { resolveDatabase, resolvePepper, withDatabase } from './runtime-database.js';
+
+/** The command's options, as commander parses them (cli/commands/ registers them). */
+export interface KeysOptions {
+  databaseUrl?: string;
+  pepperFile?: string;
+  user?: string;
+}
 
 export async function runKeysCommand(ctx: CliContext, action: 'create' | 'list' | 'revoke', o: KeysOptions, target?: string): Promise<void> {
   const cfg = await resolveDatabase(ctx, o);

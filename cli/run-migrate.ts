@@ -2,9 +2,14 @@
 import { TargetError } from '../lib/errors.js';
 import { printJson, printLine } from '../lib/output.js';
 import { getMigrationStatus, runMigrations } from '../runtime/core/migrate.js';
-import type { MigrateOptions } from './commands/migrate.js';
 import type { CliContext } from './context.js';
 import { resolveDatabase, withDatabase } from './runtime-database.js';
+
+/** The command's options, as commander parses them (cli/commands/ registers them). */
+export interface MigrateOptions {
+  databaseUrl?: string;
+  status?: boolean;
+}
 
 export async function runMigrateCommand(ctx: CliContext, o: MigrateOptions): Promise<void> {
   const cfg = await resolveDatabase(ctx, o);

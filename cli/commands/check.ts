@@ -1,20 +1,7 @@
 import { Command, Option } from 'commander';
 import { SEVERITIES } from '../../checks/types.js';
 import { createContext } from '../context.js';
-
-export interface CheckOptions {
-  failOn: string;
-  staticOnly?: boolean;
-  liveOnly?: boolean;
-  only?: string;
-  ignore?: string;
-  junit?: string;
-  sarif?: string;
-  report?: string;
-  apiKeyFile?: string;
-  endpoints?: string;
-  list?: boolean;
-}
+import type { CheckOptions } from '../run-check.js';
 
 export function register(program: Command): void {
   program

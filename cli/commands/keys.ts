@@ -1,11 +1,6 @@
 import type { Command } from 'commander';
 import { createContext } from '../context.js';
-
-export interface KeysOptions {
-  databaseUrl?: string;
-  pepperFile?: string;
-  user?: string;
-}
+import type { KeysOptions } from '../run-keys.js';
 
 function withDbOptions(cmd: Command): Command {
   return cmd

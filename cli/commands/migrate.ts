@@ -1,10 +1,6 @@
 import type { Command } from 'commander';
 import { createContext } from '../context.js';
-
-export interface MigrateOptions {
-  databaseUrl?: string;
-  status?: boolean;
-}
+import type { MigrateOptions } from '../run-migrate.js';
 
 export function register(program: Command): void {
   program

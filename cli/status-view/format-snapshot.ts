@@ -2,15 +2,10 @@
 // the ink live view both draw these, so both show the same numbers. Pure.
 import { formatBytes, formatDuration } from '../../lib/output.js';
 import { formatServiceRows } from './services-table.js';
+import type { Row, Tone } from './rows.js';
 import type { StatusSnapshot } from './snapshot.js';
 
-export type Tone = 'ok' | 'warn' | 'bad' | 'dim';
-
-export interface Row {
-  label: string;
-  value: string;
-  tone: Tone;
-}
+export type { Row, Tone } from './rows.js';
 
 export interface Section {
   title: string;

@@ -3,7 +3,7 @@
 // print and the live view line up. Pure.
 import { formatDuration } from '../../lib/output.js';
 import type { ServiceStatus } from '../../targets/types.js';
-import type { Row, Tone } from './format-snapshot.js';
+import type { Row, Tone } from './rows.js';
 import type { StatusSnapshot } from './snapshot.js';
 
 const NA = '—';
