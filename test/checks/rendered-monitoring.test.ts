@@ -1,5 +1,4 @@
-// The part of must-show 1 that can run while the planner and the other renderers are placeholders:
-// the monitoring files exactly as templates/monitoring renders them for the medium preset pass every
+// The monitoring files exactly as templates/monitoring renders them for the medium preset pass every
 // monitoring check, and breaking one of them is caught.
 import { describe, expect, it } from 'vitest';
 import { runChecks } from '../../checks/run-checks.js';
