@@ -18,6 +18,8 @@ import type { StackPlan } from '../plan/types.js';
 import type { CliContext } from './context.js';
 import { VERSION } from './version.js';
 import { loadPlan } from './load-stack.js';
+import { secretFileOf } from '../plan/secret-file.js';
+import { readSecret } from '../lib/secrets.js';
 
 export interface BackupEnvOptions {
   to?: string;
@@ -37,19 +39,13 @@ export interface BackupEnv {
 }
 
 function readSecretFile(plan: StackPlan, name: string): string {
-  const entry = plan.secrets.find((s) => s.name === name) ?? (plan.profile.secrets[name] ? { file: plan.profile.secrets[name].file } : undefined);
-  if (!entry) throw new UsageError(`secret ${name} is not declared under secrets:`, `add secrets.${name}.file to the profile`);
-  const file = path.resolve(plan.profileDir, entry.file);
-  if (!existsSync(file)) throw new UsageError(`secret file ${file} (secrets.${name}) does not exist`, 'create it, or run `prodctl init` to generate secrets');
-  const v = readFileSync(file, 'utf8').trim();
-  registerSecret(v);
-  return v;
+  return readSecret(secretPath(plan, name), `secrets.${name}`);
 }
 
 function secretPath(plan: StackPlan, name: string): string {
-  const entry = plan.profile.secrets[name];
-  if (!entry) throw new UsageError(`secret ${name} is not declared under secrets:`, `add secrets.${name}.file to the profile`);
-  return path.resolve(plan.profileDir, entry.file);
+  const file = secretFileOf(plan, name);
+  if (!file) throw new UsageError(`secret ${name} is not declared under secrets:`, `add secrets.${name}.file to the profile`);
+  return file;
 }
 
 export async function resolveBackupEnv(ctx: CliContext, o: BackupEnvOptions): Promise<BackupEnv> {

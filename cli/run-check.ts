@@ -1,6 +1,6 @@
 // `prodctl check`: load the stack, find the running one (unless --static-only), run the checks,
 // print and write the reports, and turn gate failures into CheckError (exit 1).
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createLiveProbes } from '../checks/live/create-probes.js';
 import type { LiveProbes } from '../checks/live/probes.js';
@@ -16,6 +16,8 @@ import { formatTable, printJson, printLine, shouldColor } from '../lib/output.js
 import type { CliContext } from './context.js';
 import { loadStack } from './load-stack.js';
 import { VERSION } from './version.js';
+import { registerSecret } from '../lib/redact.js';
+import { readSecret } from '../lib/secrets.js';
 
 /** The command's options, as commander parses them (cli/commands/ registers them). */
 export interface CheckOptions {
@@ -37,11 +39,14 @@ const splitIds = (v?: string) => (v ? v.split(',').map((x) => x.trim()).filter(B
 function readApiKey(ctx: CliContext, file?: string): string | null {
   if (file) {
     if (!existsSync(file)) throw new UsageError(`--api-key-file ${file} does not exist`, 'create one with `prodctl keys create --user prodctl-check --json`');
-    return readFileSync(file, 'utf8').trim();
+    return readSecret(file, '--api-key-file');
   }
-  if (process.env.PRODCTL_CHECK_API_KEY) return process.env.PRODCTL_CHECK_API_KEY;
-  const cached = path.join(ctx.stateDir, 'check-api-key');
-  return existsSync(cached) ? readFileSync(cached, 'utf8').trim() : null;
+  const fromEnv = process.env.PRODCTL_CHECK_API_KEY;
+  if (fromEnv) {
+    registerSecret(fromEnv);
+    return fromEnv;
+  }
+  return readSecret(path.join(ctx.stateDir, 'check-api-key'), 'the cached check API key', { optional: true }) ?? null;
 }
 
 function listChecks(ctx: CliContext): void {

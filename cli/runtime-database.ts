@@ -9,6 +9,8 @@ import { registerSecret } from '../lib/redact.js';
 import type { StackPlan } from '../plan/types.js';
 import type { CliContext } from './context.js';
 import { loadPlan } from './load-stack.js';
+import { secretFileOf } from '../plan/secret-file.js';
+import { readSecret } from '../lib/secrets.js';
 
 export interface DatabaseOptions {
   databaseUrl?: string;
@@ -25,14 +27,9 @@ export function readEndpoints(stateDir: string): Endpoints | null {
   return JSON.parse(readFileSync(file, 'utf8')) as Endpoints;
 }
 
-function readSecret(plan: StackPlan, name: string): string | undefined {
-  const entry = plan.secrets.find((s) => s.name === name);
-  if (!entry) return undefined;
-  const file = path.resolve(plan.profileDir, entry.file);
-  if (!existsSync(file)) throw new UsageError(`secret file ${file} (secrets.${name}) does not exist`, 'create it, or run `prodctl init` to generate secrets');
-  const value = readFileSync(file, 'utf8').trim();
-  registerSecret(value);
-  return value;
+function readPlanSecret(plan: StackPlan, name: string): string | undefined {
+  const file = secretFileOf(plan, name);
+  return file ? readSecret(file, `secrets.${name}`) : undefined;
 }
 
 /** pg connection settings for the service database. */
@@ -50,7 +47,7 @@ export async function resolveDatabase(ctx: CliContext, o: DatabaseOptions): Prom
     port: ep?.port ?? p.port,
     database: p.database,
     user: p.user,
-    password: readSecret(plan, p.password_secret),
+    password: readPlanSecret(plan, p.password_secret),
   };
 }
 
@@ -59,13 +56,11 @@ export async function resolvePepper(ctx: CliContext, pepperFile?: string): Promi
   const file = pepperFile ?? process.env.PRODCTL_API_KEY_PEPPER_FILE;
   if (file) {
     if (!existsSync(file)) throw new UsageError(`pepper file ${file} does not exist`, 'pass the file the API reads as API_KEY_PEPPER_FILE');
-    const v = readFileSync(file, 'utf8').trim();
-    registerSecret(v);
-    return v;
+    return readSecret(file, '--pepper-file');
   }
   const plan = await loadPlan(ctx);
   const name = plan.secrets.find((s) => s.name === 'api_key_pepper')?.name ?? plan.secrets.find((s) => /pepper/.test(s.name))?.name;
-  const value = name ? readSecret(plan, name) : undefined;
+  const value = name ? readPlanSecret(plan, name) : undefined;
   if (!value) throw new UsageError('no API key pepper secret in the profile', 'add secrets.api_key_pepper (a file with random bytes) or pass --pepper-file');
   return value;
 }

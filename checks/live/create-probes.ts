@@ -12,6 +12,8 @@ import { createPgProbe } from './pg-probe.js';
 import type { LiveProbes, StackEndpoints } from './probes.js';
 import { createRedisProbe } from './redis-probe.js';
 import { certificate, diskFree } from './system-probe.js';
+import { secretFileOf } from '../../plan/secret-file.js';
+import { readSecret } from '../../lib/secrets.js';
 
 export function endpointsFile(stateDir: string, target: string): string {
   return path.join(stateDir, target === 'native' ? 'native' : 'docker', 'endpoints.json');
@@ -29,14 +31,10 @@ export function readEndpoints(file: string): StackEndpoints {
   }
 }
 
-export function readSecret(plan: StackPlan, name: string): string | undefined {
-  const ref = plan.profile.secrets[name];
-  if (!ref) return undefined;
-  try {
-    return readFileSync(path.resolve(plan.profileDir, ref.file), 'utf8').trim();
-  } catch {
-    return undefined;
-  }
+/** A secret for a probe; a missing one leaves the probe without it, and the check says what fails. */
+function readProbeSecret(plan: StackPlan, name: string): string | undefined {
+  const file = secretFileOf(plan, name);
+  return file ? readSecret(file, `secrets.${name}`, { optional: true }) : undefined;
 }
 
 export interface ProbeOptions {
@@ -59,8 +57,8 @@ async function findEndpoints(plan: StackPlan, o: ProbeOptions): Promise<{ endpoi
 export async function createLiveProbes(plan: StackPlan, o: ProbeOptions): Promise<LiveProbes> {
   const { endpoints, source } = await findEndpoints(plan, o);
   const p = plan.profile;
-  const redis = endpoints.redis ? createRedisProbe(endpoints.redis, readSecret(plan, p.redis.password_secret)) : null;
-  const pgp = endpoints.postgres ? createPgProbe(endpoints.postgres, { user: p.postgres.user, database: p.postgres.database, password: readSecret(plan, p.postgres.password_secret) }) : null;
+  const redis = endpoints.redis ? createRedisProbe(endpoints.redis, readProbeSecret(plan, p.redis.password_secret)) : null;
+  const pgp = endpoints.postgres ? createPgProbe(endpoints.postgres, { user: p.postgres.user, database: p.postgres.database, password: readProbeSecret(plan, p.postgres.password_secret) }) : null;
   const missing = (what: string) => new TargetError(`${source} names no ${what} endpoint`, 'restart the stack with `prodctl up`');
   return {
     endpoints,

@@ -3,7 +3,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, TargetError } from '../../lib/errors.js';
-import { registerSecret } from '../../lib/redact.js';
 import { serviceUser } from '../../lib/system-user.js';
 import type { StackPlan } from '../../plan/types.js';
 import { readNativeState, type NativeRelease, type NativeState } from '../../state/native-state.js';
@@ -12,6 +11,8 @@ import { buildVersion } from './release-version.js';
 import { resolveBinaries, type NativeComponent, type ResolvedBinaries } from './binaries.js';
 import type { SpecInput } from './process-specs.js';
 import { nativePaths, type NativePaths } from './supervisor/paths.js';
+import { secretFileOf } from '../../plan/secret-file.js';
+import { readSecret } from '../../lib/secrets.js';
 
 export interface NativeSecrets {
   postgres: string;
@@ -19,13 +20,9 @@ export interface NativeSecrets {
 }
 
 export function readSecretValue(plan: StackPlan, name: string): string {
-  const entry = plan.secrets.find((s) => s.name === name);
-  if (!entry) throw new ConfigError(`secret ${name} is not declared under secrets:`, `add secrets.${name}.file to the profile`);
-  const file = path.resolve(plan.profileDir, entry.file);
-  if (!existsSync(file)) throw new ConfigError(`secret file ${file} (secrets.${name}) does not exist`, 'create it, or run `prodctl init` to generate secrets');
-  const v = readFileSync(file, 'utf8').trim();
-  registerSecret(v);
-  return v;
+  const file = secretFileOf(plan, name);
+  if (!file) throw new ConfigError(`secret ${name} is not declared under secrets:`, `add secrets.${name}.file to the profile`);
+  return readSecret(file, `secrets.${name}`);
 }
 
 export function readNativeSecrets(plan: StackPlan): NativeSecrets {
