@@ -47,7 +47,10 @@ export const serviceLiveChecks: LiveCheck[] = [
       const anon = await i.probes.http(apiUrl(a, PROTECTED_PATH));
       const bogus = await i.probes.http(apiUrl(a, PROTECTED_PATH), { headers: { authorization: 'Bearer pk_prodctl_check_invalid' } });
       const ev = [`GET ${apiUrl(a, PROTECTED_PATH)} without credentials → ${anon.status || anon.error}`, `with an invalid key → ${bogus.status || bogus.error}`];
-      return anon.status === 401 && bogus.status === 401 ? pass(...ev) : fail(...ev);
+      // A source that failed too often is refused before its credentials are read (429
+      // auth_rate_limited): that is auth enforced too, and repeated checks get it.
+      const refused = (r: typeof anon) => r.status === 401 || (r.status === 429 && r.body.includes('"auth_rate_limited"'));
+      return refused(anon) && refused(bogus) ? pass(...ev) : fail(...ev);
     },
   },
   {

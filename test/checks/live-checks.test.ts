@@ -191,6 +191,15 @@ describe('live checks against real servers', () => {
     expect(r.evidence[0]).toMatch(/without credentials → 404/);
   });
 
+  it('SEC-101 passes when the source is refused for its failed attempts before its credentials are read (429 auth_rate_limited)', async () => {
+    const strict = await startProcess('api', stack.env, { AUTH_FAILURE_BURST: '1' });
+    toStop.push(() => strict.stop());
+    const r = byId(await check(['SEC-101'], { endpoints: (e) => (e.api = [{ id: 'strict', host: '127.0.0.1', port: strict.port }]) }), 'SEC-101');
+    expect(r.status).toBe('pass');
+    expect(r.evidence).toEqual([`GET http://127.0.0.1:${strict.port}/v1/jobs/00000000-0000-0000-0000-000000000000 without credentials → 401`, 'with an invalid key → 429']);
+    await strict.stop();
+  });
+
   it('PERF-101 fails when a replica does not enforce the per-user limit', async () => {
     const loose = await startProcess('api', stack.env, { RATE_REQUESTS_PER_SECOND: '100000', RATE_BURST: '100000' });
     toStop.push(() => loose.stop());
