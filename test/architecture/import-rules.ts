@@ -19,7 +19,7 @@ export const LAYERS: Record<string, Layer> = {
   templates: { path: 'templates/', may: ['lib', 'contract', 'profile', 'plan'] },
   validate: { path: 'validate/', may: ['lib', 'plan'] },
   targets: { path: 'targets/', may: ['lib', 'contract', 'profile', 'plan', 'templates', 'edge', 'state'] },
-  edge: { path: 'edge/', may: ['lib', 'contract', 'profile'] },
+  edge: { path: 'edge/', may: ['lib', 'contract', 'profile', 'plan', 'state'] },
   state: { path: 'state/', may: ['lib', 'contract', 'plan'] },
   checks: { path: 'checks/', may: ['lib', 'contract', 'profile', 'plan', 'templates', 'state', 'edge', 'backup'] },
   backup: { path: 'backup/', may: ['lib', 'contract', 'profile', 'plan', 'state'] },
