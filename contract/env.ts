@@ -64,6 +64,10 @@ export const ENV = {
   redisCommandTimeoutMs: 'REDIS_COMMAND_TIMEOUT_MS',
   apiKeyCacheMs: 'API_KEY_CACHE_MS', // how long a verified API key is trusted without asking Postgres (0 = never)
   blobGraceMs: 'BLOB_GRACE_MS', // profile storage.blob_grace: a deleted file's blob stays on disk this long (backups taken meanwhile stay restorable)
+  // The worker's job reconciler (Postgres vs the queue): how often it runs, and how old a job must
+  // be before it is compared, so it never races an enqueue that is still under way.
+  jobReconcileIntervalMs: 'JOB_RECONCILE_INTERVAL_MS',
+  jobReconcileGraceMs: 'JOB_RECONCILE_GRACE_MS',
 } as const;
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];
