@@ -5,6 +5,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getFreePort } from '../../lib/net.js';
 import { isDependencyOutage } from '../../runtime/core/outage.js';
+import { createOutageBackoff, retryUntilDone } from '../../runtime/worker/outage-backoff.js';
 import { startTestPostgres, type TestPostgres } from '../support/services.js';
 
 let server: TestPostgres;
@@ -94,5 +95,30 @@ describe('hand-made errors by code', () => {
     expect(isDependencyOutage(new Error('wrapped', { cause: withCode('connect ECONNREFUSED', 'ECONNREFUSED') }))).toBe(true);
     expect(isDependencyOutage(new AggregateError([withCode('a', 'ECONNREFUSED')]))).toBe(true);
     expect(isDependencyOutage(new TypeError('x is undefined'))).toBe(false);
+  });
+});
+
+describe('waiting out an outage', () => {
+  it('delays double from 250 ms up to 5 s and start small again after a success', () => {
+    const b = createOutageBackoff();
+    expect(Array.from({ length: 7 }, () => b.next())).toEqual([250, 500, 1000, 2000, 4000, 5000, 5000]);
+    b.reset();
+    expect(b.next()).toBe(250);
+  });
+
+  it('retryUntilDone keeps trying until the call succeeds, reporting each failure', async () => {
+    let calls = 0;
+    const heard: number[] = [];
+    const out = await retryUntilDone(
+      async () => {
+        if (++calls < 4) throw Object.assign(new Error('down'), { code: 'ECONNREFUSED' });
+        return 'recorded';
+      },
+      (_err, ms) => heard.push(ms),
+      createOutageBackoff(1, 4),
+    );
+    expect(out).toBe('recorded');
+    expect(calls).toBe(4);
+    expect(heard).toEqual([1, 2, 4]);
   });
 });
