@@ -96,6 +96,38 @@ describe('reconciler', () => {
     await worker.stop();
   });
 
+  it('a job committed but not queued (the enqueue failed) is answered 202, and the reconciler queues it', async () => {
+    // The API's Redis user keeps its rate-limit keys and the keys the queue-depth script reads,
+    // but loses the queue's others (job ids, job hashes, events): only the enqueue after the
+    // commit fails (NOPERM), as in an outage that starts between the two.
+    const q = `bull:${queue.name}:`;
+    await redis.call('ACL', 'SETUSER', 'default', 'resetkeys', '~prodctl:*', `~${q}`, `~${q}wait`, `~${q}paused`);
+    let sub;
+    try {
+      sub = await submitJob(api.base, key, { op: 'watermark', inputs: [file], params: { text: 'late' } }, { 'idempotency-key': 'enqueue-failed' });
+    } finally {
+      await redis.call('ACL', 'SETUSER', 'default', 'allkeys');
+    }
+    expect(sub.status).toBe(202);
+    // The log is written asynchronously: give it a moment.
+    for (let i = 0; i < 50 && !api.stdout().includes('job accepted but not queued'); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(api.stdout()).toContain('job accepted but not queued');
+    expect(await queue.getJobState(sub.body.id)).toBe('unknown');
+    const row = await stack.db.query(`SELECT state FROM jobs WHERE id = $1`, [sub.body.id]);
+    expect(row.rows[0].state).toBe('queued');
+    const audit = await stack.db.query(`SELECT count(*)::int AS n FROM audit WHERE action = 'job.create' AND subject = $1`, [sub.body.id]);
+    expect(audit.rows[0].n).toBe(1);
+    // The client's retry with the same key gets the same job.
+    const again = await submitJob(api.base, key, { op: 'watermark', inputs: [file], params: { text: 'late' } }, { 'idempotency-key': 'enqueue-failed' });
+    expect([again.status, again.body.id, again.headers.get('idempotent-replayed')]).toEqual([202, sub.body.id, 'true']);
+    const worker = await startProcess('worker', stack.env, { JOB_RECONCILE_INTERVAL_MS: '300', JOB_RECONCILE_GRACE_MS: '1000' });
+    procs.push(worker);
+    const done = await waitForJob(api.base, key, sub.body.id, 60_000);
+    expect([done.state, done.result.length]).toEqual(['completed', 1]);
+    expect(await workerMetric(worker, 'requeued')).toBe(1);
+    await worker.stop();
+  });
+
   it('runs again a job the queue completed but Postgres never recorded', async () => {
     const sub = await submitJob(api.base, key, { op: 'watermark', inputs: [file], params: { text: 'again' } });
     const worker = await startProcess('worker', stack.env, { JOB_RECONCILE_INTERVAL_MS: '300', JOB_RECONCILE_GRACE_MS: '1000' });
