@@ -85,12 +85,15 @@ export interface LoadResult {
 /**
  * `users` clients, each submitting a job with its own Idempotency-Key every `pauseMs` and reading
  * the status of its last job; a 503 is retried with the same key after Retry-After (capped at
- * 500 ms to keep the load steady), as a well-behaved client does. Runs until stop() resolves.
+ * 500 ms to keep the load steady), as a well-behaved client does. Runs until `until` resolves and
+ * at least `minAccepted` jobs were accepted.
  */
-export async function runLoad(base: string, key: string, body: unknown, o: { users: number; pauseMs: number; until: Promise<unknown> }): Promise<LoadResult> {
+export async function runLoad(base: string, key: string, body: unknown, o: { users: number; pauseMs: number; until: Promise<unknown>; minAccepted: number }): Promise<LoadResult> {
   const res: LoadResult = { answers: [], accepted: new Map(), replayedAfter503: [], networkErrors: 0 };
-  let stopping = false;
-  void o.until.finally(() => (stopping = true));
+  let faultsDone = false;
+  void o.until.finally(() => (faultsDone = true));
+  // However busy the machine, the run holds at least `minAccepted` jobs.
+  const stopping = () => faultsDone && res.accepted.size >= o.minAccepted;
   const call = async (kind: Answer['kind'], url: string, init: RequestInit): Promise<Answer | null> => {
     try {
       const r = await fetch(url, { ...init, signal: AbortSignal.timeout(30_000) });
@@ -105,7 +108,7 @@ export async function runLoad(base: string, key: string, body: unknown, o: { use
   };
   const user = async (u: number) => {
     let last: string | null = null;
-    for (let n = 0; !stopping; n++) {
+    for (let n = 0; !stopping(); n++) {
       const idem = `load-${u}-${n}-${Math.random().toString(36).slice(2, 8)}`;
       let got503 = false;
       for (;;) {
