@@ -67,6 +67,10 @@ export const ENV = {
   authFailuresPerMinute: 'AUTH_FAILURES_PER_MINUTE', // how fast a client address regains them
   trustProxy: 'TRUST_PROXY', // addresses (CIDRs or loopback/linklocal/uniquelocal) whose X-Forwarded-For names the client; "none" = the socket's peer
   blobGraceMs: 'BLOB_GRACE_MS', // profile storage.blob_grace: a deleted file's blob stays on disk this long (backups taken meanwhile stay restorable)
+  // The worker's job reconciler (Postgres vs the queue): how often it runs, and how old a job must
+  // be before it is compared, so it never races an enqueue that is still under way.
+  jobReconcileIntervalMs: 'JOB_RECONCILE_INTERVAL_MS',
+  jobReconcileGraceMs: 'JOB_RECONCILE_GRACE_MS',
 } as const;
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];

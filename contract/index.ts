@@ -28,6 +28,8 @@ export const REDIS_KEYS = {
   // Pub/sub channel prefix (+ queue name): workers publish a job id after each state change so API
   // replicas drop their cached copy of that job.
   jobChangedChannelPrefix: 'prodctl:job-changed:',
+  // (+ queue name) held by the one worker that runs the job reconciler this round.
+  reconcileLockPrefix: 'prodctl:reconcile:',
 } as const;
 
 export const JOB_OPS = ['info', 'merge', 'split', 'rotate', 'watermark', 'optimize', 'extract', 'metadata'] as const;

@@ -42,10 +42,29 @@ export function sharedAppEnv(p: Profile, role: 'api' | 'worker', release: string
   };
 }
 
+/**
+ * The options each job is queued with (attempts, backoff, retention). The API queues jobs and the
+ * worker's reconciler queues lost ones again, so both roles get the same values from here.
+ */
+export function jobOptionsEnv(p: Profile): Record<string, string> {
+  const w = p.workers;
+  return {
+    [ENV.jobAttempts]: String(w.attempts),
+    [ENV.jobBackoffType]: w.backoff.type,
+    [ENV.jobBackoffMs]: String(parseDuration(w.backoff.delay)),
+    [ENV.jobBackoffJitter]: String(w.backoff.jitter),
+    [ENV.removeOnCompleteAgeS]: String(Math.floor(parseDuration(w.remove_on_complete.age) / 1000)),
+    [ENV.removeOnCompleteCount]: String(w.remove_on_complete.count),
+    [ENV.removeOnFailAgeS]: String(Math.floor(parseDuration(w.remove_on_fail.age) / 1000)),
+    [ENV.removeOnFailCount]: String(w.remove_on_fail.count),
+  };
+}
+
 export function planApi(p: Profile, release: string): ServiceDraft {
   const a = p.api;
   const env: Record<string, string> = {
     ...sharedAppEnv(p, 'api', release),
+    ...jobOptionsEnv(p),
     [ENV.port]: String(a.port),
     [ENV.metricsPort]: String(a.metrics_port),
     [ENV.maxUploadBytes]: String(parseSize(a.max_upload_size)),
@@ -94,17 +113,10 @@ export function planWorker(p: Profile, release: string): ServiceDraft {
     [ENV.metricsPort]: String(w.metrics_port),
     [ENV.workerConcurrency]: String(w.concurrency),
     [ENV.jobTimeoutMs]: String(parseDuration(w.job_timeout)),
-    [ENV.jobAttempts]: String(w.attempts),
-    [ENV.jobBackoffType]: w.backoff.type,
-    [ENV.jobBackoffMs]: String(parseDuration(w.backoff.delay)),
-    [ENV.jobBackoffJitter]: String(w.backoff.jitter),
+    ...jobOptionsEnv(p),
     [ENV.maxPages]: String(w.max_pages),
     [ENV.maxInputBytes]: String(parseSize(w.max_input_size)),
     [ENV.perJobMemoryMb]: String(Math.floor(parseSize(w.per_job_memory) / 1024 ** 2)),
-    [ENV.removeOnCompleteAgeS]: String(Math.floor(parseDuration(w.remove_on_complete.age) / 1000)),
-    [ENV.removeOnCompleteCount]: String(w.remove_on_complete.count),
-    [ENV.removeOnFailAgeS]: String(Math.floor(parseDuration(w.remove_on_fail.age) / 1000)),
-    [ENV.removeOnFailCount]: String(w.remove_on_fail.count),
   };
   return {
     name: 'worker',

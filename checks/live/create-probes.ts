@@ -66,6 +66,7 @@ export async function createLiveProbes(plan: StackPlan, o: ProbeOptions): Promis
     checkApiKey: o.checkApiKey ?? null,
     redisConfig: (keys) => (redis ? redis.config(keys) : Promise.reject(missing('redis'))),
     queueWorkers: (queue) => (redis ? redis.queueWorkers(queue) : Promise.reject(missing('redis'))),
+    queueJobStates: (queue, ids) => (redis ? redis.queueJobStates(queue, ids) : Promise.reject(missing('redis'))),
     pgQuery: <T>(sql: string, params?: unknown[]) => (pgp ? pgp.query<T>(sql, params) : Promise.reject(missing('postgres'))),
     http: httpGet,
     httpBurst,

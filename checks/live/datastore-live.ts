@@ -3,6 +3,7 @@
 import { ENV } from '../../contract/env.js';
 import { roleOf } from '../service-view.js';
 import { fail, pass, warn, type LiveCheck } from '../types.js';
+import { describeDisagreement, findJobDisagreements } from './job-disagreements.js';
 import { appEnv, at, probing, queueName } from './live-helpers.js';
 
 export const datastoreLiveChecks: LiveCheck[] = [
@@ -49,10 +50,10 @@ export const datastoreLiveChecks: LiveCheck[] = [
       }),
   },
   {
-    id: 'REL-104', title: 'No job active longer than its timeout', category: 'reliability', severity: 'high', scope: 'live', section: 'services',
-    rationale: 'A job active past its timeout means a hung worker or a lost lock: the job will never finish by itself.',
-    remediation: 'Look at the worker logs for the job ids; restart the stuck worker; the job is retried or failed.',
-    references: ['BullMQ docs: Stalled jobs'],
+    id: 'REL-104', title: 'No job stuck: active past its timeout, or unfinished in Postgres but lost by the queue', category: 'reliability', severity: 'high', scope: 'live', section: 'services',
+    rationale: 'A job active past its timeout means a hung worker or a lost lock. A job Postgres still shows queued or active that the queue no longer carries will never finish by itself, and its client polls "queued" for ever; the worker\'s reconciler should have queued it again.',
+    remediation: 'Look at the worker logs for the job ids; restart the stuck worker. For jobs missing from the queue, check that the workers run (their reconciler repairs them) and read the JobsReconciled runbook.',
+    references: ['BullMQ docs: Stalled jobs', 'docs/runbooks.md#jobsreconciled'],
     run: (i) =>
       probing(at(i.probes.endpoints.postgres, 'postgres'), async () => {
         const timeoutMs = Number(appEnv(i, 'worker', ENV.jobTimeoutMs) ?? 0) || 120_000;
@@ -60,20 +61,25 @@ export const datastoreLiveChecks: LiveCheck[] = [
           "SELECT id::text, extract(epoch FROM now() - started_at)::int AS secs FROM jobs WHERE state = 'active' AND started_at < now() - make_interval(secs => $1::double precision) ORDER BY started_at LIMIT 5",
           [timeoutMs / 1000],
         );
-        if (rows.length === 0) return pass(`jobs table: no job active longer than ${timeoutMs / 1000} s`);
-        return fail(...rows.map((r) => `jobs table: job ${r.id} active for ${r.secs} s (timeout ${timeoutMs / 1000} s)`));
+        const lost = (await findJobDisagreements(i)).filter((d) => d.queueState === 'missing');
+        const bad = [...rows.map((r) => `jobs table: job ${r.id} active for ${r.secs} s (timeout ${timeoutMs / 1000} s)`), ...lost.slice(0, 5).map(describeDisagreement)];
+        if (lost.length > 5) bad.push(`… and ${lost.length - 5} more job(s) missing from the queue`);
+        if (bad.length === 0) return pass(`jobs table: no job active longer than ${timeoutMs / 1000} s, none unfinished that the queue lost`);
+        return fail(...bad);
       }),
   },
   {
-    id: 'REL-105', title: 'Failed-job ratio over the last hour', category: 'reliability', severity: 'medium', scope: 'live', section: 'services',
-    rationale: 'A rising failure ratio is a bad release or bad input flood before anyone files a ticket.',
-    remediation: 'Read the `error` column of recent failed jobs and the worker logs; roll back if it started with a deploy.',
-    references: ['Production checklist: job failure rate < 2%'],
+    id: 'REL-105', title: 'Failed-job ratio over the last hour, and no job finished in the queue only', category: 'reliability', severity: 'medium', scope: 'live', section: 'services',
+    rationale: 'A rising failure ratio is a bad release or bad input flood before anyone files a ticket. A job the queue failed or completed while Postgres still shows it unfinished is a failure or a result the jobs table does not count.',
+    remediation: 'Read the `error` column of recent failed jobs and the worker logs; roll back if it started with a deploy. Jobs finished in the queue only are repaired by the workers\' reconciler: read the JobsReconciled runbook.',
+    references: ['Production checklist: job failure rate < 2%', 'docs/runbooks.md#jobsreconciled'],
     run: (i) =>
       probing(at(i.probes.endpoints.postgres, 'postgres'), async () => {
         const [r] = await i.probes.pgQuery<{ failed: number; done: number }>(
           "SELECT count(*) FILTER (WHERE state = 'failed')::int AS failed, count(*)::int AS done FROM jobs WHERE state IN ('completed','failed') AND finished_at > now() - interval '1 hour'",
         );
+        const hidden = (await findJobDisagreements(i)).filter((d) => d.queueState !== 'missing');
+        if (hidden.length) return fail(...hidden.slice(0, 5).map(describeDisagreement), ...(hidden.length > 5 ? [`… and ${hidden.length - 5} more finished in the queue only`] : []));
         if (r.done === 0) return pass('jobs table: no job finished in the last hour');
         const ratio = r.failed / r.done;
         const ev = `jobs table: ${r.failed} failed of ${r.done} finished in the last hour (${(ratio * 100).toFixed(1)}%)`;

@@ -49,6 +49,9 @@ export interface ContainerInspect {
   user: string;
 }
 
+/** Where the queue stands on a job: still carried (waiting, active, delayed), finished, or gone. */
+export type QueueJobState = 'carried' | 'completed' | 'failed' | 'missing';
+
 export interface LiveProbes {
   endpoints: StackEndpoints;
   /** Where the endpoints came from, for evidence. */
@@ -56,6 +59,8 @@ export interface LiveProbes {
   redisConfig(keys: string[]): Promise<Record<string, string>>;
   /** BullMQ workers connected to the queue (CLIENT LIST names). */
   queueWorkers(queue: string): Promise<number>;
+  /** The queue's state of each job id (BullMQ keys). */
+  queueJobStates(queue: string, ids: string[]): Promise<Map<string, QueueJobState>>;
   pgQuery<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
   http(url: string, opts?: { method?: string; headers?: Record<string, string>; timeoutMs?: number }): Promise<HttpAnswer>;
   /** Many requests at once (rate-limit probe): returns the statuses. */

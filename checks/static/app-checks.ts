@@ -20,6 +20,18 @@ function requireEnv(i: StaticInput, role: string, keys: string[], ok: (k: string
   return judgeAll(bad, `${svcs.map((s) => s.name).join(', ')}: ${keys.map((k) => `${k}=${svcs[0].environment[k]}`).join(', ')}`);
 }
 
+/**
+ * Job options: the API queues each job with them and the worker's reconciler queues lost jobs with
+ * them, so both roles must carry each key, pass `ok`, and agree on its value.
+ */
+function requireJobOptionEnv(i: StaticInput, keys: string[], ok?: (k: string, n: number, s: ServiceView) => boolean): Finding {
+  const each = (['api', 'worker'] as const).map((role) => requireEnv(i, role, keys, ok));
+  const bad = each.filter((f) => f.status !== 'pass').flatMap((f) => f.evidence);
+  const values = (k: string) => new Set([...servicesOf(i, 'api'), ...servicesOf(i, 'worker')].map((s) => s.environment[k]));
+  for (const k of keys) if (!bad.length && values(k).size > 1) bad.push(`${i.parsed.servicesSource}: api and worker disagree on ${k} (${[...values(k)].join(' vs ')}); jobs are queued by the API with its value`);
+  return judgeAll(bad, each.map((f) => f.evidence.join('')).join('; '));
+}
+
 export const appChecks: StaticCheck[] = [
   {
     id: 'REL-011', title: 'Jobs have a timeout', category: 'reliability', severity: 'high', scope: 'static', section: 'services',
@@ -30,17 +42,17 @@ export const appChecks: StaticCheck[] = [
   },
   {
     id: 'REL-012', title: 'Job attempts with backoff', category: 'reliability', severity: 'high', scope: 'static', section: 'services',
-    rationale: 'Transient failures (a restart, a lock timeout) should be retried, with backoff so retries do not hammer a struggling dependency.',
-    remediation: 'Set `workers.attempts` ≥ 2 and `workers.backoff.delay` > 0.',
+    rationale: 'Transient failures (a restart, a lock timeout) should be retried, with backoff so retries do not hammer a struggling dependency. The API queues each job with these options, so it must carry them, and the worker must agree.',
+    remediation: 'Set `workers.attempts` ≥ 2 and `workers.backoff.delay` > 0 (prodctl renders them into the api and worker services alike).',
     references: ['BullMQ docs: Retrying failing jobs'],
-    run: (i) => requireEnv(i, 'worker', [ENV.jobAttempts, ENV.jobBackoffMs], (k, n) => (k === ENV.jobAttempts ? n >= 2 : n > 0)),
+    run: (i) => requireJobOptionEnv(i, [ENV.jobAttempts, ENV.jobBackoffMs], (k, n) => (k === ENV.jobAttempts ? n >= 2 : n > 0)),
   },
   {
     id: 'REL-013', title: 'Completed and failed jobs are removed after a while', category: 'reliability', severity: 'medium', scope: 'static', section: 'services',
     rationale: 'BullMQ keeps every finished job by default: Redis fills up, and with noeviction, writes start to fail.',
-    remediation: 'Set `workers.remove_on_complete` and `workers.remove_on_fail` (age and count).',
+    remediation: 'Set `workers.remove_on_complete` and `workers.remove_on_fail` (age and count); the api and worker services must both carry them, as the API queues the jobs.',
     references: ['BullMQ docs: Auto-removal of jobs', 'BullMQ docs: Going to production'],
-    run: (i) => requireEnv(i, 'worker', [ENV.removeOnCompleteAgeS, ENV.removeOnFailAgeS]),
+    run: (i) => requireJobOptionEnv(i, [ENV.removeOnCompleteAgeS, ENV.removeOnFailAgeS]),
   },
   {
     id: 'REL-014', title: 'At least 2 API replicas on medium and large', category: 'reliability', severity: 'high', scope: 'static', section: 'infrastructure',

@@ -2,13 +2,11 @@
 // away as a fast 503 with Retry-After, anything else as a logged 500 without internals.
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { HttpError } from '../core/errors.js';
+import { isDependencyOutage } from '../core/outage.js';
 import { TooLargeError } from '../core/storage.js';
 
-const UNAVAILABLE = /(enableOfflineQueue|Connection is closed|ECONNREFUSED|Command timed out|timeout exceeded when trying to connect|Connection terminated|ETIMEDOUT|the database system is)/i;
-
-export function isDependencyDown(err: unknown): boolean {
-  return UNAVAILABLE.test(String((err as Error)?.message ?? '')) || (err as { code?: string })?.code === '57P01';
-}
+/** Seconds a client waits before retrying a request that met a backing service away. */
+export const OUTAGE_RETRY_AFTER_S = 2;
 
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError | HttpError, req, reply) => {
@@ -25,9 +23,9 @@ export function installErrorHandler(app: FastifyInstance): void {
     }
     const status = (err as FastifyError).statusCode;
     if (status && status >= 400 && status < 500) return reply.code(status).send({ error: (err as FastifyError).code ?? 'bad_request', message: err.message });
-    if (isDependencyDown(err)) {
-      req.log.warn({ userId: req.userId, err: err.message }, 'dependency unavailable');
-      return reply.code(503).header('retry-after', '2').send({ error: 'unavailable', message: 'a backing service is unavailable; retry shortly' });
+    if (isDependencyOutage(err)) {
+      req.log.warn({ userId: req.userId, err: err.message, code: (err as { code?: string }).code }, 'dependency unavailable');
+      return reply.code(503).header('retry-after', String(OUTAGE_RETRY_AFTER_S)).send({ error: 'unavailable', message: 'a backing service is unavailable; retry shortly' });
     }
     req.log.error({ userId: req.userId, err }, 'unhandled error');
     return reply.code(500).send({ error: 'internal', message: 'internal error' });

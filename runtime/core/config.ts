@@ -59,6 +59,8 @@ export interface RuntimeConfig {
     lockDurationMs: number;
     stalledIntervalMs: number;
     activeAfterMs: number;
+    reconcileIntervalMs: number;
+    reconcileGraceMs: number;
   };
   migrationsDir?: string;
   migrateOnStart: boolean;
@@ -165,6 +167,9 @@ export function readConfig(env: Env = process.env, roleOverride?: Role): Runtime
       lockDurationMs: num(ENV.workerLockDurationMs, 30_000, 500),
       stalledIntervalMs: num(ENV.workerStalledIntervalMs, 30_000, 500),
       activeAfterMs: num(ENV.jobActiveAfterMs, 250),
+      reconcileIntervalMs: num(ENV.jobReconcileIntervalMs, 30_000, 100),
+      // Far above the time from a job's commit to its enqueue (a Redis command's timeout).
+      reconcileGraceMs: num(ENV.jobReconcileGraceMs, 60_000, 1_000),
     },
     migrationsDir: env[ENV.migrationsDir] || undefined,
     migrateOnStart: env[ENV.migrateOnStart] === '1' || env[ENV.migrateOnStart] === 'true',

@@ -100,11 +100,17 @@ const JOB_COLS = 'id, user_id, op, inputs, params, state, progress, attempts, er
 
 const INSERT_JOB = namedStatement(
   'insert-job',
-  `INSERT INTO jobs (user_id, op, inputs, params, idempotency_key) VALUES ($1, $2, $3, $4, $5)
-   ON CONFLICT (user_id, idempotency_key) DO NOTHING RETURNING ${JOB_COLS}`,
+  `WITH inserted AS (INSERT INTO jobs (user_id, op, inputs, params, idempotency_key) VALUES ($1, $2, $3, $4, $5)
+                     ON CONFLICT (user_id, idempotency_key) DO NOTHING RETURNING ${JOB_COLS}),
+        logged AS (INSERT INTO audit (user_id, action, subject, detail) SELECT user_id, 'job.create', id::text, jsonb_build_object('op', op) FROM inserted)
+   SELECT * FROM inserted`,
 );
 
-/** Inserts a job; with an idempotency key, a retried POST gets the existing job back. */
+/**
+ * Inserts a job and its audit entry in one statement (one transaction), before anything is
+ * queued: once this returns, the job exists for good, and if it fails, it does not exist at all.
+ * With an idempotency key, a retried POST gets the existing job back.
+ */
 export async function insertJob(
   db: Db,
   j: { userId: string; op: JobOp; inputs: string[]; params: unknown; idempotencyKey: string | null },
@@ -132,10 +138,6 @@ export async function getJobById(db: Db, id: string): Promise<JobRow | null> {
 export async function getJobsByIds(db: Db, ids: string[]): Promise<Map<string, JobRow>> {
   const r = await db.query(GET_JOBS([ids]));
   return new Map(r.rows.map((j: JobRow) => [j.id, j]));
-}
-
-export async function deleteJob(db: Db, id: string): Promise<void> {
-  await db.query('DELETE FROM jobs WHERE id = $1', [id]);
 }
 
 /** An input of a claimed job, as far as the worker needs it. */
@@ -214,4 +216,31 @@ const INSERT_AUDIT = namedStatement('insert-audit', 'INSERT INTO audit (user_id,
 
 export async function audit(db: Db, userId: string | null, action: string, subject: string | null, detail: Record<string, unknown> = {}): Promise<void> {
   await db.query(INSERT_AUDIT([userId, action, subject, JSON.stringify(detail)]));
+}
+
+/** A job Postgres still expects to run, as the reconciler compares it with the queue. */
+export interface UnsettledJob {
+  id: string;
+  op: JobOp;
+  state: 'queued' | 'active';
+}
+
+/**
+ * Queued jobs created, and active jobs started, more than `graceSeconds` ago: the oldest first, at
+ * most `limit` of each. Two partial indexes serve the two halves.
+ */
+export async function findUnsettledJobs(db: Db, graceSeconds: number, limit: number): Promise<UnsettledJob[]> {
+  const r = await db.query(
+    `(SELECT id, op, state FROM jobs WHERE state = 'queued' AND created_at < now() - make_interval(secs => $1) ORDER BY created_at LIMIT $2)
+     UNION ALL
+     (SELECT id, op, state FROM jobs WHERE state = 'active' AND started_at < now() - make_interval(secs => $1) ORDER BY started_at LIMIT $2)`,
+    [graceSeconds, limit],
+  );
+  return r.rows;
+}
+
+/** Of these ids, those still queued or active now. */
+export async function filterUnsettled(db: Db, ids: string[]): Promise<Set<string>> {
+  const r = await db.query(`SELECT id FROM jobs WHERE id = ANY($1::uuid[]) AND state IN ('queued', 'active')`, [ids]);
+  return new Set(r.rows.map((row: { id: string }) => row.id));
 }

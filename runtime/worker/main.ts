@@ -11,7 +11,8 @@ import { startReadinessMonitor } from '../core/readiness.js';
 import { staleTempMs, startBlobSweeper } from '../core/blob-sweeper.js';
 import { createProcessor } from './processor.js';
 import { publishJobChanged } from '../core/job-cache.js';
-import { watchMaintenance } from './maintenance.js';
+import { startReconcileLoop, watchMaintenance } from './maintenance.js';
+import { createReconciler } from './reconcile.js';
 
 runMain(async () => {
   const { cfg, log, pool, redis, metrics, queue } = await startCore('worker');
@@ -19,7 +20,8 @@ runMain(async () => {
   const pdf = createThreadPool({ size: cfg.worker.concurrency, memoryMb: cfg.worker.perJobMemoryMb, timeoutMs: cfg.worker.jobTimeoutMs });
   const store = createLocalStore(cfg.storagePath);
   const channel = `${REDIS_KEYS.jobChangedChannelPrefix}${cfg.queueName}`;
-  const processJob = createProcessor({ cfg, pool, store, pdf, metrics, log, jobChanged: (id) => publishJobChanged(redis, channel, id) });
+  const jobChanged = (id: string) => publishJobChanged(redis, channel, id);
+  const processJob = createProcessor({ cfg, pool, store, pdf, metrics, log, jobChanged });
   const worker = new Worker<QueuePayload>(cfg.queueName, processJob, {
     connection: redis,
     concurrency: cfg.worker.concurrency,
@@ -45,6 +47,8 @@ runMain(async () => {
   });
   // Checked once before taking any job, so a worker started during a restore stays idle.
   const stopMaintenance = await watchMaintenance(redis, REDIS_KEYS.maintenance, worker, log);
+  const reconcile = createReconciler({ cfg, pool, redis, queue, metrics, log, jobChanged, lockKey: `${REDIS_KEYS.reconcileLockPrefix}${cfg.queueName}` });
+  const stopReconciler = startReconcileLoop(reconcile, worker, log, cfg.worker.reconcileIntervalMs);
   const staleMs = staleTempMs({ requestTimeoutMs: cfg.requestTimeoutMs, jobTimeoutMs: cfg.worker.jobTimeoutMs });
   const stopSweeper = startBlobSweeper({ pool, store, graceMs: cfg.blobGraceMs, staleTempMs: staleMs, log });
   void worker.run();
@@ -57,6 +61,7 @@ runMain(async () => {
     state.draining = true;
     ready.set(0);
     stopMaintenance();
+    stopReconciler();
     stopSweeper();
     const finished = await settleWithin(worker.close(), cfg.worker.jobTimeoutMs + 1_000);
     if (!finished) {

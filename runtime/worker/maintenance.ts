@@ -20,3 +20,20 @@ export async function watchMaintenance(redis: Redis, key: string, worker: Pick<W
   timer.unref();
   return () => clearInterval(timer);
 }
+
+/**
+ * Runs the job reconciler every `everyMs`, never two rounds at once and not while the worker is
+ * paused (a restore is rewriting Postgres and the queue). A round that fails is tried next time.
+ */
+export function startReconcileLoop(reconcile: () => Promise<unknown>, worker: Pick<Worker, 'isPaused'>, log: Logger, everyMs: number): () => void {
+  let running = false;
+  const timer = setInterval(() => {
+    if (running || worker.isPaused()) return;
+    running = true;
+    reconcile()
+      .catch((err) => log.warn({ err: (err as Error).message }, 'job reconciler round failed; next round retries'))
+      .finally(() => (running = false));
+  }, everyMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}

@@ -1,7 +1,7 @@
 // One job attempt: inputs from storage, the PDF work in a bounded worker thread, outputs stored and
 // verified, the result recorded in Postgres. Bad input fails for good (UnrecoverableError) with
 // a reason on the job; anything else is retried with backoff.
-import { UnrecoverableError, type Job } from 'bullmq';
+import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import type { RuntimeConfig } from '../core/config.js';
 import type { Pool } from '../core/db.js';
@@ -10,8 +10,10 @@ import { ResourceLimitError, TaskTimeoutError, type ThreadPool } from '../core/p
 import type { QueuePayload } from '../core/queue.js';
 import type { ThreadReply } from '../core/pdf/pdf-thread.js';
 import { claimJob, findMissingFile, getJobById, markJobActive, markJobFailed, markJobRetrying, type InputFile, type JobRow } from '../core/repo.js';
+import { isDependencyOutage } from '../core/outage.js';
 import type { BlobStore } from '../core/storage.js';
 import { completeJob, quotaExceededMessage, type Output } from './complete-job.js';
+import { createOutageBackoff, retryUntilDone } from './outage-backoff.js';
 
 export interface ProcessorDeps {
   cfg: RuntimeConfig;
@@ -148,24 +150,52 @@ export function createProcessor(d: ProcessorDeps) {
     return { outputs: outputs.length, recorded };
   }
 
-  return async function processJob(job: Job<QueuePayload>): Promise<{ outputs: number }> {
+  const outageBackoff = createOutageBackoff();
+
+  /**
+   * A backing service away (Postgres, Redis, storage) is not the job's fault: the job goes back to
+   * the queue, delayed, without spending an attempt (moveToDelayed skips the attempt count), and
+   * the delay grows while the outage lasts, so jobs wait for the service instead of failing.
+   */
+  async function postpone(job: Job<QueuePayload>, token: string | undefined, err: unknown, log: Logger): Promise<never> {
+    const delayMs = outageBackoff.next();
+    log.warn({ err: (err as Error).message, code: (err as { code?: string }).code, delayMs }, 'a backing service is away; job postponed without spending an attempt');
+    await job.moveToDelayed(Date.now() + delayMs, token);
+    throw new DelayedError();
+  }
+
+  /** Records a job's failure for good: retried until Postgres takes it, so no failure is lost. */
+  async function recordFailure(job: Job<QueuePayload>, message: string, seconds: () => number, log: Logger): Promise<void> {
+    await retryUntilDone(
+      () => markJobFailed(d.pool, job.data.jobId, message, job.attemptsMade + 1, seconds()),
+      (err, delayMs) => log.error({ err: (err as Error).message, delayMs }, 'could not record the failure; retrying'),
+    );
+  }
+
+  return async function processJob(job: Job<QueuePayload>, token?: string): Promise<{ outputs: number }> {
     const started = process.hrtime.bigint();
     const log = d.log.child({ jobId: job.data.jobId, op: job.data.op, attempt: job.attemptsMade + 1 });
     const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
     active.inc();
     try {
       const res = await attempt(job, seconds, log);
+      outageBackoff.reset();
       duration.observe({ op: job.data.op, outcome: 'completed' }, seconds());
       total.inc({ op: job.data.op, outcome: 'completed' });
       log.info({ outputs: res.outputs, recorded: res.recorded, ms: Math.round(seconds() * 1000) }, 'job completed');
       return { outputs: res.outputs };
     } catch (err) {
+      if (!(err instanceof UnrecoverableError) && isDependencyOutage(err)) {
+        duration.observe({ op: job.data.op, outcome: 'postponed' }, seconds());
+        total.inc({ op: job.data.op, outcome: 'postponed' });
+        return await postpone(job, token, err, log);
+      }
       const message = (err as Error).message;
       const final = err instanceof UnrecoverableError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
       const outcome = final ? 'failed' : 'retried';
       duration.observe({ op: job.data.op, outcome }, seconds());
       total.inc({ op: job.data.op, outcome });
-      if (final) await markJobFailed(d.pool, job.data.jobId, message, job.attemptsMade + 1, seconds()).catch((e) => log.error({ err: e }, 'could not record failure'));
+      if (final) await recordFailure(job, message, seconds, log);
       else await markJobRetrying(d.pool, job.data.jobId, message, job.attemptsMade + 1).catch(() => {});
       await d.jobChanged(job.data.jobId);
       log.warn({ err: message, final }, final ? 'job failed' : 'job attempt failed; will retry');

@@ -27,6 +27,7 @@ const M = {
   oldest: METRICS.queueOldestWaitingAge.name,
   jobs: METRICS.jobsTotal.name,
   stalled: METRICS.jobsStalled.name,
+  reconciled: METRICS.jobsReconciled.name,
   active: METRICS.workerActive.name,
   backupOk: METRICS.backupLastSuccess.name,
   verifyOk: METRICS.backupLastVerifyOk.name,
@@ -90,6 +91,15 @@ export function buildAlertRules(s: MonitoringSettings): AlertRule[] {
       severity: 'warning',
       summary: 'Workers lost the lock on jobs (stalled)',
       description: `{{ $value }} jobs stalled over the last ${w} and went back to the queue.`,
+    },
+    {
+      group: 'queue',
+      alert: 'JobsReconciled',
+      // Each repair is a job that would have been lost or left stuck: never routine, always looked at.
+      expr: `sum(increase(${M.reconciled}[${w}])) > 0`,
+      severity: 'warning',
+      summary: 'Job records and the queue disagreed and were repaired',
+      description: `{{ $value }} jobs repaired by the reconciler over the last ${w} (requeued, failure recorded or run again).`,
     },
     {
       group: 'queue',

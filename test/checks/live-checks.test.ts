@@ -162,20 +162,59 @@ describe('live checks against real servers', () => {
     expect(r.evidence[0]).toMatch(/SHOW max_connections = 200; pools 320 \+ reserve 10 = 330/);
   });
 
+  /** Runs `fn` with the worker paused (maintenance mode), so its reconciler leaves planted jobs alone. */
+  async function withWorkerPaused(fn: () => Promise<void>): Promise<void> {
+    const cli = (...args: string[]) => execFileSync('redis-cli', ['-h', stack.redis.host, '-p', String(stack.redis.port), ...args]);
+    cli('SET', 'prodctl:maintenance', '1');
+    await new Promise((r) => setTimeout(r, 2_500)); // the worker looks once a second
+    try {
+      await fn();
+    } finally {
+      cli('DEL', 'prodctl:maintenance');
+    }
+  }
+
   it('REL-104 and REL-105 fail on a stuck job and a burst of failures', async () => {
     const { rows } = await stack.db.query("INSERT INTO users (name) VALUES ('live-check-user') RETURNING id");
     const uid = rows[0].id;
     const stuck = await stack.db.query("INSERT INTO jobs (user_id, op, inputs, state, started_at) VALUES ($1, 'info', '{}', 'active', now() - interval '1 hour') RETURNING id", [uid]);
     await stack.db.query("INSERT INTO jobs (user_id, op, inputs, state, started_at, finished_at) SELECT $1, 'info', '{}', 'failed', now(), now() FROM generate_series(1, 5)", [uid]);
-    try {
+    await withWorkerPaused(async () => {
       const run = await check(['REL-104', 'REL-105']);
       expect(byId(run, 'REL-104').status).toBe('fail');
       expect(byId(run, 'REL-104').evidence[0]).toMatch(new RegExp(`job ${stuck.rows[0].id} active for 3[56]\\d\\d s \\(timeout 120 s\\)`));
       expect(byId(run, 'REL-105').status).toBe('fail');
       expect(byId(run, 'REL-105').evidence[0]).toBe('jobs table: 5 failed of 5 finished in the last hour (100.0%)');
-    } finally {
-      await stack.db.query('DELETE FROM jobs WHERE user_id = $1', [uid]);
-    }
+    }).finally(() => stack.db.query('DELETE FROM jobs WHERE user_id = $1', [uid]));
+  });
+
+  it('REL-104 fails on a job queued in Postgres that the queue lost; REL-105 on one the queue failed behind Postgres', async () => {
+    const { rows } = await stack.db.query("INSERT INTO users (name) VALUES ('live-check-queue') RETURNING id");
+    const uid = rows[0].id;
+    const q = stack.env.QUEUE_NAME;
+    const cli = (...args: string[]) => execFileSync('redis-cli', ['-h', stack.redis.host, '-p', String(stack.redis.port), ...args]);
+    const plant = async () => (await stack.db.query("INSERT INTO jobs (user_id, op, inputs, state, created_at) VALUES ($1, 'info', '{}', 'queued', now() - interval '1 hour') RETURNING id", [uid])).rows[0].id as string;
+    await withWorkerPaused(async () => {
+      const fresh = (await stack.db.query("INSERT INTO jobs (user_id, op, inputs, state) VALUES ($1, 'info', '{}', 'queued') RETURNING id", [uid])).rows[0].id;
+      const waiting = await plant();
+      cli('HSET', `bull:${q}:${waiting}`, 'name', 'info', 'data', '{}');
+      let run = await check(['REL-104', 'REL-105']);
+      // A job younger than the reconciler's grace, and an old one still carried, are fine.
+      expect(byId(run, 'REL-104').status, JSON.stringify(byId(run, 'REL-104'))).toBe('pass');
+      expect(byId(run, 'REL-105').status).toBe('pass');
+      const lost = await plant();
+      const failed = await plant();
+      cli('HSET', `bull:${q}:${failed}`, 'name', 'info', 'failedReason', 'stalled too often');
+      cli('ZADD', `bull:${q}:failed`, String(Date.now()), failed);
+      run = await check(['REL-104', 'REL-105']);
+      expect(byId(run, 'REL-104').status).toBe('fail');
+      expect(byId(run, 'REL-104').evidence).toEqual([expect.stringMatching(new RegExp(`^jobs table: job ${lost} queued for 3[56]\\d\\d s, missing from the queue$`))]);
+      expect(byId(run, 'REL-105').status).toBe('fail');
+      expect(byId(run, 'REL-105').evidence).toEqual([expect.stringMatching(new RegExp(`^jobs table: job ${failed} queued for 3[56]\\d\\d s, failed in the queue$`))]);
+      expect(fresh).toBeTruthy();
+      cli('DEL', `bull:${q}:${waiting}`, `bull:${q}:${failed}`);
+      cli('ZREM', `bull:${q}:failed`, failed);
+    }).finally(() => stack.db.query('DELETE FROM jobs WHERE user_id = $1', [uid]));
   });
 
   it('REL-103 fails when a replica does not answer /readyz', async () => {

@@ -57,3 +57,23 @@ describe('DATA-002 with PGDATA in a subfolder of the volume (the postgres image\
     expect(b.evidence[0]).toContain('/var/lib/postgresql/data/pgdata (inside /var/lib/postgresql/data) is tmpfs');
   });
 });
+
+describe('REL-012 and REL-013 judge the API, which queues the jobs, and the worker alike', () => {
+  const only = async (edits: { file: string; set: string; value: unknown }[], id: string) => {
+    const s = applyScenario({ check: id, breaks: 'api job options', edits });
+    return (await runChecks({ plan: s.plan, files: s.files, failOn: 'high', probes: null, staticOnly: true, only: [id] })).results[0];
+  };
+  it('REL-012 fails when the API lacks the attempts, and when it disagrees with the worker', async () => {
+    const missing = await only([{ file: 'compose.yaml', set: 'services.api.environment.JOB_ATTEMPTS', value: '' }], 'REL-012');
+    expect(missing.status).toBe('fail');
+    expect(missing.evidence).toEqual(['compose.yaml: services.api: JOB_ATTEMPTS = ']);
+    const differs = await only([{ file: 'compose.yaml', set: 'services.api.environment.JOB_BACKOFF_MS', value: '1000' }], 'REL-012');
+    expect(differs.status).toBe('fail');
+    expect(differs.evidence).toEqual(['compose.yaml: api and worker disagree on JOB_BACKOFF_MS (1000 vs 2000); jobs are queued by the API with its value']);
+  });
+  it('REL-013 fails when only the worker carries the retention', async () => {
+    const r = await only([{ file: 'compose.yaml', set: 'services.api.environment.REMOVE_ON_FAIL_AGE_S', value: '' }], 'REL-013');
+    expect(r.status).toBe('fail');
+    expect(r.evidence).toEqual(['compose.yaml: services.api: REMOVE_ON_FAIL_AGE_S = ']);
+  });
+});

@@ -12,4 +12,16 @@ describe('app env', () => {
     expect(worker.env.REQUEST_TIMEOUT_MS).toBe(api.env.REQUEST_TIMEOUT_MS);
     expect(Number(worker.env.JOB_TIMEOUT_MS)).toBeGreaterThan(0);
   });
+
+  it('gives the API, which queues the jobs, the same job options as the workers, from the profile', async () => {
+    const plan = await planExample('medium');
+    const p = plan.profile.workers;
+    const api = plan.services.find((s) => s.name === 'api')!;
+    const worker = plan.services.find((s) => s.name === 'worker')!;
+    const keys = ['JOB_ATTEMPTS', 'JOB_BACKOFF_TYPE', 'JOB_BACKOFF_MS', 'JOB_BACKOFF_JITTER', 'REMOVE_ON_COMPLETE_AGE_S', 'REMOVE_ON_COMPLETE_COUNT', 'REMOVE_ON_FAIL_AGE_S', 'REMOVE_ON_FAIL_COUNT'];
+    for (const k of keys) expect(api.env[k], k).toBe(worker.env[k]);
+    expect(api.env.JOB_ATTEMPTS).toBe(String(p.attempts));
+    expect(api.env.JOB_BACKOFF_TYPE).toBe(p.backoff.type);
+    expect(api.env.REMOVE_ON_FAIL_COUNT).toBe(String(p.remove_on_fail.count));
+  });
 });

@@ -6,7 +6,7 @@ import { HttpError } from '../../core/errors.js';
 import { createParamsValidator } from '../../core/job-params.js';
 import { buildJobOptions } from '../../core/queue.js';
 import { batchPerTurn } from '../../core/batch.js';
-import { audit, deleteJob, findJobByIdempotencyKey, getJobsByIds, getOwnedInputs, insertJob, type JobRow } from '../../core/repo.js';
+import { findJobByIdempotencyKey, getJobsByIds, getOwnedInputs, insertJob, type JobRow } from '../../core/repo.js';
 import type { ApiDeps } from '../deps.js';
 import { errorSchema, idParams, jobAccepted, jobCreateBody, jobSchema } from '../schemas.js';
 
@@ -48,17 +48,18 @@ export function registerJobRoutes(app: FastifyInstance, d: ApiDeps): void {
       }
       const owned = await getOwnedInputs(d.pool, req.userId, inputs);
       if (inputs.some((id) => !owned.has(id))) throw new HttpError(404, 'not_found', 'input file not found', {}, 'inputs');
+      // The row and its audit entry are committed before the job is queued: a failure up to here
+      // leaves no job (503), and once committed the job is the client's (202) even if queueing it
+      // fails below, since the worker's reconciler queues committed jobs that the queue lacks.
       const { job, created } = await insertJob(d.pool, { userId: req.userId, op: body.op, inputs, params, idempotencyKey: idemKey });
       if (created) {
+        const snapshot = { userId: req.userId, params, inputs: inputs.map((id) => owned.get(id)!) };
         try {
-          const snapshot = { userId: req.userId, params, inputs: inputs.map((id) => owned.get(id)!) };
           await d.queue.add(body.op, { jobId: job.id, op: body.op, job: snapshot }, buildJobOptions(d.cfg.worker, job.id));
+          req.log.info({ userId: req.userId, jobId: job.id, op: body.op }, 'job accepted');
         } catch (err) {
-          await deleteJob(d.pool, job.id).catch(() => {});
-          throw err;
+          req.log.warn({ userId: req.userId, jobId: job.id, err: (err as Error).message }, 'job accepted but not queued; the reconciler will queue it');
         }
-        await audit(d.pool, req.userId, 'job.create', job.id, { op: body.op });
-        req.log.info({ userId: req.userId, jobId: job.id, op: body.op }, 'job accepted');
       }
       return reply.code(202).send({ id: job.id, state: job.state });
     },
