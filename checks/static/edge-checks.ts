@@ -173,7 +173,7 @@ export const edgeChecks: StaticCheck[] = [
   {
     id: 'REL-020', title: 'Edge health-checks the API replicas', category: 'reliability', severity: 'high', scope: 'static', section: 'services',
     rationale: 'Without an active health check the edge keeps sending requests to a replica that is starting, draining or hung.',
-    remediation: 'Give the API load balancer a health check on /readyz (HAProxy: `option httpchk GET /readyz` and `check` on the servers or on `default-server`).',
+    remediation: 'Give the API load balancer a health check (HAProxy: `option httpchk GET /livez` and `check` on the servers or on `default-server`).',
     references: ['Traefik docs: loadBalancer.healthCheck', 'HAProxy docs: option httpchk'],
     run: (i) => {
       const kind = edgeKind(i);

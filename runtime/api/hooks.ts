@@ -1,5 +1,5 @@
 // Request lifecycle hooks: metrics (and a warning per 5xx), auth and rate limit before the body is read (so a 401, 413 or
-// 429 never costs an upload), maintenance mode, and Connection: close while draining.
+// 429 never costs an upload), maintenance mode, and Connection: close while draining or after an early error.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { HttpError } from '../core/errors.js';
 import { rateLimitHeaders, type Bucket } from '../core/rate-limit.js';
@@ -47,17 +47,18 @@ export function installHooks(app: FastifyInstance, d: ApiDeps): void {
     }
   });
 
-  app.addHook('onSend', (_req, reply, payload, done) => {
-    // While draining, tell keep-alive clients to go elsewhere after this response.
-    if (d.state.draining) reply.header('connection', 'close');
+  app.addHook('onSend', (req, reply, payload, done) => {
+    // While draining, tell keep-alive clients to go elsewhere after this response. An error
+    // answered before the body was read (401, 404, 413, 429…) closes the connection: otherwise
+    // Node reads and discards the whole body to keep the connection, however large it is.
+    if (d.state.draining || (reply.statusCode >= 400 && !req.raw.complete)) reply.header('connection', 'close');
     done(null, payload);
   });
 }
 
 /**
- * 413 from the Content-Length alone, before a byte of the body is read. The connection is not
- * closed on purpose: Node then discards the body unread (bounded by the request timeout), so the
- * client gets the 413 instead of a TCP reset while it is still sending.
+ * 413 from the Content-Length alone, before a byte of the body is read; the onSend hook then
+ * closes the connection, so the body is never read (the edge usually answers this 413 itself).
  */
 function rejectOversize(req: FastifyRequest, max: number): void {
   const len = Number(req.headers['content-length']);
