@@ -62,17 +62,26 @@ export function haproxyClientGuardLines(l: ClientLimits): string[] {
   return [
     '  # Slow and greedy clients. Per source: at most connectionsPerSource open connections and',
     '  # requestsPerSourcePer10s requests per 10 s. Every request, body included, must arrive',
-    '  # within `timeout http-request` before it reaches a replica (http-buffer-request waits for',
-    '  # the body or one full buffer, so an upload goes on once its first buffer is in; the API',
-    '  # bounds a whole upload by api.request_timeout).',
+    '  # within the request timeout before it reaches a replica (wait-for-body waits for the body or',
+    '  # one full buffer, so an upload goes on once its first buffer is in; the API bounds a whole',
+    '  # upload by api.request_timeout).',
     '  stick-table type ipv6 size 100k expire 60s store conn_cur,http_req_rate(10s)',
     '  tcp-request connection track-sc0 src',
     `  tcp-request connection reject if { sc_conn_cur(0) gt ${l.connectionsPerSource} }`,
-    '  option http-buffer-request',
     `  http-request deny deny_status 429 content-type application/json string ${jsonBody('rate_limited', 'too many requests from this address; retry shortly')} hdr retry-after 10 ${close} if { sc_http_req_rate(0) gt ${l.requestsPerSourcePer10s} }`,
     '  # A declared body over the upload limit is refused before a byte of it is read.',
-    `  http-request deny deny_status 413 content-type application/json string ${jsonBody('too_large', `request body exceeds the limit of ${l.maxUploadBytes} bytes`)} ${close} if { req.hdr_val(content-length) gt ${l.maxUploadBytes} }`,
+    `  http-request deny deny_status 413 content-type application/json string ${jsonBody('too_large', `request body exceeds the limit of ${l.maxUploadBytes} bytes`)} ${close} if ${oversizeCondition(l.maxUploadBytes)}`,
+    '  # Then the body (or its first buffer) must arrive within the request timeout; refused requests',
+    '  # above never wait for it, and a client that asked with Expect: 100-continue sends nothing.',
+    `  http-request wait-for-body time ${l.requestTimeoutMs}ms`,
   ];
+}
+
+/** hdr_val is a 32-bit integer in HAProxy 2.6 (10 GiB wraps to a small number), so a declared
+ *  length with more digits than the limit is refused by its digit count. */
+function oversizeCondition(max: number): string {
+  const longer = `{ req.hdr(content-length) -m reg ^[0-9]{${String(max).length + 1},}$ }`;
+  return max < 2 ** 31 ? `{ req.hdr_val(content-length) gt ${max} } || ${longer}` : longer;
 }
 
 export const DOWNLOAD_PATH_PREFIX = '/v1/files/';

@@ -62,6 +62,7 @@ export async function streamUntilCut(port: number, head: string, capBytes: numbe
   const chunk = chunked ? Buffer.concat([Buffer.from(`${block.length.toString(16)}\r\n`), block, Buffer.from('\r\n')]) : block;
   sock.write(head);
   let sent = 0;
+  if (capBytes === 0) await new Promise((r) => setTimeout(r, capMs));
   while (!ended && sent < capBytes && Date.now() - t0 < capMs) {
     if (!sock.write(chunk)) await new Promise((r) => { sock.once('drain', r); sock.once('close', r); setTimeout(r, 200); });
     sent += block.length;

@@ -81,9 +81,10 @@ describe('renderHaproxy', () => {
       'stick-table type ipv6 size 100k expire 60s store conn_cur,http_req_rate(10s)',
       'tcp-request connection track-sc0 src',
       'tcp-request connection reject if { sc_conn_cur(0) gt 40 }',
-      'option http-buffer-request',
       `http-request deny deny_status 429 content-type application/json string '{"error":"rate_limited","message":"too many requests from this address; retry shortly"}' hdr retry-after 10 hdr connection close if { sc_http_req_rate(0) gt 900 }`,
-      `http-request deny deny_status 413 content-type application/json string '{"error":"too_large","message":"request body exceeds the limit of 2097152 bytes"}' hdr connection close if { req.hdr_val(content-length) gt 2097152 }`,
+      // hdr_val is 32-bit: a 10 GiB length is caught by its digit count.
+      `http-request deny deny_status 413 content-type application/json string '{"error":"too_large","message":"request body exceeds the limit of 2097152 bytes"}' hdr connection close if { req.hdr_val(content-length) gt 2097152 } || { req.hdr(content-length) -m reg ^[0-9]{8,}$ }`,
+      'http-request wait-for-body time 7000ms',
       'http-request set-var(txn.download) bool(true) if METH_GET { path_beg /v1/files/ }',
       'http-after-response set-header X-Content-Type-Options nosniff',
       'http-after-response set-header Content-Security-Policy sandbox if { var(txn.download) -m bool }',
@@ -92,6 +93,8 @@ describe('renderHaproxy', () => {
       expect(front).toContain(want);
     }
     expect(lines).toContain('timeout http-request 7000ms');
+    // The 413 is decided before the edge waits for a body.
+    expect(front.findIndex((l) => l.includes('deny_status 413'))).toBeLessThan(front.indexOf('http-request wait-for-body time 7000ms'));
     // No query string anywhere in the log format (%r, %HU and %HQ carry it).
     expect(cfg).not.toMatch(/%\{?\+?Q?\}?(r|HU|HQ)\b/);
     // One source never holds more than half of the edge's connections.
