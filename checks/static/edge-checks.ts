@@ -1,5 +1,6 @@
 // The edge as rendered: TLS, HSTS, HTTP→HTTPS, dashboard auth, metrics kept private, health-checked
 // backends. Traefik is judged on its static + dynamic files, HAProxy on haproxy.cfg.
+import { parseDuration } from '../../profile/units.js';
 import { fail, judgeAll, pass, warn, type Finding, type StaticCheck, type StaticInput } from '../types.js';
 
 const HALF_YEAR_S = 15_552_000;
@@ -194,6 +195,32 @@ export const edgeChecks: StaticCheck[] = [
     },
   },
   {
+    id: 'REL-021', title: 'Edge notices a draining replica within the drain window', category: 'reliability', severity: 'high', scope: 'static', section: 'services',
+    rationale: 'A SIGTERM\'d replica serves for api.drain_window, then closes. If the edge needs longer to notice (HAProxy: inter × fall), it keeps sending requests to a closed port and clients see errors.',
+    remediation: 'Render the edge from the profile (prodctl derives inter/fall from api.drain_window), or make the check interval × fall shorter than api.drain_window.',
+    references: ['HAProxy docs: inter, fall, rise', 'Traefik docs: loadBalancer.healthCheck'],
+    run: (i) => {
+      const drainMs = parseDuration(i.plan.profile.api.drain_window);
+      const kind = edgeKind(i);
+      if (kind === 'haproxy') {
+        const l = haproxyLines(i);
+        const dflt = l.find((x) => /^default-server\b/.test(x)) ?? '';
+        const servers = l.filter((x) => /^(server|server-template)\b.*\scheck\b/.test(x));
+        const judged = (servers.length ? servers : [dflt]).map((x) => ({ line: x, ms: haproxyDetectionMs(x, dflt) }));
+        const slow = judged.filter((x) => x.ms >= drainMs).map((x) => `${i.parsed.haproxy!.path}: \`${x.line}\` notices a failed replica after ${x.ms} ms, api.drain_window is ${drainMs} ms`);
+        return judgeAll(slow, `${i.parsed.haproxy!.path}: detection ${Math.max(...judged.map((x) => x.ms))} ms < api.drain_window ${drainMs} ms`);
+      }
+      if (kind !== 'traefik') return noEdge();
+      const svcs = (i.parsed.traefikDynamic ?? []).flatMap((d) => Object.entries<Record<string, any>>(d.doc.http?.services ?? {}).map(([n, s]) => [n, s, d.path] as const));
+      const hc = svcs.filter(([, s]) => s.loadBalancer?.healthCheck);
+      if (!hc.length) return fail('no Traefik service defines loadBalancer.healthCheck');
+      // Traefik drops a server after one failed check: at most interval + timeout.
+      const judged = hc.map(([n, s, p]) => ({ where: `${p}: http.services.${n}.loadBalancer.healthCheck`, ms: parseDuration(s.loadBalancer.healthCheck.interval ?? '30s') + parseDuration(s.loadBalancer.healthCheck.timeout ?? '5s') }));
+      const slow = judged.filter((x) => x.ms >= drainMs).map((x) => `${x.where} notices a failed replica after ${x.ms} ms, api.drain_window is ${drainMs} ms`);
+      return judgeAll(slow, `${judged[0].where}: detection ${judged[0].ms} ms < api.drain_window ${drainMs} ms`);
+    },
+  },
+  {
     id: 'PERF-005', title: 'Edge limits request rate and connections', category: 'performance', severity: 'medium', scope: 'static', section: 'services',
     rationale: 'A global limit at the edge absorbs floods before they reach the API replicas and their database pools.',
     remediation: 'Attach a rateLimit middleware to the API router (HAProxy: `maxconn` in global and frontend).',
@@ -213,3 +240,11 @@ export const edgeChecks: StaticCheck[] = [
     },
   },
 ];
+
+/** inter × fall of a server line, falling back to default-server, then HAProxy's defaults (2 s, 3). */
+export function haproxyDetectionMs(line: string, defaultServer: string): number {
+  const arg = (name: string) => new RegExp(`\\s${name}\\s+(\\S+)`).exec(line)?.[1] ?? new RegExp(`\\s${name}\\s+(\\S+)`).exec(defaultServer)?.[1];
+  const inter = arg('inter') ?? '2000';
+  const interMs = /^\d+$/.test(inter) ? Number(inter) : parseDuration(inter);
+  return interMs * Number(arg('fall') ?? 3);
+}

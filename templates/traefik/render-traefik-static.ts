@@ -32,7 +32,9 @@ export function buildTraefikStatic(plan: StackPlan): Record<string, unknown> {
     certificatesResolvers: { [CERT_RESOLVER]: { acme } },
     providers: { file: { filename: MOUNT_PATHS.traefikDynamic, watch: true } },
     log: { level: 'INFO', format: 'json' },
-    accessLog: { format: 'json', bufferingSize: 100, fields: { defaultMode: 'keep', headers: { defaultMode: 'drop' } } },
+    // RequestPath carries the query string (a credential put in a URL would be logged); the API's
+    // own request log names the route instead.
+    accessLog: { format: 'json', bufferingSize: 100, fields: { defaultMode: 'keep', names: { RequestPath: 'drop' }, headers: { defaultMode: 'drop' } } },
   };
 }
 

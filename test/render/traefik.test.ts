@@ -27,7 +27,8 @@ describe('traefik static', () => {
     expect(published).not.toContain(EDGE_PORTS.metrics);
     expect(published).not.toContain(EDGE_PORTS.admin);
     expect(doc.ping).toEqual({ entryPoint: 'traefik' });
-    expect(doc.accessLog).toEqual({ format: 'json', bufferingSize: 100, fields: { defaultMode: 'keep', headers: { defaultMode: 'drop' } } });
+    // No RequestPath: it carries the query string.
+    expect(doc.accessLog).toEqual({ format: 'json', bufferingSize: 100, fields: { defaultMode: 'keep', names: { RequestPath: 'drop' }, headers: { defaultMode: 'drop' } } });
     expect(doc.providers.file).toEqual({ filename: '/etc/traefik/dynamic.yml', watch: true });
   });
 
@@ -59,7 +60,14 @@ describe('traefik dynamic', () => {
     const edgeSecrets = plan.services.find((s) => s.name === 'edge')!.secrets;
     expect(edgeSecrets).toContainEqual({ name: t.dashboard.users_secret, target: doc.http.middlewares['dashboard-auth'].basicAuth.usersFile });
     expect(doc.http.routers.dashboard).toMatchObject({ service: 'api@internal', middlewares: ['dashboard-auth'], entryPoints: ['traefik'] });
-    expect(doc.http.services.api.loadBalancer).toEqual({ servers: [{ url: `http://api:${plan.profile.api.port}` }], passHostHeader: true, healthCheck: { path: '/readyz', interval: '5s', timeout: '2s' } });
+    expect(doc.http.services.api.loadBalancer).toEqual({ servers: [{ url: `http://api:${plan.profile.api.port}` }], passHostHeader: true, healthCheck: { path: '/livez', interval: '3s', timeout: '2s' } });
+    expect(doc.http.middlewares['security-headers']).toMatchObject({ headers: { contentTypeNosniff: true, contentSecurityPolicy: 'sandbox' } });
+  });
+
+  it('times the health check from api.drain_window: interval + timeout within half of it', async () => {
+    const hc = async (drain: string) => parse(renderTraefikDynamic(await planExample('medium', [`api.drain_window=${drain}`])).content).http.services.api.loadBalancer.healthCheck;
+    expect(await hc('2s')).toEqual({ path: '/livez', interval: '500ms', timeout: '500ms' });
+    expect(await hc('30s')).toEqual({ path: '/livez', interval: '5s', timeout: '2s' });
   });
 
   it('the dashboard router and its auth go away when the dashboard is disabled', async () => {
