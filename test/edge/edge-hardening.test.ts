@@ -316,3 +316,26 @@ async function waitUntilAll(done: () => boolean, timeoutMs: number): Promise<voi
   const deadline = Date.now() + timeoutMs;
   while (!done() && Date.now() < deadline) await sleep(100);
 }
+
+describe('the only replica', () => {
+  it('a raw SIGTERM of the only replica costs JSON 503s (with Retry-After) until a new one is in rotation, never a transport error', async () => {
+    const only = [...(await sw.listServers())].filter((s) => s.state === 'up');
+    expect(only.map((s) => s.name)).toEqual(['api-c']);
+    const load = loadLoop(`/v1/jobs/${job}`, 8, okOrHonest503);
+    await sleep(1_000);
+    const t0 = Date.now();
+    const stopped = apis.get('api-c')!.stop('SIGTERM');
+    // A supervisor restarts it: here a fresh process as soon as the old one is gone.
+    await stopped;
+    const next = await startApi('api-d');
+    await sw.addServer('api-d', `127.0.0.1:${next.port}`);
+    await sw.confirmRouting('api-d', 10_000);
+    const outageMs = Date.now() - t0;
+    await sleep(1_000);
+    const t = await load.stop();
+    const unavailable = t.statuses.get('503 application/json') ?? 0;
+    console.log(`only replica, raw SIGTERM (drain_window ${DRAIN}): ${t.latencies.length} requests, ${unavailable} answered 503 over the ${outageMs} ms from SIGTERM to the new replica in rotation; ${JSON.stringify(Object.fromEntries(t.statuses))}`);
+    expect(t.failures).toEqual([]);
+    expect(unavailable).toBeGreaterThan(0);
+  }, 90_000);
+});
