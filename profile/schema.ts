@@ -117,6 +117,15 @@ const workersSchema = z
     max_pages: posInt.min(1),
     max_input_size: size,
     per_job_memory: size.meta({ description: 'Memory bound of one job (worker-thread heap limit)' }),
+    stall_detection: z
+      .object({
+        lock_duration: duration.optional().meta({ description: 'How long a job lock lasts without renewal (default 15s; renewed every half of it while the job runs)' }),
+        check_interval: duration.optional().meta({ description: 'How often workers look for jobs whose lock expired (default 15s)' }),
+        max_stalled: posInt.min(0).optional().meta({ description: 'Stalls after which a job fails instead of returning to the queue (default 2)' }),
+      })
+      .strict()
+      .optional()
+      .meta({ description: "A killed worker's jobs return to the queue within lock_duration + check_interval" }),
     remove_on_complete: z.object({ age: duration, count: posInt.min(0) }).strict(),
     remove_on_fail: z.object({ age: duration, count: posInt.min(0) }).strict(),
   })
