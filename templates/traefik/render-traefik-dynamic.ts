@@ -6,6 +6,7 @@ import { secretPath, RENDER_PATHS } from '../../plan/file-paths.js';
 import type { StackPlan } from '../../plan/types.js';
 import { parseDuration } from '../../profile/units.js';
 import type { RenderedFile } from '../types.js';
+import { clientLimits } from '../haproxy/haproxy-client-guards.js';
 import { edgeCheckTimings } from '../haproxy/haproxy-health.js';
 import { API_SERVICE, CERT_RESOLVER, ENTRYPOINTS, MIDDLEWARES, goDuration } from './traefik-names.js';
 
@@ -30,6 +31,8 @@ function middlewaresOf(plan: StackPlan): Record<string, unknown> {
   const out: Record<string, unknown> = {
     [MIDDLEWARES.headers]: { headers },
     [MIDDLEWARES.rateLimit]: { rateLimit: { average: t.rate_limit.average, burst: t.rate_limit.burst, period: goDuration(t.rate_limit.period) } },
+    // Requests in flight per client address (edge.client_limits.connections_per_source).
+    [MIDDLEWARES.clientLimits]: { inFlightReq: { amount: clientLimits(plan.profile, Number.MAX_SAFE_INTEGER).connectionsPerSource } },
     [MIDDLEWARES.retry]: { retry: { attempts: t.retry.attempts, initialInterval: goDuration(t.retry.initial_interval) } },
   };
   if (t.dashboard.enabled) out[MIDDLEWARES.dashboardAuth] = { basicAuth: { usersFile: secretPath(t.dashboard.users_secret), removeHeader: true } };
@@ -42,7 +45,7 @@ function routersOf(plan: StackPlan): Record<string, unknown> {
   const entry = tls ? { entryPoints: [ENTRYPOINTS.websecure], tls: { certResolver: CERT_RESOLVER } } : { entryPoints: [ENTRYPOINTS.web] };
   const hosts = tls ? hostRule(domains) : 'PathPrefix(`/`)';
   const out: Record<string, unknown> = {
-    [API_SERVICE]: { rule: hosts, service: API_SERVICE, middlewares: [MIDDLEWARES.headers, MIDDLEWARES.rateLimit, MIDDLEWARES.retry], ...entry },
+    [API_SERVICE]: { rule: hosts, service: API_SERVICE, middlewares: [MIDDLEWARES.headers, MIDDLEWARES.clientLimits, MIDDLEWARES.rateLimit, MIDDLEWARES.retry], ...entry },
   };
   if (plan.profile.edge.traefik.dashboard.enabled) {
     // On the private admin entry point only (not published), and still behind auth.

@@ -14,8 +14,8 @@ describe('traefik static', () => {
     const plan = await planExample('medium');
     const doc = parse(renderTraefikStatic(plan).content);
     expect(doc.entryPoints).toEqual({
-      web: { address: `:${EDGE_PORTS.http}`, http: { redirections: { entryPoint: { to: 'websecure', scheme: 'https', permanent: true } } } },
-      websecure: { address: `:${EDGE_PORTS.https}`, http: { tls: { certResolver: 'letsencrypt' } } },
+      web: { address: `:${EDGE_PORTS.http}`, transport: { respondingTimeouts: { readTimeout: '30s' } }, http: { redirections: { entryPoint: { to: 'websecure', scheme: 'https', permanent: true } } } },
+      websecure: { address: `:${EDGE_PORTS.https}`, transport: { respondingTimeouts: { readTimeout: '30s' } }, http: { tls: { certResolver: 'letsencrypt' } } },
       traefik: { address: `:${EDGE_PORTS.admin}` },
       metrics: { address: `:${EDGE_PORTS.metrics}` },
     });
@@ -35,25 +35,26 @@ describe('traefik static', () => {
   it('without domains: no TLS, no redirect (nothing to redirect to)', async () => {
     const plan = await planExample('medium', ['project.domains=[]']);
     const doc = parse(renderTraefikStatic(plan).content);
-    expect(doc.entryPoints.web).toEqual({ address: `:${EDGE_PORTS.http}` });
-    expect(doc.entryPoints.websecure).toEqual({ address: `:${EDGE_PORTS.https}` });
+    expect(doc.entryPoints.web).toEqual({ address: `:${EDGE_PORTS.http}`, transport: { respondingTimeouts: { readTimeout: '30s' } } });
+    expect(doc.entryPoints.websecure).toEqual({ address: `:${EDGE_PORTS.https}`, transport: { respondingTimeouts: { readTimeout: '30s' } } });
   });
 });
 
 describe('traefik dynamic', () => {
-  it('API router with headers, rate limit, retry; health-checked load balancer on /readyz; dashboard behind basic auth', async () => {
+  it('API router with headers, per-source in-flight limit, rate limit, retry; health-checked load balancer on /livez; dashboard behind basic auth', async () => {
     const plan = await planExample('medium');
     const t = plan.profile.edge.traefik;
     const doc = parse(renderTraefikDynamic(plan).content);
     expect(doc.http.routers.api).toEqual({
       rule: 'Host(`pdf.example.com`)',
       service: 'api',
-      middlewares: ['security-headers', 'rate-limit', 'retry'],
+      middlewares: ['security-headers', 'client-limits', 'rate-limit', 'retry'],
       entryPoints: ['websecure'],
       tls: { certResolver: 'letsencrypt' },
     });
     expect(doc.http.middlewares['security-headers'].headers).toMatchObject({ stsSeconds: 31_536_000, stsIncludeSubdomains: t.hsts.include_subdomains, stsPreload: t.hsts.preload, contentTypeNosniff: true, frameDeny: true });
     expect(doc.http.middlewares['rate-limit']).toEqual({ rateLimit: { average: t.rate_limit.average, burst: t.rate_limit.burst, period: goDuration(t.rate_limit.period) } });
+    expect(doc.http.middlewares['client-limits']).toEqual({ inFlightReq: { amount: 100 } });
     expect(doc.http.middlewares.retry).toEqual({ retry: { attempts: t.retry.attempts, initialInterval: goDuration(t.retry.initial_interval) } });
     expect(doc.http.middlewares['dashboard-auth']).toEqual({ basicAuth: { usersFile: '/run/secrets/edge_dashboard_users', removeHeader: true } });
     // the users file is the secret the edge service mounts (htpasswd lines written by prodctl init)
