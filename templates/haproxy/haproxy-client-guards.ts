@@ -10,8 +10,6 @@ export interface ClientLimits {
   /** Whole request, headers and body, for routes that are not uploads. */
   requestTimeoutMs: number;
   maxUploadBytes: number;
-  /** Uploads stream through; the API bounds their whole time with api.request_timeout. */
-  uploadTimeoutMs: number;
 }
 
 export const CLIENT_LIMIT_DEFAULTS = { connections_per_source: 100, requests_per_source_per_10s: 10000, request_timeout: '10s' } as const;
@@ -24,7 +22,6 @@ export function clientLimits(profile: Pick<Profile, 'api' | 'edge'>, maxconn: nu
     requestsPerSourcePer10s: c.requests_per_source_per_10s,
     requestTimeoutMs: parseDuration(c.request_timeout),
     maxUploadBytes: parseSize(profile.api.max_upload_size),
-    uploadTimeoutMs: parseDuration(profile.api.request_timeout),
   };
 }
 
