@@ -58,6 +58,7 @@ export const ENV = {
   jobBackoffType: 'JOB_BACKOFF_TYPE', // exponential | fixed
   workerLockDurationMs: 'WORKER_LOCK_DURATION_MS',
   workerStalledIntervalMs: 'WORKER_STALLED_INTERVAL_MS',
+  workerMaxStalledCount: 'WORKER_MAX_STALLED_COUNT',
   jobActiveAfterMs: 'JOB_ACTIVE_AFTER_MS', // a first attempt is recorded as active in Postgres once it has run this long (0 = at its start)
   migrationsDir: 'MIGRATIONS_DIR',
   migrateOnStart: 'MIGRATE_ON_START', // 1 = run pending migrations (under the advisory lock) before serving

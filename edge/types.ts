@@ -17,8 +17,9 @@ export interface EdgeSwitch {
   addServer(name: string, address: string): Promise<void>;
   /** Resolves once the edge routes to `name` (its health check passed); throws after timeoutMs. */
   confirmRouting(name: string, timeoutMs: number): Promise<void>;
-  /** No new requests go to `name`; requests in flight finish. */
-  drainServer(name: string): Promise<void>;
+  /** No new requests go to `name`; resolves once the edge shows it out of rotation and its
+   *  requests in flight finished (or after timeoutMs). */
+  drainServer(name: string, timeoutMs?: number): Promise<void>;
   /** Takes `name` out for good, waiting up to timeoutMs for its connections to end. */
   removeServer(name: string, timeoutMs: number): Promise<void>;
 }

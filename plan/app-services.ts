@@ -117,6 +117,7 @@ export function planWorker(p: Profile, release: string): ServiceDraft {
     [ENV.maxPages]: String(w.max_pages),
     [ENV.maxInputBytes]: String(parseSize(w.max_input_size)),
     [ENV.perJobMemoryMb]: String(Math.floor(parseSize(w.per_job_memory) / 1024 ** 2)),
+     ...stallEnv(p),
   };
   return {
     name: 'worker',
@@ -140,4 +141,20 @@ export function planWorker(p: Profile, release: string): ServiceDraft {
 
 export function toSecretMounts(names: string[]): { name: string; target: string }[] {
   return [...new Set(names)].map((name) => ({ name, target: secretPath(name) }));
+}
+
+export const STALL_DEFAULTS = { lock_duration: '15s', check_interval: '15s', max_stalled: 2 } as const;
+
+/** BullMQ's stall detection from the profile: a killed worker's job returns to the queue once its
+ *  lock expired (≤ lock_duration) and the next check ran (≤ check_interval). */
+export function stallSettings(p: Profile): { lockMs: number; checkMs: number; maxStalled: number; returnsWithinMs: number } {
+  const s = { ...STALL_DEFAULTS, ...(p.workers.stall_detection ?? {}) };
+  const lockMs = parseDuration(s.lock_duration);
+  const checkMs = parseDuration(s.check_interval);
+  return { lockMs, checkMs, maxStalled: s.max_stalled, returnsWithinMs: lockMs + checkMs };
+}
+
+function stallEnv(p: Profile): Record<string, string> {
+  const s = stallSettings(p);
+  return { [ENV.workerLockDurationMs]: String(s.lockMs), [ENV.workerStalledIntervalMs]: String(s.checkMs), [ENV.workerMaxStalledCount]: String(s.maxStalled) };
 }

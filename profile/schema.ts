@@ -61,6 +61,15 @@ const edgeSchema = z
         timeout_server: duration,
       })
       .strict(),
+    client_limits: z
+      .object({
+        connections_per_source: posInt.min(1).optional().meta({ description: 'Open connections one client address may hold at the edge (default 100, at most half the edge maxconn)' }),
+        requests_per_source_per_10s: posInt.min(1).optional().meta({ description: 'Requests one client address may send per 10 s before the edge answers 429 (default 10000)' }),
+        request_timeout: duration.optional().meta({ description: 'Time a whole request, body included, may take to arrive at the edge on routes that are not uploads (default 10s)' }),
+      })
+      .strict()
+      .optional()
+      .meta({ description: 'Edge limits per client address against slow and greedy clients (HAProxy)' }),
   })
   .strict();
 
@@ -108,6 +117,15 @@ const workersSchema = z
     max_pages: posInt.min(1),
     max_input_size: size,
     per_job_memory: size.meta({ description: 'Memory bound of one job (worker-thread heap limit)' }),
+    stall_detection: z
+      .object({
+        lock_duration: duration.optional().meta({ description: 'How long a job lock lasts without renewal (default 15s; renewed every half of it while the job runs)' }),
+        check_interval: duration.optional().meta({ description: 'How often workers look for jobs whose lock expired (default 15s)' }),
+        max_stalled: posInt.min(0).optional().meta({ description: 'Stalls after which a job fails instead of returning to the queue (default 2)' }),
+      })
+      .strict()
+      .optional()
+      .meta({ description: "A killed worker's jobs return to the queue within lock_duration + check_interval" }),
     remove_on_complete: z.object({ age: duration, count: posInt.min(0) }).strict(),
     remove_on_fail: z.object({ age: duration, count: posInt.min(0) }).strict(),
   })

@@ -3,7 +3,7 @@
 import { ENV } from '../../contract/env.js';
 import { formatBytes } from '../../lib/output.js';
 import type { ServiceView } from '../service-view.js';
-import { fail, judgeAll, pass, type Finding, type StaticCheck, type StaticInput } from '../types.js';
+import { fail, judgeAll, pass, warn, type Finding, type StaticCheck, type StaticInput } from '../types.js';
 import { envNumber, servicesOf, where } from './helpers.js';
 
 /** Every service of `role` must have each env key > 0 (or match `ok`). */
@@ -63,6 +63,9 @@ export const appChecks: StaticCheck[] = [
       const svcs = servicesOf(i, 'api');
       const n = svcs.reduce((sum, s) => sum + s.replicas, 0);
       const ev = `${i.parsed.servicesSource}: ${n} API replica(s) (${svcs.map((s) => `${s.name}×${s.replicas}`).join(', ') || 'none'}), preset ${i.plan.preset}`;
+      // The small preset may run one replica, but in production that costs failed requests on
+      // every deploy or restart (docs/runtime.md measures a raw SIGTERM of the only replica).
+      if (i.plan.preset === 'small' && n === 1 && i.plan.profile.project.environment === 'production') return warn(`${ev}: a restart of the only replica fails the requests in flight and those that arrive before it is back`);
       if (i.plan.preset === 'small') return n >= 1 ? pass(ev) : fail(ev);
       return n >= 2 ? pass(ev) : fail(ev);
     },

@@ -1,5 +1,6 @@
 // The edge as rendered: TLS, HSTS, HTTP→HTTPS, dashboard auth, metrics kept private, health-checked
 // backends. Traefik is judged on its static + dynamic files, HAProxy on haproxy.cfg.
+import { parseDuration } from '../../profile/units.js';
 import { fail, judgeAll, pass, warn, type Finding, type StaticCheck, type StaticInput } from '../types.js';
 
 const HALF_YEAR_S = 15_552_000;
@@ -173,7 +174,7 @@ export const edgeChecks: StaticCheck[] = [
   {
     id: 'REL-020', title: 'Edge health-checks the API replicas', category: 'reliability', severity: 'high', scope: 'static', section: 'services',
     rationale: 'Without an active health check the edge keeps sending requests to a replica that is starting, draining or hung.',
-    remediation: 'Give the API load balancer a health check on /readyz (HAProxy: `option httpchk GET /readyz` and `check` on the servers or on `default-server`).',
+    remediation: 'Give the API load balancer a health check (HAProxy: `option httpchk GET /livez` and `check` on the servers or on `default-server`).',
     references: ['Traefik docs: loadBalancer.healthCheck', 'HAProxy docs: option httpchk'],
     run: (i) => {
       const kind = edgeKind(i);
@@ -191,6 +192,32 @@ export const edgeChecks: StaticCheck[] = [
       if (hc) return pass(`${hc[2]}: http.services.${hc[0]}.loadBalancer.healthCheck.path = ${hc[1].loadBalancer.healthCheck.path}`);
       if (labels?.length) return pass(`${i.parsed.compose!.path}: label ${labels[0]}`);
       return fail('no Traefik service defines loadBalancer.healthCheck');
+    },
+  },
+  {
+    id: 'REL-021', title: 'Edge notices a draining replica within the drain window', category: 'reliability', severity: 'high', scope: 'static', section: 'services',
+    rationale: 'A SIGTERM\'d replica serves for api.drain_window, then closes. If the edge needs longer to notice (HAProxy: inter × fall), it keeps sending requests to a closed port and clients see errors.',
+    remediation: 'Render the edge from the profile (prodctl derives inter/fall from api.drain_window), or make the check interval × fall shorter than api.drain_window.',
+    references: ['HAProxy docs: inter, fall, rise', 'Traefik docs: loadBalancer.healthCheck'],
+    run: (i) => {
+      const drainMs = parseDuration(i.plan.profile.api.drain_window);
+      const kind = edgeKind(i);
+      if (kind === 'haproxy') {
+        const l = haproxyLines(i);
+        const dflt = l.find((x) => /^default-server\b/.test(x)) ?? '';
+        const servers = l.filter((x) => /^(server|server-template)\b.*\scheck\b/.test(x));
+        const judged = (servers.length ? servers : [dflt]).map((x) => ({ line: x, ms: haproxyDetectionMs(x, dflt) }));
+        const slow = judged.filter((x) => x.ms >= drainMs).map((x) => `${i.parsed.haproxy!.path}: \`${x.line}\` notices a failed replica after ${x.ms} ms, api.drain_window is ${drainMs} ms`);
+        return judgeAll(slow, `${i.parsed.haproxy!.path}: detection ${Math.max(...judged.map((x) => x.ms))} ms < api.drain_window ${drainMs} ms`);
+      }
+      if (kind !== 'traefik') return noEdge();
+      const svcs = (i.parsed.traefikDynamic ?? []).flatMap((d) => Object.entries<Record<string, any>>(d.doc.http?.services ?? {}).map(([n, s]) => [n, s, d.path] as const));
+      const hc = svcs.filter(([, s]) => s.loadBalancer?.healthCheck);
+      if (!hc.length) return fail('no Traefik service defines loadBalancer.healthCheck');
+      // Traefik drops a server after one failed check: at most interval + timeout.
+      const judged = hc.map(([n, s, p]) => ({ where: `${p}: http.services.${n}.loadBalancer.healthCheck`, ms: parseDuration(s.loadBalancer.healthCheck.interval ?? '30s') + parseDuration(s.loadBalancer.healthCheck.timeout ?? '5s') }));
+      const slow = judged.filter((x) => x.ms >= drainMs).map((x) => `${x.where} notices a failed replica after ${x.ms} ms, api.drain_window is ${drainMs} ms`);
+      return judgeAll(slow, `${judged[0].where}: detection ${judged[0].ms} ms < api.drain_window ${drainMs} ms`);
     },
   },
   {
@@ -213,3 +240,11 @@ export const edgeChecks: StaticCheck[] = [
     },
   },
 ];
+
+/** inter × fall of a server line, falling back to default-server, then HAProxy's defaults (2 s, 3). */
+export function haproxyDetectionMs(line: string, defaultServer: string): number {
+  const arg = (name: string) => new RegExp(`\\s${name}\\s+(\\S+)`).exec(line)?.[1] ?? new RegExp(`\\s${name}\\s+(\\S+)`).exec(defaultServer)?.[1];
+  const inter = arg('inter') ?? '2000';
+  const interMs = /^\d+$/.test(inter) ? Number(inter) : parseDuration(inter);
+  return interMs * Number(arg('fall') ?? 3);
+}

@@ -2,7 +2,7 @@
 // `show servers state`; drain with `set server … state drain`; maint → `del server`.
 import { TargetError } from '../../lib/errors.js';
 import { sleep, type EdgeSwitch } from '../types.js';
-import { runAdminCommand } from './runtime-api.js';
+import { currentSessions, runAdminCommand } from './runtime-api.js';
 import { isRouting, parseServersState, toEdgeServer } from './servers-state.js';
 
 export interface HaproxySwitchOptions {
@@ -11,6 +11,9 @@ export interface HaproxySwitchOptions {
   backend: string;
   /** Health check interval of added servers (dynamic servers ignore default-server lines). */
   checkInterval?: string;
+  /** The whole check of added servers, e.g. `check inter 500ms fall 2 rise 1`, as rendered
+   *  (templates/haproxy/haproxy-health.ts); wins over checkInterval. */
+  checkArgs?: string;
   /** maxconn of added servers (edge.haproxy.server_max_connections); see render-haproxy.ts. */
   serverMaxConnections?: number;
 }
@@ -33,7 +36,7 @@ export function createHaproxySwitch(o: HaproxySwitchOptions): EdgeSwitch {
     listServers: async () => (await states()).map(toEdgeServer),
     async addServer(name, address) {
       const maxconn = o.serverMaxConnections ? ` maxconn ${o.serverMaxConnections}` : '';
-      await run(`add server ${server(name)} ${address} check inter ${o.checkInterval ?? '1s'} rise 1 fall 2${maxconn}`);
+      await run(`add server ${server(name)} ${address} ${o.checkArgs ?? `check inter ${o.checkInterval ?? '1s'} rise 1 fall 2`}${maxconn}`);
       await run(`enable health ${server(name)}`);
       await run(`enable server ${server(name)}`);
     },
@@ -48,8 +51,16 @@ export function createHaproxySwitch(o: HaproxySwitchOptions): EdgeSwitch {
         await sleep(150);
       }
     },
-    async drainServer(name) {
+    async drainServer(name, timeoutMs = 10_000) {
       await run(`set server ${server(name)} state drain`);
+      // Out of rotation once HAProxy shows it drained and its requests in flight are done.
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const s = (await states()).find((x) => x.name === name);
+        const busy = s ? await currentSessions(o.endpoint, o.backend, name) : 0;
+        if (!s || (toEdgeServer(s).state === 'drain' && busy === 0) || Date.now() >= deadline) return;
+        await sleep(100);
+      }
     },
     async removeServer(name, timeoutMs) {
       if (!(await states()).some((s) => s.name === name)) return;

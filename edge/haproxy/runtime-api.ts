@@ -29,3 +29,9 @@ export function runAdminCommand(endpoint: string, command: string, timeoutMs = 5
     });
   });
 }
+
+/** Current sessions on one server, from `show stat` (CSV: pxname, svname, qcur, qmax, scur, …). */
+export async function currentSessions(endpoint: string, backend: string, server: string): Promise<number> {
+  const row = (await runAdminCommand(endpoint, 'show stat')).split('\n').map((l) => l.split(',')).find((f) => f[0] === backend && f[1] === server);
+  return row ? Number(row[4]) || 0 : 0;
+}

@@ -1,5 +1,7 @@
 // Request lifecycle hooks: metrics (and a warning per 5xx), credentials in the URL refused, auth (limited per source on
-// failures) and rate limit before the body is read (so a 401, 413 or 429 never costs an upload), maintenance mode, and Connection: close while draining.
+// failures) and rate limit before the body is read (so a 401, 413 or 429 never costs an upload), maintenance mode, and
+// Connection: close while draining or after an early error.
+import type { Socket } from 'node:net';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { HttpError } from '../core/errors.js';
 import { rateLimitHeaders, type Bucket } from '../core/rate-limit.js';
@@ -50,9 +52,13 @@ export function installHooks(app: FastifyInstance, d: ApiDeps): void {
     }
   });
 
-  app.addHook('onSend', (_req, reply, payload, done) => {
-    // While draining, tell keep-alive clients to go elsewhere after this response.
-    if (d.state.draining) reply.header('connection', 'close');
+  app.addHook('onSend', (req, reply, payload, done) => {
+    // While draining, tell keep-alive clients to go elsewhere after this response. An error
+    // answered before the body was read (401, 404, 413, 429…) closes the connection: otherwise
+    // Node reads and discards the whole body to keep the connection, however large it is.
+    const early = reply.statusCode >= 400 && !req.raw.complete;
+    if (d.state.draining || early) reply.header('connection', 'close');
+    if (early) lingerThenClose(req.raw.socket);
     done(null, payload);
   });
 }
@@ -77,13 +83,31 @@ async function authenticateFromSource(req: FastifyRequest, d: ApiDeps, onLimited
 }
 
 /**
- * 413 from the Content-Length alone, before a byte of the body is read. The connection is not
- * closed on purpose: Node then discards the body unread (bounded by the request timeout), so the
- * client gets the 413 instead of a TCP reset while it is still sending.
+ * 413 from the Content-Length alone, before a byte of the body is read; the onSend hook then
+ * closes the connection, so the body is never read (the edge usually answers this 413 itself).
  */
 function rejectOversize(req: FastifyRequest, max: number): void {
   const len = Number(req.headers['content-length']);
   if (Number.isFinite(len) && len > max) {
     throw new HttpError(413, 'too_large', `upload of ${len} bytes exceeds the limit of ${max} bytes`);
   }
+}
+
+/** How long a connection closed after an early error stays open, not read, before it is reset. */
+const LINGER_MS = 1_000;
+
+/**
+ * After an early error, Node closes a `Connection: close` socket as soon as the answer is written;
+ * with body bytes still unread the kernel then sends a reset, which can reach the client before it
+ * has read the answer. Instead: send the answer and a FIN, stop reading (so no CPU goes into the
+ * rest of the body; the client's window fills and it waits), and reset after LINGER_MS, by when
+ * the client has read the answer.
+ */
+function lingerThenClose(socket: Socket): void {
+  socket.destroySoon = function lingerSoon(this: Socket) {
+    this.end();
+    // After Node's own resume of the request (which would read the rest of the body).
+    setImmediate(() => this.pause());
+    setTimeout(() => this.destroy(), LINGER_MS).unref();
+  };
 }

@@ -58,6 +58,7 @@ export interface RuntimeConfig {
     removeOnFail: { age: number; count: number };
     lockDurationMs: number;
     stalledIntervalMs: number;
+    maxStalledCount: number;
     activeAfterMs: number;
     reconcileIntervalMs: number;
     reconcileGraceMs: number;
@@ -166,6 +167,7 @@ export function readConfig(env: Env = process.env, roleOverride?: Role): Runtime
       removeOnFail: { age: num(ENV.removeOnFailAgeS, 7 * 86_400), count: num(ENV.removeOnFailCount, 5_000) },
       lockDurationMs: num(ENV.workerLockDurationMs, 30_000, 500),
       stalledIntervalMs: num(ENV.workerStalledIntervalMs, 30_000, 500),
+      maxStalledCount: num(ENV.workerMaxStalledCount, 2),
       activeAfterMs: num(ENV.jobActiveAfterMs, 250),
       reconcileIntervalMs: num(ENV.jobReconcileIntervalMs, 30_000, 100),
       // Far above the time from a job's commit to its enqueue (a Redis command's timeout).

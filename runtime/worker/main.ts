@@ -27,7 +27,7 @@ runMain(async () => {
     concurrency: cfg.worker.concurrency,
     lockDuration: cfg.worker.lockDurationMs,
     stalledInterval: cfg.worker.stalledIntervalMs,
-    maxStalledCount: 2,
+    maxStalledCount: cfg.worker.maxStalledCount,
     autorun: false,
   });
   const stalled = metrics.counter('jobsStalled');

@@ -4,6 +4,7 @@
 // container-spec / stage-files; this file sequences the effects.
 import type Docker from 'dockerode';
 import { ENV } from '../../contract/index.js';
+import { edgeCheckTimings, haproxyCheckArgs } from '../../templates/haproxy/haproxy-health.js';
 import { createHaproxySwitch } from '../../edge/haproxy/haproxy-switch.js';
 import type { EdgeSwitch } from '../../edge/types.js';
 import { TargetError } from '../../lib/errors.js';
@@ -86,7 +87,7 @@ export async function applyStack(a: ApplyInput): Promise<ApplyResult> {
   const rolled: RollResult[] = [];
   try {
     if (api && desired.api > 0) await runMigrations(a, api, specBase(api), staged.configHash.api, changes);
-    const edge = api && edgeService ? await connectEdge(docker, project, edgeService, api, plan.profile.edge.haproxy.server_max_connections) : undefined;
+    const edge = api && edgeService ? await connectEdge(docker, project, edgeService, api, plan.profile.edge.haproxy.server_max_connections, haproxyCheckArgs(edgeCheckTimings(plan.profile))) : undefined;
     if (edge) await reconcileEdge(docker, project, edge.edge, edge.network, edge.port);
     for (const s of byRole('app')) {
       const r = await rollService({
@@ -197,7 +198,7 @@ async function runMigrations(a: ApplyInput, api: ServicePlan, spec: Omit<SpecInp
 }
 
 /** Finds the running edge and its admin port, published on the engine host's loopback. */
-async function connectEdge(docker: Docker, project: string, edgeService: ServicePlan, api: ServicePlan, serverMaxConnections: number): Promise<{ edge: EdgeSwitch; network: string; port: number } | undefined> {
+async function connectEdge(docker: Docker, project: string, edgeService: ServicePlan, api: ServicePlan, serverMaxConnections: number, checkArgs: string): Promise<{ edge: EdgeSwitch; network: string; port: number } | undefined> {
   const admin = edgeService.ports.find((p) => p.name === ADMIN_PORT_NAME);
   const [edgeC] = (await listServiceContainers(docker, project, edgeService.name)).filter((c) => c.State === 'running');
   if (!admin || !edgeC) return undefined;
@@ -207,7 +208,7 @@ async function connectEdge(docker: Docker, project: string, edgeService: Service
   if (!shared) throw new TargetError('the edge and the API share no network', 'put both on the same plan network');
   const apiPort = (api.ports.find((p) => p.name === 'http') ?? api.ports[0]).port;
   const backend = edgeService.labels['prodctl.edge.backend'] ?? 'api';
-  const edge = createHaproxySwitch({ endpoint: `127.0.0.1:${hostPort}`, backend, checkInterval: '1s', serverMaxConnections });
+  const edge = createHaproxySwitch({ endpoint: `127.0.0.1:${hostPort}`, backend, checkArgs, serverMaxConnections });
   return { edge, network: networkName(project, shared), port: apiPort };
 }
 

@@ -139,13 +139,13 @@ async function routeReplica(b: EdgeBinding, c: Docker.Container, name: string, t
   await b.edge.confirmRouting(name, timeoutMs);
 }
 
-/** Behind the edge: drain for the drain window, then take it out of the edge. */
+/** Behind the edge: drained (out of rotation, no request in flight; at most the drain window),
+ *  then taken out of the edge. */
 async function drainOne(i: RollInput, old: ContainerInfo): Promise<void> {
   if (!i.edge) return;
   const name = old.Names[0].slice(1);
-  await i.edge.edge.drainServer(name).catch(() => undefined);
-  i.log.info(`${i.service.name}: draining ${name} for ${i.edge.drainMs} ms`);
-  await sleep(i.edge.drainMs);
+  i.log.info(`${i.service.name}: draining ${name} (up to ${i.edge.drainMs} ms)`);
+  await i.edge.edge.drainServer(name, i.edge.drainMs).catch(() => undefined);
   await i.edge.edge.removeServer(name, 5000).catch(() => undefined);
 }
 

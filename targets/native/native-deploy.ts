@@ -8,7 +8,7 @@ import path from 'node:path';
 import { TargetError } from '../../lib/errors.js';
 import type { NativeRelease, NativeState } from '../../state/native-state.js';
 import type { DeployOptions, DeployResult, TargetContext } from '../types.js';
-import { sleep, type EdgeSwitch } from '../../edge/types.js';
+import type { EdgeSwitch } from '../../edge/types.js';
 import { assertRuntimeBuild, resolveNativeEnv, specInput, type NativeEnv } from './native-context.js';
 import { nativeEdge, saveNativeState } from './native-edge.js';
 import { newApiReplica, newWorker } from './native-ports.js';
@@ -66,9 +66,8 @@ async function rollApi(r: Rollout): Promise<void> {
     state.api.push(next);
     saveNativeState(r.env, state);
     if (edge) {
-      r.env.ctx.log.step(`api: draining ${old.id} for ${r.drainMs} ms`);
-      await edge.drainServer(old.id);
-      await sleep(r.drainMs);
+      r.env.ctx.log.step(`api: draining ${old.id} (up to ${r.drainMs} ms)`);
+      await edge.drainServer(old.id, r.drainMs);
       await edge.removeServer(old.id, 10_000);
     }
     await sup.stop(old.id);

@@ -3,6 +3,7 @@
 import { createHaproxySwitch } from '../../edge/haproxy/haproxy-switch.js';
 import type { EdgeSwitch } from '../../edge/types.js';
 import { writeEndpoints, writeNativeState, type NativeEndpoints, type NativeState } from '../../state/native-state.js';
+import { edgeCheckTimings, haproxyCheckArgs } from '../../templates/haproxy/haproxy-health.js';
 import { HAPROXY_API_BACKEND } from '../../templates/haproxy/render-haproxy.js';
 import { edgeSocketPath, renderNativeHaproxy, writeIfChanged, writeScrapeTargets } from './native-config.js';
 import type { NativeEnv } from './native-context.js';
@@ -14,7 +15,7 @@ export function nativeEdge(env: NativeEnv): EdgeSwitch | null {
   return createHaproxySwitch({
     endpoint: edgeSocketPath(env.paths),
     backend: HAPROXY_API_BACKEND,
-    checkInterval: '1s',
+    checkArgs: haproxyCheckArgs(edgeCheckTimings(env.plan.profile)),
     serverMaxConnections: env.plan.profile.edge.haproxy.server_max_connections,
   });
 }
@@ -26,13 +27,15 @@ export async function syncEdgeServers(edge: EdgeSwitch, state: NativeState, time
   for (const r of state.api) {
     const addr = `${LOOPBACK}:${r.port}`;
     const cur = live.find((s) => s.name === r.id);
-    if (cur && cur.address === addr) continue;
+    // A replica drained for a restart comes back as a fresh server.
+    if (cur && cur.address === addr && cur.state !== 'drain' && cur.state !== 'maint') continue;
     if (cur) await edge.removeServer(r.id, 5_000);
     await edge.addServer(r.id, addr);
     changes.push(`edge: added ${r.id}`);
   }
   for (const s of live) {
     if (state.api.some((r) => r.id === s.name)) continue;
+    await edge.drainServer(s.name, timeoutMs);
     await edge.removeServer(s.name, 5_000);
     changes.push(`edge: removed ${s.name}`);
   }
@@ -65,4 +68,12 @@ export function saveNativeState(env: NativeEnv, s: NativeState): void {
   writeEndpoints(env.paths.endpointsFile, endpointsOf(env, s));
   writeIfChanged(path.join(env.paths.configDir, 'haproxy', 'haproxy.cfg'), renderNativeHaproxy(env.plan, s, env.paths, true));
   writeScrapeTargets(env.plan, s, env.paths, env.skipped);
+}
+
+/** Before a SIGTERM of an API replica: out of the edge's rotation, requests in flight finished.
+ *  An edge that is not running (first start) or does not know the replica has nothing to drain. */
+export async function drainAtEdge(edge: EdgeSwitch, id: string, timeoutMs: number): Promise<void> {
+  const known = await edge.listServers().catch(() => []);
+  if (!known.some((s) => s.name === id && s.state !== 'maint')) return;
+  await edge.drainServer(id, timeoutMs);
 }

@@ -12,7 +12,7 @@ import { writeLastPlan } from '../../state/last-plan.js';
 import type { DeployResult, TargetContext } from '../types.js';
 import { nativePostgresConfPath, writeNativeConfig } from './native-config.js';
 import { assertRuntimeBuild, defaultRelease, readNativeSecrets, resolveNativeEnv, specInput, type NativeEnv } from './native-context.js';
-import { nativeEdge, saveNativeState, syncEdgeServers } from './native-edge.js';
+import { drainAtEdge, nativeEdge, saveNativeState, syncEdgeServers } from './native-edge.js';
 import { planNativeState } from './native-ports.js';
 import { ensurePostgresReady, preparePostgresData } from './postgres-bootstrap.js';
 import { apiSpec, edgeSpec, infraSpecs, LOOPBACK, monitoringSpecs, rolloutTimings, workerSpec } from './process-specs.js';
@@ -27,7 +27,8 @@ interface Reconciler {
   ensure(spec: ProcessSpec): Promise<boolean>;
 }
 
-function createReconciler(client: SupervisorClient, running: Map<string, ProcessStatus>): Reconciler {
+/** `beforeStop` runs before a running process is stopped for a restart (the API drains at the edge). */
+function createReconciler(client: SupervisorClient, running: Map<string, ProcessStatus>, beforeStop: (id: string) => Promise<void>): Reconciler {
   const r: Reconciler = {
     changes: [],
     unchanged: [],
@@ -38,6 +39,7 @@ function createReconciler(client: SupervisorClient, running: Map<string, Process
         return false;
       }
       if (cur) {
+        await beforeStop(spec.id);
         await client.stop(spec.id);
         r.changes.push(`restarted ${spec.id} (its configuration changed)`);
       } else {
@@ -88,7 +90,8 @@ export async function nativeUp(ctx: TargetContext, release?: NativeState['releas
 
   const { client } = await ensureSupervisor(ctx.stateDir);
   const running = new Map((await client.status()).map((s) => [s.id, s]));
-  const rec = createReconciler(client, running);
+  const edgeDrain = nativeEdge(env);
+  const rec = createReconciler(client, running, (id) => (edgeDrain && state.api.some((r) => r.id === id) ? drainAtEdge(edgeDrain, id, rolloutTimings(plan).drainMs) : Promise.resolve()));
   const infra = infraSpecs(input, nativePostgresConfPath(paths));
   const byId = (id: string) => infra.find((s) => s.id === id);
 
@@ -132,6 +135,7 @@ export async function nativeUp(ctx: TargetContext, release?: NativeState['releas
   const wanted = new Set([...infra, ...mon, ...(edgeProc ? [edgeProc] : [])].map((s) => s.id).concat(state.api.map((r) => r.id), state.workers.map((w) => w.id)));
   for (const id of running.keys()) {
     if (wanted.has(id)) continue;
+    if (edgeDrain && /^api-/.test(id)) await drainAtEdge(edgeDrain, id, rolloutTimings(plan).drainMs);
     await client.stop(id);
     rec.changes.push(`stopped ${id} (no longer in the plan)`);
   }

@@ -1,12 +1,14 @@
 // haproxy/haproxy.cfg: the HAProxy edge in front of the API replicas. Pure: plan in, file out.
 // API servers are normally added and removed at run time through the admin socket (edge/haproxy);
 // `servers` lists the ones to start with, so a restarted HAProxy routes to the current set at once.
-import { HEALTH_PATHS, METRICS_PATH } from '../../contract/index.js';
+import { METRICS_PATH } from '../../contract/index.js';
 import { EDGE_PORTS } from '../../plan/edge-service.js';
 import { RENDER_PATHS } from '../../plan/file-paths.js';
 import type { StackPlan } from '../../plan/types.js';
 import { parseDuration } from '../../profile/units.js';
 import type { RenderedFile } from '../types.js';
+import { clientLimits, haproxyClientGuardLines, haproxyErrorLines, haproxyResponseHeaderLines } from './haproxy-client-guards.js';
+import { edgeCheckTimings, haproxyCheckArgs } from './haproxy-health.js';
 
 export const HAPROXY_API_BACKEND = 'api';
 /** Admin socket inside the container (a tmpfs at /run/haproxy in the plan). */
@@ -51,8 +53,8 @@ function defaultMetricsBind(plan: StackPlan): string {
 export function renderHaproxyConfig(plan: StackPlan, o: HaproxyRenderOptions = {}): string {
   const h = plan.profile.edge.haproxy;
   const maxconn = Math.min(h.max_connections, o.maxConnections ?? h.max_connections);
-  const api = plan.services.find((s) => s.name === 'api');
-  const checkInterval = `${Math.max(1, Math.min(api?.healthcheck?.intervalSeconds ?? 2, 2))}s`;
+  const health = edgeCheckTimings(plan.profile);
+  const limits = clientLimits(plan.profile, maxconn);
   const serverTimeout = ms(h.timeout_server);
   const sockets = [`  stats socket ${o.adminSocket ?? HAPROXY_CONTAINER_SOCKET} mode 600 level admin`];
   if (o.adminTcp) sockets.push(`  stats socket ipv4@${o.adminTcp} level admin`);
@@ -74,7 +76,7 @@ defaults
   timeout connect ${ms(h.timeout_connect)}
   timeout client ${ms(h.timeout_client)}
   timeout server ${serverTimeout}
-  timeout http-request 10s
+  timeout http-request ${limits.requestTimeoutMs}ms
   timeout http-keep-alive 10s
   timeout queue ${serverTimeout}
   # A replica that goes away between health checks must not cost a client request: retry the
@@ -82,13 +84,16 @@ defaults
   retries 3
   option redispatch 1
   retry-on conn-failure empty-response response-timeout
+${haproxyErrorLines().join('\n')}
 
 frontend public
   bind ${o.bind ?? `:${EDGE_PORTS.http}`}
   maxconn ${maxconn}
+${haproxyClientGuardLines(limits).join('\n')}
   option forwardfor
   http-request set-header X-Forwarded-Proto https if { ssl_fc }
   http-request set-header X-Forwarded-Proto http unless { ssl_fc }
+${haproxyResponseHeaderLines().join('\n')}
   default_backend ${HAPROXY_API_BACKEND}
 
 # Internal only (never published): Prometheus scrapes ${METRICS_PATH}; /healthz answers while HAProxy runs.
@@ -100,13 +105,14 @@ frontend internal
 
 backend ${HAPROXY_API_BACKEND}
   balance roundrobin
-  option httpchk GET ${HEALTH_PATHS.ready}
+  # Liveness, with timings from api.drain_window: see haproxy-health.ts for why.
+  option httpchk GET ${health.path}
   http-check expect status 200
   # At most server_max_connections per replica: a burst waits in HAProxy's queue (FIFO, bounded
   # by timeout queue) instead of a SYN flood that overflows the replica's accept backlog, where
   # dropped SYNs cost clients 1, 3 and 7 s retransmits. Dynamic servers (added at run time) take
   # their check and maxconn settings from the add command instead.
-  default-server check inter ${checkInterval} fall 2 rise 1 maxconn ${h.server_max_connections}
+  default-server ${haproxyCheckArgs(health)} maxconn ${h.server_max_connections}
 ${servers.join('\n')}
 `;
 }

@@ -6,14 +6,17 @@ import { EDGE_PORTS } from '../../plan/edge-service.js';
 import { MOUNT_PATHS, RENDER_PATHS } from '../../plan/file-paths.js';
 import type { StackPlan } from '../../plan/types.js';
 import type { RenderedFile } from '../types.js';
-import { CERT_RESOLVER, ENTRYPOINTS } from './traefik-names.js';
+import { CERT_RESOLVER, ENTRYPOINTS, goDuration } from './traefik-names.js';
 
 export function buildTraefikStatic(plan: StackPlan): Record<string, unknown> {
   const t = plan.profile.edge.traefik;
   const tls = plan.profile.project.domains.length > 0;
-  const web: Record<string, unknown> = { address: `:${EDGE_PORTS.http}` };
+  // A whole request, body included, must arrive within api.request_timeout (Traefik's default is 60 s):
+  // slow bodies hold a connection no longer than the API would wait for them.
+  const transport = { respondingTimeouts: { readTimeout: goDuration(plan.profile.api.request_timeout) } };
+  const web: Record<string, unknown> = { address: `:${EDGE_PORTS.http}`, transport };
   if (tls && t.https_redirect) web.http = { redirections: { entryPoint: { to: ENTRYPOINTS.websecure, scheme: 'https', permanent: true } } };
-  const websecure: Record<string, unknown> = { address: `:${EDGE_PORTS.https}` };
+  const websecure: Record<string, unknown> = { address: `:${EDGE_PORTS.https}`, transport };
   if (tls) websecure.http = { tls: { certResolver: CERT_RESOLVER } };
   const acme: Record<string, unknown> = { email: t.acme_email, storage: '/acme/acme.json', tlsChallenge: {} };
   if (t.acme_ca_server) acme.caServer = t.acme_ca_server;
@@ -32,7 +35,9 @@ export function buildTraefikStatic(plan: StackPlan): Record<string, unknown> {
     certificatesResolvers: { [CERT_RESOLVER]: { acme } },
     providers: { file: { filename: MOUNT_PATHS.traefikDynamic, watch: true } },
     log: { level: 'INFO', format: 'json' },
-    accessLog: { format: 'json', bufferingSize: 100, fields: { defaultMode: 'keep', headers: { defaultMode: 'drop' } } },
+    // RequestPath carries the query string (a credential put in a URL would be logged); the API's
+    // own request log names the route instead.
+    accessLog: { format: 'json', bufferingSize: 100, fields: { defaultMode: 'keep', names: { RequestPath: 'drop' }, headers: { defaultMode: 'drop' } } },
   };
 }
 

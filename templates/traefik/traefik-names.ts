@@ -4,7 +4,7 @@ import { parseDuration } from '../../profile/units.js';
 
 export const ENTRYPOINTS = { web: 'web', websecure: 'websecure', admin: 'traefik', metrics: 'metrics' } as const;
 export const CERT_RESOLVER = 'letsencrypt';
-export const MIDDLEWARES = { headers: 'security-headers', rateLimit: 'rate-limit', retry: 'retry', dashboardAuth: 'dashboard-auth' } as const;
+export const MIDDLEWARES = { headers: 'security-headers', rateLimit: 'rate-limit', retry: 'retry', dashboardAuth: 'dashboard-auth', clientLimits: 'client-limits' } as const;
 export const API_SERVICE = 'api';
 
 /** `30s`, `250ms`: whole seconds when exact, else milliseconds. */

@@ -66,7 +66,9 @@ describe('prodctl check', () => {
       const r = await prodctl('check', '-f', path.join(ROOT, 'examples', example, 'prodctl.yaml'), '--state-dir', path.join(tmp, `example-${example}`), '--static-only', '--json');
       const result = JSON.parse(r.out);
       expect(result.results.length).toBeGreaterThanOrEqual(30);
-      expect(result.results.filter((x: { status: string }) => x.status !== 'pass').map((x: { id: string; evidence: string[] }) => `${x.id}: ${x.evidence.join('; ')}`)).toEqual([]);
+      // small runs one API replica in production: REL-014 warns (and does not fail the check).
+      const notPassing = result.results.filter((x: { status: string }) => x.status !== 'pass');
+      expect(notPassing.map((x: { id: string; status: string; evidence: string[] }) => `${x.id} ${x.status}${x.status === 'warn' ? '' : `: ${x.evidence.join('; ')}`}`)).toEqual(example === 'small' ? ['REL-014 warn'] : []);
       expect(r.code).toBe(0);
     });
   }

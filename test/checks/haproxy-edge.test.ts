@@ -9,7 +9,7 @@ import type { StackPlan } from '../../plan/types.js';
 import { makeTempDir } from '../support/services.js';
 import { applyScenario, baselineFiles, baselinePlan, FIXTURES, loadScenario } from './fixture-stack.js';
 
-const EDGE_CHECKS = ['SEC-020', 'SEC-021', 'SEC-022', 'SEC-023', 'SEC-024', 'REL-020', 'PERF-005'];
+const EDGE_CHECKS = ['SEC-020', 'SEC-021', 'SEC-022', 'SEC-023', 'SEC-024', 'REL-020', 'REL-021', 'PERF-005'];
 const SCENARIOS = path.join(FIXTURES, 'haproxy-static');
 const tmp = makeTempDir('prodctl-check-haproxy-');
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

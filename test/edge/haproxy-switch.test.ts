@@ -116,7 +116,7 @@ describe('HAProxy switch (real HAProxy)', () => {
     let open = 0;
     let peak = 0;
     const slow = http.createServer((req, res) => {
-      if (req.url === '/readyz') return void res.end('ok');
+      if (req.url === '/readyz' || req.url === '/livez') return void res.end('ok');
       open++;
       peak = Math.max(peak, open);
       setTimeout(() => {

@@ -41,14 +41,68 @@ describe('renderHaproxy', () => {
       'bind 127.0.0.1:18080',
       'bind 127.0.0.1:18405',
       'http-request use-service prometheus-exporter if { path /metrics }',
-      'option httpchk GET /readyz',
+      'option httpchk GET /livez',
       'balance roundrobin',
-      'default-server check inter 2s fall 2 rise 1 maxconn 64',
+      // api.drain_window 10s: inter × fall ≤ 5 s (capped at 2 s a check)
+      'default-server check inter 2000ms fall 2 rise 1 maxconn 64',
     ]) {
       expect(lines).toContain(want);
     }
     // No static servers unless asked for: the API replicas arrive through the runtime API.
     expect(lines.filter((l) => l.startsWith('server '))).toEqual([]);
+  });
+
+  it('derives the health check timings from api.drain_window: inter × fall is at most half of it', async () => {
+    const lines = async (drain: string) => renderHaproxyConfig(await loadExamplePlan('small', [`api.drain_window=${drain}`])).split('\n').map((l) => l.trim()).filter((l) => l.startsWith('default-server'));
+    expect(await lines('2s')).toEqual(['default-server check inter 500ms fall 2 rise 1 maxconn 256']);
+    expect(await lines('1s')).toEqual(['default-server check inter 250ms fall 2 rise 1 maxconn 256']);
+    expect(await lines('30s')).toEqual(['default-server check inter 2000ms fall 2 rise 1 maxconn 256']);
+  });
+
+  it('answers its own errors in the API JSON shape, 502–504 with Retry-After', async () => {
+    const lines = renderHaproxyConfig(await loadExamplePlan()).split('\n').map((l) => l.trim());
+    expect(lines.filter((l) => l.startsWith('http-error '))).toEqual([
+      `http-error status 400 content-type application/json string '{"error":"bad_request","message":"malformed request"}'`,
+      `http-error status 403 content-type application/json string '{"error":"forbidden","message":"request refused"}'`,
+      `http-error status 408 content-type application/json string '{"error":"request_timeout","message":"the request was not received in time"}'`,
+      `http-error status 500 content-type application/json string '{"error":"internal","message":"internal error"}'`,
+      `http-error status 502 content-type application/json string '{"error":"unavailable","message":"the service is unavailable; retry shortly"}' hdr retry-after 2`,
+      `http-error status 503 content-type application/json string '{"error":"unavailable","message":"the service is unavailable; retry shortly"}' hdr retry-after 2`,
+      `http-error status 504 content-type application/json string '{"error":"unavailable","message":"the service did not answer in time; retry shortly"}' hdr retry-after 2`,
+    ]);
+  });
+
+  it('bounds slow, greedy and oversized clients per source and sandboxes downloads', async () => {
+    const plan = await loadExamplePlan('small', ['edge.client_limits.connections_per_source=40', 'edge.client_limits.requests_per_source_per_10s=900', 'edge.client_limits.request_timeout=7s', 'api.max_upload_size=2M']);
+    const cfg = renderHaproxyConfig(plan);
+    const lines = cfg.split('\n').map((l) => l.trim());
+    const front = lines.slice(lines.indexOf('frontend public'), lines.indexOf('frontend internal'));
+    for (const want of [
+      'stick-table type ipv6 size 100k expire 60s store conn_cur,http_req_rate(10s)',
+      'tcp-request connection track-sc0 src',
+      'tcp-request connection reject if { sc_conn_cur(0) gt 40 }',
+      `http-request deny deny_status 429 content-type application/json string '{"error":"rate_limited","message":"too many requests from this address; retry shortly"}' hdr retry-after 10 hdr connection close if { sc_http_req_rate(0) gt 900 }`,
+      // hdr_val is 32-bit: a 10 GiB length is caught by its digit count.
+      `http-request deny deny_status 413 content-type application/json string '{"error":"too_large","message":"request body exceeds the limit of 2097152 bytes"}' hdr connection close if { req.hdr_val(content-length) gt 2097152 } || { req.hdr(content-length) -m reg ^[0-9]{8,}$ }`,
+      'http-request wait-for-body time 7000ms',
+      'http-request set-var(txn.download) bool(true) if METH_GET { path_beg /v1/files/ }',
+      'http-after-response set-header X-Content-Type-Options nosniff',
+      'http-after-response set-header Content-Security-Policy sandbox if { var(txn.download) -m bool }',
+      'log-format "%ci:%cp [%tr] %ft %b/%s %TR/%Tw/%Tc/%Tr/%Ta %ST %B %CC %CS %tsc %ac/%fc/%bc/%sc/%rc %sq/%bq %{+Q}HM %{+Q}HPO %{+Q}HV"',
+    ]) {
+      expect(front).toContain(want);
+    }
+    expect(lines).toContain('timeout http-request 7000ms');
+    // The 413 is decided before the edge waits for a body.
+    expect(front.findIndex((l) => l.includes('deny_status 413'))).toBeLessThan(front.indexOf('http-request wait-for-body time 7000ms'));
+    // No query string anywhere in the log format (%r, %HU and %HQ carry it).
+    expect(cfg).not.toMatch(/%\{?\+?Q?\}?(r|HU|HQ)\b/);
+    // One source never holds more than half of the edge's connections.
+    const capped = renderHaproxyConfig(plan, { maxConnections: 60 }).split('\n').map((l) => l.trim());
+    expect(capped).toContain('tcp-request connection reject if { sc_conn_cur(0) gt 30 }');
+    const r = check(cfg);
+    expect(r.output).not.toMatch(/WARNING/);
+    expect(r.status).toBe(0);
   });
 
   it('lists the given servers so a restarted HAProxy routes to the current set at once', async () => {

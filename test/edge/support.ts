@@ -22,12 +22,13 @@ export interface Backend {
   close(): Promise<void>;
 }
 
-/** GET /readyz → 200 while ready (else 503); anything else → 200 with the backend's label. */
+/** GET /readyz and /livez (what the rendered edge checks) → 200 while ready (else 503); anything
+ *  else → 200 with the backend's label. */
 export async function startBackend(label: string, ready = true): Promise<Backend> {
   const port = await getFreePort();
   const b: Backend = { address: `127.0.0.1:${port}`, port, hits: 0, ready, close: async () => {} };
   const server = http.createServer((req, res) => {
-    if (req.url === '/readyz') return void res.writeHead(b.ready ? 200 : 503).end(b.ready ? 'ok' : 'not ready');
+    if (req.url === '/readyz' || req.url === '/livez') return void res.writeHead(b.ready ? 200 : 503).end(b.ready ? 'ok' : 'not ready');
     b.hits++;
     res.writeHead(200, { 'content-type': 'text/plain' }).end(label);
   });

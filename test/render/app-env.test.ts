@@ -25,3 +25,13 @@ describe('app env', () => {
     expect(api.env.REMOVE_ON_FAIL_COUNT).toBe(String(p.remove_on_fail.count));
   });
 });
+
+describe('stall detection', () => {
+  it('gives the workers the profile stall timings (defaults: a killed worker\'s job returns within 30 s)', async () => {
+    const worker = (await planExample('medium')).services.find((s) => s.name === 'worker')!;
+    expect([worker.env.WORKER_LOCK_DURATION_MS, worker.env.WORKER_STALLED_INTERVAL_MS, worker.env.WORKER_MAX_STALLED_COUNT]).toEqual(['15000', '15000', '2']);
+    const set = await planExample('medium', ['workers.stall_detection.lock_duration=8s', 'workers.stall_detection.check_interval=4s', 'workers.stall_detection.max_stalled=1']);
+    const w = set.services.find((s) => s.name === 'worker')!;
+    expect([w.env.WORKER_LOCK_DURATION_MS, w.env.WORKER_STALLED_INTERVAL_MS, w.env.WORKER_MAX_STALLED_COUNT]).toEqual(['8000', '4000', '1']);
+  });
+});

@@ -14,8 +14,8 @@ describe('traefik static', () => {
     const plan = await planExample('medium');
     const doc = parse(renderTraefikStatic(plan).content);
     expect(doc.entryPoints).toEqual({
-      web: { address: `:${EDGE_PORTS.http}`, http: { redirections: { entryPoint: { to: 'websecure', scheme: 'https', permanent: true } } } },
-      websecure: { address: `:${EDGE_PORTS.https}`, http: { tls: { certResolver: 'letsencrypt' } } },
+      web: { address: `:${EDGE_PORTS.http}`, transport: { respondingTimeouts: { readTimeout: '30s' } }, http: { redirections: { entryPoint: { to: 'websecure', scheme: 'https', permanent: true } } } },
+      websecure: { address: `:${EDGE_PORTS.https}`, transport: { respondingTimeouts: { readTimeout: '30s' } }, http: { tls: { certResolver: 'letsencrypt' } } },
       traefik: { address: `:${EDGE_PORTS.admin}` },
       metrics: { address: `:${EDGE_PORTS.metrics}` },
     });
@@ -27,39 +27,48 @@ describe('traefik static', () => {
     expect(published).not.toContain(EDGE_PORTS.metrics);
     expect(published).not.toContain(EDGE_PORTS.admin);
     expect(doc.ping).toEqual({ entryPoint: 'traefik' });
-    expect(doc.accessLog).toEqual({ format: 'json', bufferingSize: 100, fields: { defaultMode: 'keep', headers: { defaultMode: 'drop' } } });
+    // No RequestPath: it carries the query string.
+    expect(doc.accessLog).toEqual({ format: 'json', bufferingSize: 100, fields: { defaultMode: 'keep', names: { RequestPath: 'drop' }, headers: { defaultMode: 'drop' } } });
     expect(doc.providers.file).toEqual({ filename: '/etc/traefik/dynamic.yml', watch: true });
   });
 
   it('without domains: no TLS, no redirect (nothing to redirect to)', async () => {
     const plan = await planExample('medium', ['project.domains=[]']);
     const doc = parse(renderTraefikStatic(plan).content);
-    expect(doc.entryPoints.web).toEqual({ address: `:${EDGE_PORTS.http}` });
-    expect(doc.entryPoints.websecure).toEqual({ address: `:${EDGE_PORTS.https}` });
+    expect(doc.entryPoints.web).toEqual({ address: `:${EDGE_PORTS.http}`, transport: { respondingTimeouts: { readTimeout: '30s' } } });
+    expect(doc.entryPoints.websecure).toEqual({ address: `:${EDGE_PORTS.https}`, transport: { respondingTimeouts: { readTimeout: '30s' } } });
   });
 });
 
 describe('traefik dynamic', () => {
-  it('API router with headers, rate limit, retry; health-checked load balancer on /readyz; dashboard behind basic auth', async () => {
+  it('API router with headers, per-source in-flight limit, rate limit, retry; health-checked load balancer on /livez; dashboard behind basic auth', async () => {
     const plan = await planExample('medium');
     const t = plan.profile.edge.traefik;
     const doc = parse(renderTraefikDynamic(plan).content);
     expect(doc.http.routers.api).toEqual({
       rule: 'Host(`pdf.example.com`)',
       service: 'api',
-      middlewares: ['security-headers', 'rate-limit', 'retry'],
+      middlewares: ['security-headers', 'client-limits', 'rate-limit', 'retry'],
       entryPoints: ['websecure'],
       tls: { certResolver: 'letsencrypt' },
     });
     expect(doc.http.middlewares['security-headers'].headers).toMatchObject({ stsSeconds: 31_536_000, stsIncludeSubdomains: t.hsts.include_subdomains, stsPreload: t.hsts.preload, contentTypeNosniff: true, frameDeny: true });
     expect(doc.http.middlewares['rate-limit']).toEqual({ rateLimit: { average: t.rate_limit.average, burst: t.rate_limit.burst, period: goDuration(t.rate_limit.period) } });
+    expect(doc.http.middlewares['client-limits']).toEqual({ inFlightReq: { amount: 100 } });
     expect(doc.http.middlewares.retry).toEqual({ retry: { attempts: t.retry.attempts, initialInterval: goDuration(t.retry.initial_interval) } });
     expect(doc.http.middlewares['dashboard-auth']).toEqual({ basicAuth: { usersFile: '/run/secrets/edge_dashboard_users', removeHeader: true } });
     // the users file is the secret the edge service mounts (htpasswd lines written by prodctl init)
     const edgeSecrets = plan.services.find((s) => s.name === 'edge')!.secrets;
     expect(edgeSecrets).toContainEqual({ name: t.dashboard.users_secret, target: doc.http.middlewares['dashboard-auth'].basicAuth.usersFile });
     expect(doc.http.routers.dashboard).toMatchObject({ service: 'api@internal', middlewares: ['dashboard-auth'], entryPoints: ['traefik'] });
-    expect(doc.http.services.api.loadBalancer).toEqual({ servers: [{ url: `http://api:${plan.profile.api.port}` }], passHostHeader: true, healthCheck: { path: '/readyz', interval: '5s', timeout: '2s' } });
+    expect(doc.http.services.api.loadBalancer).toEqual({ servers: [{ url: `http://api:${plan.profile.api.port}` }], passHostHeader: true, healthCheck: { path: '/livez', interval: '3s', timeout: '2s' } });
+    expect(doc.http.middlewares['security-headers']).toMatchObject({ headers: { contentTypeNosniff: true, contentSecurityPolicy: 'sandbox' } });
+  });
+
+  it('times the health check from api.drain_window: interval + timeout within half of it', async () => {
+    const hc = async (drain: string) => parse(renderTraefikDynamic(await planExample('medium', [`api.drain_window=${drain}`])).content).http.services.api.loadBalancer.healthCheck;
+    expect(await hc('2s')).toEqual({ path: '/livez', interval: '500ms', timeout: '500ms' });
+    expect(await hc('30s')).toEqual({ path: '/livez', interval: '5s', timeout: '2s' });
   });
 
   it('the dashboard router and its auth go away when the dashboard is disabled', async () => {
