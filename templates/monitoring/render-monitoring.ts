@@ -8,6 +8,7 @@ import { deriveMonitoringSettings, type MonitoringSettings } from './monitoring-
 import { renderAlertmanagerConfig } from './render-alertmanager.js';
 import { renderGrafana } from './render-grafana.js';
 import { defaultRunbookBase, renderPrometheusConfig, renderRuleFiles } from './render-prometheus.js';
+import { SLO_RULES_FILE, renderSloRules } from './render-slo-rules.js';
 
 export interface MonitoringModel {
   settings: MonitoringSettings;
@@ -26,8 +27,9 @@ export function renderMonitoring(plan: StackPlan, opts: { runbookBaseUrl?: strin
   const ruleFiles = renderRuleFiles(rules, opts.runbookBaseUrl ?? defaultRunbookBase());
   const groups = [...new Set(rules.map((r) => r.group))];
   return [
-    renderPrometheusConfig(plan, settings, groups),
+    renderPrometheusConfig(plan, settings, groups, [SLO_RULES_FILE]),
     ...ruleFiles,
+    renderSloRules(plan.profile.slo, opts.runbookBaseUrl ?? defaultRunbookBase()),
     renderAlertmanagerConfig(plan, settings),
     ...(plan.profile.monitoring.grafana.enabled ? renderGrafana(plan, dashboards) : []),
   ];

@@ -54,6 +54,7 @@ describe('renderMonitoring', () => {
       'prometheus/rules/postgres.yml',
       'prometheus/rules/queue.yml',
       'prometheus/rules/redis.yml',
+      'prometheus/slo/rules.yml',
     ]);
     // small turns Grafana off
     expect(renderMonitoring(planFor('small')).some((f) => f.path.startsWith('grafana/'))).toBe(false);
@@ -74,7 +75,7 @@ describe('renderMonitoring', () => {
       edge: { names: ['edge'], type: 'A', port: 8082, refresh_interval: '30s' },
     });
     expect(cfg.alerting.alertmanagers[0].dns_sd_configs[0].names).toEqual(['alertmanager']);
-    expect(cfg.rule_files).toEqual(['rules/api.yml', 'rules/queue.yml', 'rules/postgres.yml', 'rules/redis.yml', 'rules/host.yml', 'rules/backup.yml', 'rules/platform.yml']);
+    expect(cfg.rule_files).toEqual(['rules/api.yml', 'rules/queue.yml', 'rules/postgres.yml', 'rules/redis.yml', 'rules/host.yml', 'rules/backup.yml', 'rules/platform.yml', 'slo/rules.yml']);
   });
 
   it('swarm: per-task DNS records; haproxy edge: the plan\'s metrics port, where its exporter frontend binds', () => {
@@ -148,7 +149,7 @@ describe('renderMonitoring', () => {
       renderInto(planFor('medium', overrides), dir);
       const r = await execa(PROMTOOL, ['check', 'config', path.join(dir, 'prometheus/prometheus.yml')], { reject: false, all: true });
       expect(r.exitCode, r.all).toBe(0);
-      expect(r.all).toContain('SUCCESS: 7 rule files found');
+      expect(r.all).toContain('SUCCESS: 8 rule files found');
     }
   });
 
