@@ -44,6 +44,7 @@ describe('renderMonitoring', () => {
       'grafana/dashboards/prodctl-api.json',
       'grafana/dashboards/prodctl-data-host.json',
       'grafana/dashboards/prodctl-queue.json',
+      'grafana/dashboards/prodctl-slo.json',
       'grafana/provisioning/dashboards/prodctl.yml',
       'grafana/provisioning/datasources/prometheus.yml',
       'prometheus/prometheus.yml',
@@ -176,7 +177,9 @@ describe('Grafana dashboards', () => {
   });
 
   it('cover the golden signals, queue and workers, and Postgres/Redis/host, all on the provisioned datasource', () => {
-    expect(dashboards.map((d) => d.title)).toEqual(['prodctl · API golden signals', 'prodctl · Queue and workers', 'prodctl · Postgres, Redis and host']);
+    expect(dashboards.map((d) => d.title)).toEqual(['prodctl · API golden signals', 'prodctl · Queue and workers', 'prodctl · Postgres, Redis and host', 'prodctl · SLOs and error budget']);
+    const slo = dashboards[3].panels.map((p: any) => p.title).join(' | ');
+    for (const part of ['SLI over 30d', 'Error budget remaining', 'Burn rate']) expect(slo).toContain(part);
     const titles = dashboards[0].panels.map((p: any) => p.title).join(' | ');
     for (const signal of ['Traffic', 'Errors', 'Latency', 'Saturation']) expect(titles).toContain(signal);
     for (const d of dashboards) {
