@@ -6,7 +6,7 @@ import type { StackPlan } from '../plan/types.js';
 
 export function resolveMonitoringUrl(plan: StackPlan, stateDir: string, which: 'prometheus' | 'alertmanager', flag?: string): string {
   const env = which === 'prometheus' ? process.env.PRODCTL_PROMETHEUS_URL : process.env.PRODCTL_ALERTMANAGER_URL;
-  return trimSlash(flag ?? env ?? readEndpoints(stateDir)[which] ?? defaultUrl(plan, which));
+  return trimSlash(flag ?? (env || undefined) ?? readEndpoints(stateDir)[which] ?? defaultUrl(plan, which));
 }
 
 /** `<state>/native/endpoints.json` (written by the native target at `up`): prometheus/alertmanager URLs. */

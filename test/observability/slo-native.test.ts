@@ -79,6 +79,12 @@ describe('SLOs on the native stack', () => {
     expect(upload).toMatchObject({ total: 1, bad: 0, actual: 1 });
     const table = await stack.cli(['slo', '--window', '1h']);
     expect(String(table.stdout)).toMatch(/availability\s+99\.5 %\s+75 %/);
+    console.log(String(table.stdout));
+    // prodctl status: the budget left over the profile's window (30d), here the same 28 requests.
+    const st = await stack.cli(['status', '--json'], 30_000);
+    const budgets = JSON.parse(String(st.stdout)).slo;
+    expect(budgets.window).toBe('30d');
+    expect(budgets.budgets.find((b: any) => b.slo === 'availability').budgetRemaining).toBeCloseTo(1 - (7 / 28) / 0.005, 9);
   }, 120_000);
 
   it('Postgres stopped under traffic fires SloBudgetBurnFast (shortened windows) in Alertmanager; it resolves after recovery', async () => {

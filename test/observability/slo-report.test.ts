@@ -1,6 +1,9 @@
 // The arithmetic of `prodctl slo`: exact counts, budget left, burn rate and time to exhaustion.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { DEFAULT_SLO } from '../../profile/slo-schema.js';
+import { renderSloSection } from '../../cli/slo-collect.js';
+import { getFreePort } from '../../lib/net.js';
+import { planFor } from './monitoring-fixtures.js';
 import { buildSloQueries, computeSloRow, exactIncrease, formatExhaustion, formatSloMarkdown, formatSloTable } from '../../cli/slo-report.js';
 
 const queries = buildSloQueries(DEFAULT_SLO, '30d', '1h');
@@ -41,5 +44,14 @@ describe('prodctl slo arithmetic', () => {
     expect(r).toMatchObject({ total: 0, bad: 0, actual: null, budgetRemaining: null, burnRate: null, exhaustionSeconds: null });
     expect(formatSloTable([r])[1]).toContain('no traffic');
     expect(formatSloMarkdown([r], '30d', 'http://p')[0]).toBe('## Service level objectives (30d)');
+  });
+
+  it('the check report section says why when Prometheus cannot be asked', async () => {
+    const port = await getFreePort();
+    vi.stubEnv('PRODCTL_PROMETHEUS_URL', ''); // unset: the profile's port on 127.0.0.1, where nothing listens
+    const section = await renderSloSection(planFor('small', { monitoring: { prometheus_port: port } }), '/nonexistent-state');
+    expect(section).toContain('## Service level objectives (30d)');
+    expect(section).toContain(`Not measured: Prometheus at http://127.0.0.1:${port} did not answer`);
+    vi.unstubAllEnvs();
   });
 });
