@@ -15,6 +15,7 @@ import { CheckError, ProdctlError, UsageError } from '../lib/errors.js';
 import { formatTable, printJson, printLine, shouldColor } from '../lib/output.js';
 import type { CliContext } from './context.js';
 import { loadStack } from './load-stack.js';
+import { renderSloSection } from './slo-collect.js';
 import { VERSION } from './version.js';
 import { registerSecret } from '../lib/redact.js';
 import { readSecret } from '../lib/secrets.js';
@@ -82,7 +83,7 @@ export async function runCheckCommand(ctx: CliContext, o: CheckOptions): Promise
   }
   if (o.junit) writeFileSync(o.junit, renderJunit(run));
   if (o.sarif) writeFileSync(o.sarif, `${JSON.stringify(renderSarif(run, { version: VERSION, profileUri: path.relative(ctx.cwd, ctx.profilePath) || 'prodctl.yaml', renderedBase: renderedDir }), null, 2)}\n`);
-  if (o.report) writeFileSync(o.report, renderReadiness(run));
+  if (o.report) writeFileSync(o.report, renderReadiness(run) + (o.staticOnly ? '' : await renderSloSection(plan, ctx.stateDir)));
   // printLine still masks secret values in the text; printJson's key-name masking would turn the
   // summary's `pass` count into "***" (no key of a check run holds a secret).
   if (ctx.json) printLine(JSON.stringify(run, null, 2));

@@ -1,5 +1,4 @@
 // `prodctl status`: one snapshot printed (text or --json), or the live ink view with --watch.
-import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../lib/errors.js';
 import { paint, printJson, printLine, shouldColor } from '../lib/output.js';
@@ -9,6 +8,7 @@ import { selectTarget } from '../targets/select-target.js';
 import type { Target } from '../targets/types.js';
 import type { CliContext } from './context.js';
 import { loadPlan } from './load-stack.js';
+import { resolveMonitoringUrl } from './monitoring-urls.js';
 import { collectSnapshot, textfilePath, type StatusSources } from './status-view/collect-snapshot.js';
 import { renderPlain, type Tone } from './status-view/format-snapshot.js';
 
@@ -30,15 +30,14 @@ export async function runStatus(ctx: CliContext, o: StatusOptions): Promise<void
   } catch (err) {
     targetError = err instanceof Error ? err.message : String(err);
   }
-  const endpoints = readEndpoints(ctx.stateDir);
   const scrapeSeconds = parseDuration(plan.profile.monitoring.scrape_interval) / 1000;
   const sources: StatusSources = {
     plan,
     target,
     targetError,
     targetCtx: { plan, renderedDir: path.join(ctx.stateDir, 'rendered'), stateDir: ctx.stateDir, log: ctx.log, yes: ctx.yes },
-    prometheusUrl: trimSlash(o.prometheusUrl ?? process.env.PRODCTL_PROMETHEUS_URL ?? endpoints.prometheus ?? defaultUrl(plan, 'prometheus')),
-    alertmanagerUrl: trimSlash(o.alertmanagerUrl ?? process.env.PRODCTL_ALERTMANAGER_URL ?? endpoints.alertmanager ?? defaultUrl(plan, 'alertmanager')),
+    prometheusUrl: resolveMonitoringUrl(plan, ctx.stateDir, 'prometheus', o.prometheusUrl),
+    alertmanagerUrl: resolveMonitoringUrl(plan, ctx.stateDir, 'alertmanager', o.alertmanagerUrl),
     textfile: textfilePath(ctx.stateDir),
     // Four scrapes: enough points for rate(), short enough that the numbers move.
     rateWindow: `${Math.max(4, Math.round(4 * scrapeSeconds))}s`,
@@ -72,25 +71,4 @@ function parseInterval(v: string): number {
 function toneColor(enabled: boolean): (text: string, tone: Tone) => string {
   const colors = { ok: 'green', warn: 'yellow', bad: 'red', dim: 'gray' } as const;
   return (text, tone) => paint(text, colors[tone], enabled);
-}
-
-/** `<state>/native/endpoints.json` (written by the native target at `up`): prometheus/alertmanager URLs. */
-function readEndpoints(stateDir: string): { prometheus?: string; alertmanager?: string } {
-  const file = path.join(stateDir, 'native', 'endpoints.json');
-  if (!existsSync(file)) return {};
-  try {
-    const e = JSON.parse(readFileSync(file, 'utf8')) as { prometheus?: { url?: string }; alertmanager?: { url?: string } };
-    return { prometheus: e.prometheus?.url, alertmanager: e.alertmanager?.url };
-  } catch {
-    return {};
-  }
-}
-
-function defaultUrl(plan: StackPlan, which: 'prometheus' | 'alertmanager'): string {
-  const m = plan.profile.monitoring;
-  return `http://127.0.0.1:${which === 'prometheus' ? m.prometheus_port : m.alertmanager_port}`;
-}
-
-function trimSlash(u: string): string {
-  return u.replace(/\/+$/, '');
 }

@@ -31,5 +31,12 @@ export const METRICS = {
   tlsCertNotAfter: { name: 'prodctl_tls_certificate_not_after_timestamp_seconds', type: 'gauge', unit: 'seconds', help: 'Unix time when the certificate served for a domain expires (textfile collector, written by whoever renews or checks certificates).', labels: ['domain'], emittedBy: ['edge'] },
 } as const satisfies Record<string, MetricSpec>;
 
+/**
+ * Upper bounds (seconds) of the HTTP duration histogram. The latency SLOs count a request as good
+ * from the bucket whose bound equals their threshold, so every threshold a profile may use for
+ * `slo.objectives.*_latency.threshold` must be here exactly (default 1 s for status, 5 s for uploads).
+ */
+export const HTTP_DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] as const;
+
 // Default process metrics from prom-client (nodejs_eventloop_lag_seconds, process_resident_memory_bytes, …)
 // are also exported by both roles; they are not repeated here.

@@ -3,6 +3,7 @@
 // cluster, 2,000–10,000 users). medium is complete; small and large are overrides of it.
 import type { PresetName, Profile } from './schema.js';
 import { mergeDeep, type Plain } from './merge.js';
+import { DEFAULT_SLO } from './slo-schema.js';
 
 export const RUNTIME_IMAGE = 'prodctl/runtime:0.1.0';
 
@@ -90,6 +91,7 @@ const medium: Omit<Profile, 'extends' | '$schema'> = {
     alertmanager: { receivers: [{ name: 'ops', webhook_url: 'http://127.0.0.1:9099/alerts' }] },
     grafana: { enabled: true, port: 3001, admin_password_secret: 'grafana_admin_password' },
   },
+  slo: DEFAULT_SLO,
   backup: {
     schedule: '0 3 * * *',
     retention: { keep_last: 3, daily: 7, weekly: 4, monthly: 6 },

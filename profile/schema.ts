@@ -2,6 +2,7 @@
 // published JSON Schema (`prodctl schema`) all come from here.
 import { z } from 'zod';
 import { isDuration, isSize } from './units.js';
+import { DEFAULT_SLO, sloSchema } from './slo-schema.js';
 
 const duration = z
   .string({ error: 'expected a duration like 30s, 5m or 1h' })
@@ -283,6 +284,7 @@ export const profileSchema = z
     monitoring: monitoringSchema,
     backup: backupSchema,
     loadtest: loadtestSchema,
+    slo: sloSchema.default(DEFAULT_SLO),
     deploy: z
       .object({
         timeout: duration.meta({ description: 'How long a new replica may take to turn ready' }),

@@ -3,7 +3,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { METRICS, METRICS_PATH, type MetricSpec } from '../contract/index.js';
+import { HTTP_DURATION_BUCKETS, METRICS, METRICS_PATH, type MetricSpec } from '../contract/index.js';
 
 export const METRICS_DOC = path.resolve(import.meta.dirname, '../docs/metrics.md');
 
@@ -42,6 +42,9 @@ export function renderMetricsDoc(): string {
     '| name | type | unit | labels | emitted by | meaning |',
     '| --- | --- | --- | --- | --- | --- |',
     ...rows,
+    '',
+    `Buckets of \`${METRICS.httpDuration.name}\` (seconds): ${HTTP_DURATION_BUCKETS.join(', ')}. The latency SLOs`,
+    '(`slo.objectives.*_latency.threshold`) must each be one of them: a request is good when it falls in the bucket of that bound.',
     '',
     '## Where they come from',
     '',

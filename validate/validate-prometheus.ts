@@ -24,7 +24,7 @@ export async function validatePrometheusRules(renderedDir: string, plan: StackPl
   const name = 'alert rules (promtool check rules)';
   const off = monitoringOff(name, plan);
   if (off) return off;
-  const files = listRendered(renderedDir, path.posix.join(RENDER_PATHS.prometheusDir, 'rules'), '.yml');
+  const files = [...listRendered(renderedDir, path.posix.join(RENDER_PATHS.prometheusDir, 'rules'), '.yml'), ...listRendered(renderedDir, path.posix.join(RENDER_PATHS.prometheusDir, 'slo'), '.yml')];
   if (files.length === 0) return { name, ok: false, details: ['no rule files under prometheus/rules — run prodctl render first'] };
   const r = await runTool('promtool', ['check', 'rules', ...files.map((f) => path.join(renderedDir, f))]);
   if (!r) return { name, ok: true, skipped: `promtool not found — ${INSTALL}`, details: [] };

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { TEXTFILE_NAME } from '../../backup/textfile.js';
 import type { StackPlan } from '../../plan/types.js';
 import type { Target, TargetContext } from '../../targets/types.js';
+import { collectSloRows } from '../slo-collect.js';
 import { applyQueryResults, buildStatusQueries, emptySnapshot, parseBackupTextfile, type FiringAlert, type StatusSnapshot } from './snapshot.js';
 
 export interface StatusSources {
@@ -21,8 +22,8 @@ export interface StatusSources {
 }
 
 export async function collectSnapshot(src: StatusSources): Promise<StatusSnapshot> {
-  const snap = emptySnapshot(src.plan.project, src.plan.target, src.prometheusUrl, src.alertmanagerUrl);
-  await Promise.all([collectServices(src, snap), collectMetrics(src, snap), collectAlerts(src, snap)]);
+  const snap = emptySnapshot(src.plan.project, src.plan.target, src.prometheusUrl, src.alertmanagerUrl, src.plan.profile.slo.window);
+  await Promise.all([collectServices(src, snap), collectMetrics(src, snap), collectAlerts(src, snap), collectSlo(src, snap)]);
   collectBackup(src, snap);
   return snap;
 }
@@ -55,6 +56,15 @@ async function collectMetrics(src: StatusSources, snap: StatusSnapshot): Promise
     applyQueryResults(snap, results);
   } catch (err) {
     snap.prometheus.error = describeFetchError(err);
+  }
+}
+
+async function collectSlo(src: StatusSources, snap: StatusSnapshot): Promise<void> {
+  try {
+    const rows = await collectSloRows(src.prometheusUrl, src.plan.profile.slo, snap.slo.window, src.timeoutMs);
+    snap.slo.budgets = rows.map((r) => ({ slo: r.slo, target: r.target, budgetRemaining: r.budgetRemaining }));
+  } catch (err) {
+    snap.slo.error = err instanceof Error ? err.message : String(err);
   }
 }
 

@@ -15,7 +15,7 @@ export interface Section {
 const NA = '—';
 
 export function formatSections(s: StatusSnapshot): Section[] {
-  return [servicesSection(s), apiSection(s), queueSection(s), dataSection(s), alertsSection(s), backupSection(s)];
+  return [servicesSection(s), apiSection(s), queueSection(s), dataSection(s), sloSection(s), alertsSection(s), backupSection(s)];
 }
 
 function servicesSection(s: StatusSnapshot): Section {
@@ -34,6 +34,19 @@ function apiSection(s: StatusSnapshot): Section {
       { label: 'errors', value: a.errorRatio === null ? NA : `${(a.errorRatio * 100).toFixed(2)} %`, tone: a.errorRatio !== null && a.errorRatio > 0.02 ? 'bad' : 'ok' },
       { label: 'in flight', value: num(a.inFlight, 0), tone: 'ok' },
     ],
+  };
+}
+
+function sloSection(s: StatusSnapshot): Section {
+  const title = `Error budget left (${s.slo.window})`;
+  if (!s.slo.budgets) return { title, rows: s.prometheus.reachable ? [{ label: 'slo', value: s.slo.error ?? NA, tone: 'warn' }] : [] };
+  return {
+    title,
+    rows: s.slo.budgets.map((b) => ({
+      label: b.slo,
+      value: b.budgetRemaining === null ? `no traffic (objective ${+(b.target * 100).toFixed(3)} %)` : `${(b.budgetRemaining * 100).toFixed(1)} %  (objective ${+(b.target * 100).toFixed(3)} %)`,
+      tone: b.budgetRemaining === null ? 'dim' : b.budgetRemaining <= 0 ? 'bad' : b.budgetRemaining < 0.25 ? 'warn' : 'ok',
+    })),
   };
 }
 

@@ -25,6 +25,8 @@ export interface StatusSnapshot {
   redis: { usedBytes: number | null; maxBytes: number | null; up: boolean | null };
   alerts: { url: string; reachable: boolean; error?: string; firing: FiringAlert[] };
   backup: { source: string | null; lastSuccessAt: string | null; ageSeconds: number | null; verifyOk: boolean | null; verifiedAt: string | null };
+  /** Error budget left per SLO over the profile's slo.window (`prodctl slo` has the details). */
+  slo: { window: string; budgets: { slo: string; target: number; budgetRemaining: number | null }[] | null; error?: string };
 }
 
 const H = METRICS.httpDuration.name;
@@ -69,7 +71,7 @@ export function applyQueryResults(snap: StatusSnapshot, results: Record<string, 
   }
 }
 
-export function emptySnapshot(project: string, target: string, prometheusUrl: string, alertmanagerUrl: string): StatusSnapshot {
+export function emptySnapshot(project: string, target: string, prometheusUrl: string, alertmanagerUrl: string, sloWindow = '30d'): StatusSnapshot {
   return {
     at: new Date().toISOString(),
     project,
@@ -83,6 +85,7 @@ export function emptySnapshot(project: string, target: string, prometheusUrl: st
     redis: { usedBytes: null, maxBytes: null, up: null },
     alerts: { url: alertmanagerUrl, reachable: false, firing: [] },
     backup: { source: null, lastSuccessAt: null, ageSeconds: null, verifyOk: null, verifiedAt: null },
+    slo: { window: sloWindow, budgets: null },
   };
 }
 

@@ -3,13 +3,14 @@
 // Connection: close while draining or after an early error.
 import type { Socket } from 'node:net';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { HTTP_DURATION_BUCKETS } from '../../contract/index.js';
 import { HttpError } from '../core/errors.js';
 import { rateLimitHeaders, type Bucket } from '../core/rate-limit.js';
 import type { ApiDeps } from './deps.js';
 import { refuseCredentialsInQuery } from './query-credentials.js';
 
 export function installHooks(app: FastifyInstance, d: ApiDeps): void {
-  const duration = d.metrics.histogram('httpDuration', [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]);
+  const duration = d.metrics.histogram('httpDuration', [...HTTP_DURATION_BUCKETS]);
   const inFlight = d.metrics.gauge('httpInFlight');
   const limited = d.metrics.counter('httpRateLimited');
   const authLimited = () => limited.inc({ bucket: 'auth_failure' });

@@ -8,6 +8,9 @@ import { deriveMonitoringSettings, type MonitoringSettings } from './monitoring-
 import { renderAlertmanagerConfig } from './render-alertmanager.js';
 import { renderGrafana } from './render-grafana.js';
 import { defaultRunbookBase, renderPrometheusConfig, renderRuleFiles } from './render-prometheus.js';
+import { SLO_RULES_FILE, renderSloRules } from './render-slo-rules.js';
+import { buildSloDashboard } from './slo-dashboard.js';
+import { buildSloAlertRules, buildSloRecordingRules } from './slo-model.js';
 
 export interface MonitoringModel {
   settings: MonitoringSettings;
@@ -17,7 +20,7 @@ export interface MonitoringModel {
 
 export function buildMonitoringModel(plan: StackPlan): MonitoringModel {
   const settings = deriveMonitoringSettings(plan);
-  return { settings, rules: buildAlertRules(settings), dashboards: buildDashboards(settings) };
+  return { settings, rules: buildAlertRules(settings), dashboards: [...buildDashboards(settings), buildSloDashboard(plan.profile.slo)] };
 }
 
 export function renderMonitoring(plan: StackPlan, opts: { runbookBaseUrl?: string } = {}): RenderedFile[] {
@@ -26,8 +29,9 @@ export function renderMonitoring(plan: StackPlan, opts: { runbookBaseUrl?: strin
   const ruleFiles = renderRuleFiles(rules, opts.runbookBaseUrl ?? defaultRunbookBase());
   const groups = [...new Set(rules.map((r) => r.group))];
   return [
-    renderPrometheusConfig(plan, settings, groups),
+    renderPrometheusConfig(plan, settings, groups, [SLO_RULES_FILE]),
     ...ruleFiles,
+    renderSloRules(plan.profile.slo, opts.runbookBaseUrl ?? defaultRunbookBase()),
     renderAlertmanagerConfig(plan, settings),
     ...(plan.profile.monitoring.grafana.enabled ? renderGrafana(plan, dashboards) : []),
   ];
@@ -38,6 +42,8 @@ export function listMonitoringExpressions(plan: StackPlan): { source: string; ex
   const { settings, rules, dashboards } = buildMonitoringModel(plan);
   return [
     ...rules.map((r) => ({ source: `rule ${r.alert}`, expr: r.expr })),
+    ...buildSloRecordingRules(plan.profile.slo).map((r) => ({ source: `rule ${r.record}{slo="${r.labels.slo}"}`, expr: r.expr })),
+    ...buildSloAlertRules(plan.profile.slo).map((r) => ({ source: `rule ${r.alert}{slo="${r.labels.slo}"}`, expr: r.expr })),
     ...listDashboardExpressions(dashboards, settings.window).map((expr, i) => ({ source: `dashboard expr #${i + 1}`, expr })),
   ];
 }

@@ -8,7 +8,7 @@ import { discoveryFor, listScrapeJobs } from './scrape-jobs.js';
 
 export const RULES_DIR = 'rules';
 
-export function renderPrometheusConfig(plan: StackPlan, s: MonitoringSettings, ruleGroups: string[]): RenderedFile {
+export function renderPrometheusConfig(plan: StackPlan, s: MonitoringSettings, ruleGroups: string[], extraRuleFiles: string[] = []): RenderedFile {
   const jobs = listScrapeJobs(plan);
   const am = jobs.find((j) => j.job === 'alertmanager')!;
   const config = {
@@ -19,7 +19,7 @@ export function renderPrometheusConfig(plan: StackPlan, s: MonitoringSettings, r
       scrape_timeout: `${Math.max(1, Math.min(10, Math.floor(s.scrapeSeconds * 0.8)))}s`,
       external_labels: { project: plan.project, environment: plan.profile.project.environment },
     },
-    rule_files: ruleGroups.map((g) => `${RULES_DIR}/${g}.yml`),
+    rule_files: [...ruleGroups.map((g) => `${RULES_DIR}/${g}.yml`), ...extraRuleFiles],
     alerting: { alertmanagers: [{ ...discoveryFor(plan, am, s.discoveryRefresh) }] },
     scrape_configs: jobs.map((j) => ({ job_name: j.job, metrics_path: j.metricsPath, ...discoveryFor(plan, j, s.discoveryRefresh) })),
   };

@@ -19,17 +19,7 @@ import { buildMonitoringModel, listMonitoringExpressions } from '../../templates
 import { startNativeStack, stopService, targetHealth, type NativeStack } from '../checks/native-stack.js';
 import { submitJob, uploadPdf, waitForJob } from '../runtime/support.js';
 import { uniqueName } from '../support/services.js';
-
-/** Polls until fn gives a truthy value; a throwing fn (a server briefly away) counts as not yet. */
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs: number, stepMs = 250): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn().catch(() => undefined);
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, stepMs));
-  }
-}
+import { waitFor } from '../support/wait-for.js';
 
 let stack: NativeStack;
 let plan: StackPlan;

@@ -44,6 +44,7 @@ describe('renderMonitoring', () => {
       'grafana/dashboards/prodctl-api.json',
       'grafana/dashboards/prodctl-data-host.json',
       'grafana/dashboards/prodctl-queue.json',
+      'grafana/dashboards/prodctl-slo.json',
       'grafana/provisioning/dashboards/prodctl.yml',
       'grafana/provisioning/datasources/prometheus.yml',
       'prometheus/prometheus.yml',
@@ -54,6 +55,7 @@ describe('renderMonitoring', () => {
       'prometheus/rules/postgres.yml',
       'prometheus/rules/queue.yml',
       'prometheus/rules/redis.yml',
+      'prometheus/slo/rules.yml',
     ]);
     // small turns Grafana off
     expect(renderMonitoring(planFor('small')).some((f) => f.path.startsWith('grafana/'))).toBe(false);
@@ -74,7 +76,7 @@ describe('renderMonitoring', () => {
       edge: { names: ['edge'], type: 'A', port: 8082, refresh_interval: '30s' },
     });
     expect(cfg.alerting.alertmanagers[0].dns_sd_configs[0].names).toEqual(['alertmanager']);
-    expect(cfg.rule_files).toEqual(['rules/api.yml', 'rules/queue.yml', 'rules/postgres.yml', 'rules/redis.yml', 'rules/host.yml', 'rules/backup.yml', 'rules/platform.yml']);
+    expect(cfg.rule_files).toEqual(['rules/api.yml', 'rules/queue.yml', 'rules/postgres.yml', 'rules/redis.yml', 'rules/host.yml', 'rules/backup.yml', 'rules/platform.yml', 'slo/rules.yml']);
   });
 
   it('swarm: per-task DNS records; haproxy edge: the plan\'s metrics port, where its exporter frontend binds', () => {
@@ -148,7 +150,7 @@ describe('renderMonitoring', () => {
       renderInto(planFor('medium', overrides), dir);
       const r = await execa(PROMTOOL, ['check', 'config', path.join(dir, 'prometheus/prometheus.yml')], { reject: false, all: true });
       expect(r.exitCode, r.all).toBe(0);
-      expect(r.all).toContain('SUCCESS: 7 rule files found');
+      expect(r.all).toContain('SUCCESS: 8 rule files found');
     }
   });
 
@@ -175,7 +177,9 @@ describe('Grafana dashboards', () => {
   });
 
   it('cover the golden signals, queue and workers, and Postgres/Redis/host, all on the provisioned datasource', () => {
-    expect(dashboards.map((d) => d.title)).toEqual(['prodctl · API golden signals', 'prodctl · Queue and workers', 'prodctl · Postgres, Redis and host']);
+    expect(dashboards.map((d) => d.title)).toEqual(['prodctl · API golden signals', 'prodctl · Queue and workers', 'prodctl · Postgres, Redis and host', 'prodctl · SLOs and error budget']);
+    const slo = dashboards[3].panels.map((p: any) => p.title).join(' | ');
+    for (const part of ['SLI over 30d', 'Error budget remaining', 'Burn rate']) expect(slo).toContain(part);
     const titles = dashboards[0].panels.map((p: any) => p.title).join(' | ');
     for (const signal of ['Traffic', 'Errors', 'Latency', 'Saturation']) expect(titles).toContain(signal);
     for (const d of dashboards) {
