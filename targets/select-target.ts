@@ -1,5 +1,5 @@
 // Picks the target: the profile's choice, overridden by --target; `docker` falls back to the
-// embedded native target when no Docker engine answers, and says so. `swarm` is refused up front.
+// embedded native target when no Docker engine answers, and says so. `swarm` drives the manager at DOCKER_HOST.
 import { TargetError } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
 import type { StackPlan } from '../plan/types.js';
@@ -16,7 +16,7 @@ export function refuseSwarm(): TargetError {
 export async function selectTarget(plan: StackPlan, log: Logger, override?: string): Promise<Target> {
   const kind = override ?? plan.target;
   if (kind === 'native') return (await import('./native/native-target.js')).createNativeTarget();
-  if (kind === 'swarm') throw refuseSwarm();
+  if (kind === 'swarm') return (await import('./swarm/swarm-target.js')).createSwarmTarget();
   const docker = await import('./docker/docker-target.js');
   if (await docker.engineAnswers()) return docker.createDockerTarget('docker');
   if (override) throw new TargetError('no Docker engine answers at DOCKER_HOST or /var/run/docker.sock', 'start dockerd, set DOCKER_HOST, or use --target native');

@@ -2,6 +2,7 @@
 // the ink live view both draw these, so both show the same numbers. Pure.
 import { formatBytes, formatDuration } from '../../lib/output.js';
 import { formatServiceRows } from './services-table.js';
+import { formatSwarmSections } from './swarm-sections.js';
 import type { StatusSnapshot } from './snapshot.js';
 
 export type Tone = 'ok' | 'warn' | 'bad' | 'dim';
@@ -20,7 +21,8 @@ export interface Section {
 const NA = '—';
 
 export function formatSections(s: StatusSnapshot): Section[] {
-  return [servicesSection(s), apiSection(s), queueSection(s), dataSection(s), alertsSection(s), backupSection(s)];
+  const swarm = s.nodes && s.services ? formatSwarmSections(s.nodes, s.services) : [];
+  return [servicesSection(s), ...swarm, apiSection(s), queueSection(s), dataSection(s), alertsSection(s), backupSection(s)];
 }
 
 function servicesSection(s: StatusSnapshot): Section {
