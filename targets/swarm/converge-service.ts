@@ -57,7 +57,7 @@ export async function convergeService(docker: Docker, spec: Record<string, any>,
   }
   log.info(`${name}: ${sameSpec ? 'scaling' : 'rolling update'}`);
   await docker.getService(current.ID).update({ version: current.Version.Index, ...spec });
-  if (!sameSpec) await waitUpdateCompleted(docker, current.ID, name, since, timeoutMs);
+  if (!sameSpec) await waitUpdateCompleted(docker, current.ID, name, spec.TaskTemplate.ContainerSpec.Image, since, timeoutMs);
   await waitRunning(docker, (await findService(docker, name))!, timeoutMs);
   return sameSpec ? 'scaled' : 'updated';
 }
@@ -65,8 +65,11 @@ export async function convergeService(docker: Docker, spec: Record<string, any>,
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Waits for UpdateStatus `completed` of the update started at `since`; a rollback is a failure. */
-async function waitUpdateCompleted(docker: Docker, id: string, name: string, since: number, timeoutMs: number): Promise<void> {
+async function waitUpdateCompleted(docker: Docker, id: string, name: string, image: string, since: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
+  // Swarm's reason ("update paused due to failure or early termination of task …") is replaced by
+  // "rollback completed" once the rollback is done: keep the first one seen.
+  let reason = '';
   while (Date.now() < deadline) {
     const s = (await docker.getService(id).inspect()) as ServiceInfo;
     const u = s.UpdateStatus;
@@ -74,11 +77,12 @@ async function waitUpdateCompleted(docker: Docker, id: string, name: string, sin
     // Engine and client clocks may differ a little; an older status belongs to an earlier update.
     if (u?.State && started >= since - 5_000) {
       if (u.State === 'completed') return;
+      if (!reason && u.State !== 'updating' && u.Message) reason = u.Message;
       if (u.State === 'rollback_completed' || u.State === 'rollback_paused' || u.State === 'paused') {
         throw new TargetError(
-          `service ${name}: the update failed and Swarm ${u.State === 'rollback_completed' ? 'rolled it back' : `stopped it (${u.State})`}: ${await describeTaskFailure(docker, id, since)}`,
+          `service ${name}: the update failed and Swarm ${u.State === 'rollback_completed' ? 'rolled it back' : `stopped it (${u.State})`}: ${await describeTaskFailure(docker, id, image, since)}`,
           'the previous tasks keep serving; fix the image or its health check and deploy again',
-          u.Message ? [u.Message] : [],
+          [reason || u.Message || ''].filter(Boolean),
         );
       }
     }
@@ -87,14 +91,16 @@ async function waitUpdateCompleted(docker: Docker, id: string, name: string, sin
   throw new TargetError(`service ${name}: the update did not complete within ${Math.round(timeoutMs / 1000)} s`, 'see `prodctl status` for the tasks, and raise deploy.timeout if the service starts slowly');
 }
 
-/** The error of the newest task that failed since the update began, as Swarm reports it. */
-export async function describeTaskFailure(docker: Docker, serviceId: string, since: number): Promise<string> {
+/** What happened to the new tasks of the failed update: Swarm's task error, or that it never turned healthy. */
+export async function describeTaskFailure(docker: Docker, serviceId: string, image: string, since: number): Promise<string> {
   const tasks = (await listTasks(docker, serviceId))
-    .filter((t) => Date.parse(t.CreatedAt ?? '') >= since - 5_000 && (t.Status?.Err || ['failed', 'rejected'].includes(t.Status?.State ?? '')))
+    .filter((t) => t.Spec?.ContainerSpec?.Image === image && Date.parse(t.CreatedAt ?? '') >= since - 5_000)
     .sort((a, b) => Date.parse(b.CreatedAt ?? '') - Date.parse(a.CreatedAt ?? ''));
-  const t = tasks[0];
-  if (!t) return 'no failed task recorded';
-  return `task ${t.ID.slice(0, 12)} (${t.Spec?.ContainerSpec?.Image ?? '?'}) ${t.Status?.State}: ${t.Status?.Err ?? t.Status?.Message ?? 'no error given'}`;
+  const t = tasks.find((x) => x.Status?.Err) ?? tasks[0];
+  if (!t) return `no task of ${image} was started`;
+  const state = `${t.Status?.State ?? '?'}${t.Status?.ContainerStatus?.ExitCode ? `, exit ${t.Status.ContainerStatus.ExitCode}` : ''}`;
+  if (t.Status?.Err) return `task ${t.ID.slice(0, 12)} of ${image}: ${t.Status.Err} (${state})`;
+  return `task ${t.ID.slice(0, 12)} of ${image} never turned healthy (now ${state})`;
 }
 
 /** Waits until the service's desired replicas (every eligible node for a global one) run. */

@@ -20,15 +20,19 @@ declare module 'vitest' {
   }
 }
 
-function swarmTestsSelected(project: TestProject): boolean {
-  const argv = process.argv.slice(2).filter((a) => !a.startsWith('-'));
-  const files = argv.filter((a) => a !== 'run' && a !== 'watch');
-  // A whole-suite run (no file filters) includes the swarm tests.
-  return files.length === 0 || files.some((f) => f.includes('swarm'));
+/** The live swarm tests (test/swarm/live-*.test.ts) are in the run: named, under a named folder, or a whole run. */
+function swarmTestsSelected(): boolean {
+  const files = process.argv.slice(2).filter((a) => !a.startsWith('-') && a !== 'run' && a !== 'watch' && !a.includes('vitest'));
+  return files.length === 0 || files.some((f) => f.includes('live-swarm') || 'test/swarm/live-swarm'.startsWith(f.replace(/^\.\//, '').replace(/\/$/, '')));
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  if (!swarmTestsSelected(project)) {
+  // For working on the tests: PRODCTL_SWARM_CLUSTER=<json> reuses a running swarm (not torn down).
+  if (process.env.PRODCTL_SWARM_CLUSTER) {
+    project.provide('swarm', JSON.parse(process.env.PRODCTL_SWARM_CLUSTER) as SwarmCluster);
+    return async () => undefined;
+  }
+  if (!swarmTestsSelected()) {
     project.provide('swarm', null);
     return async () => undefined;
   }
