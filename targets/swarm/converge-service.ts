@@ -63,6 +63,7 @@ export async function convergeService(docker: Docker, spec: Record<string, any>,
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const NO_UPDATE_GRACE_MS = 10_000;
 
 /** Waits for UpdateStatus `completed` of the update started at `since`; a rollback is a failure. */
 async function waitUpdateCompleted(docker: Docker, id: string, name: string, image: string, since: number, timeoutMs: number): Promise<void> {
@@ -73,6 +74,9 @@ async function waitUpdateCompleted(docker: Docker, id: string, name: string, ima
   while (Date.now() < deadline) {
     const s = (await docker.getService(id).inspect()) as ServiceInfo;
     const u = s.UpdateStatus;
+    // A change that replaces no task (placement rules, for one) clears UpdateStatus instead of
+    // starting an update: after a grace period, there is nothing to wait for.
+    if (!u && Date.now() - since > NO_UPDATE_GRACE_MS) return;
     const started = u?.StartedAt ? Date.parse(u.StartedAt) : 0;
     // Engine and client clocks may differ a little; an older status belongs to an earlier update.
     if (u?.State && started >= since - 5_000) {
