@@ -8,7 +8,10 @@ import type Docker from 'dockerode';
 import { ConfigError, TargetError } from '../../lib/errors.js';
 import type { ServicePlan, StackPlan } from '../../plan/types.js';
 import { parseDuration } from '../../profile/units.js';
+import { stringify } from 'yaml';
+import { RENDER_PATHS } from '../../plan/file-paths.js';
 import { renderHaproxySwarmConfig } from '../../templates/swarm/render-haproxy-swarm.js';
+import { buildTraefikSwarmLabels, buildTraefikSwarmStatic } from '../../templates/swarm/render-traefik-swarm.js';
 import type { ApplyInput, ApplyResult } from '../docker/apply-stack.js';
 import { hashText, listRenderedFiles } from '../docker/stage-files.js';
 import { assignVolumeOwners, selectVolumeOwners } from '../docker/volume-owner.js';
@@ -63,7 +66,12 @@ export async function applySwarm(a: SwarmApplyInput): Promise<ApplyResult> {
   for (const s of plan.services) {
     const configs = await ensureConfigs(docker, plan, a.renderedDir, s, changes);
     configs.forEach((c) => inUse.add(c.ref.name));
-    const spec = buildServiceSpec({ project, service: s, image: imageOf(s), replicas: a.replicas[s.name] ?? s.replicas, configs, secrets, pinToData: pinsAppToData(plan), labels: a.releaseLabels, monitorSeconds });
+    const traefik = plan.profile.edge.kind === 'traefik';
+    const labels = traefik && s.name === 'api' ? { ...buildTraefikSwarmLabels(plan), ...a.releaseLabels } : a.releaseLabels;
+    const spec = buildServiceSpec({
+      project, service: s, image: imageOf(s), replicas: a.replicas[s.name] ?? s.replicas, configs, secrets, pinToData: pinsAppToData(plan), labels, monitorSeconds,
+      managerSocket: traefik && s.role === 'edge',
+    });
     (spec.Labels as Record<string, string>)[SWARM_LABEL.specHash] = hashSpec(spec);
     specs.set(s.name, spec);
   }
@@ -112,11 +120,19 @@ async function ensureConfigs(docker: Docker, plan: StackPlan, renderedDir: strin
   const out: { target: string; ref: SwarmObjectRef }[] = [];
   for (const c of s.configs) {
     for (const f of configTargets(c.file, c.target, listRenderedFiles(renderedDir, c.file, s.name))) {
-      const content = s.role === 'edge' && path.basename(f.file) === 'haproxy.cfg' ? Buffer.from(renderHaproxySwarmConfig(plan)) : fs.readFileSync(path.join(renderedDir, f.file));
+      const content = swarmEdgeConfig(plan, s, f.file) ?? fs.readFileSync(path.join(renderedDir, f.file));
       out.push({ target: f.target, ref: await ensureObject(docker, 'config', plan.project, `${s.name}-${path.basename(f.file)}`, content, changes) });
     }
   }
   return out;
+}
+
+/** The edge's config as Swarm needs it: HAProxy with DNS discovery, Traefik with the Swarm provider. */
+function swarmEdgeConfig(plan: StackPlan, s: ServicePlan, file: string): Buffer | null {
+  if (s.role !== 'edge') return null;
+  if (path.basename(file) === 'haproxy.cfg') return Buffer.from(renderHaproxySwarmConfig(plan));
+  if (file === RENDER_PATHS.traefikStatic) return Buffer.from(`# Traefik static configuration for Swarm, rendered by prodctl. Do not edit.\n${stringify(buildTraefikSwarmStatic(plan), { sortMapEntries: true, lineWidth: 0 })}`);
+  return null;
 }
 
 /**

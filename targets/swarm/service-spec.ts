@@ -30,6 +30,8 @@ export interface SwarmSpecInput {
   labels: Record<string, string>;
   /** How long Swarm watches an updated task before it counts the update as done (seconds). */
   monitorSeconds: number;
+  /** Traefik's Swarm provider reads services from a manager's engine: its socket, read-only, on a manager. */
+  managerSocket?: boolean;
 }
 
 export const swarmName = (project: string, name: string) => `${project}_${name}`;
@@ -91,7 +93,7 @@ export function buildServiceSpec(i: SwarmSpecInput): Record<string, unknown> {
         User: s.user || undefined,
         Labels: { [LABEL.project]: i.project, [LABEL.service]: s.name },
         ReadOnly: s.readOnlyRootfs,
-        Mounts: mountsOf(i.project, s),
+        Mounts: [...mountsOf(i.project, s), ...(i.managerSocket ? [{ Type: 'bind', Source: '/var/run/docker.sock', Target: '/var/run/docker.sock', ReadOnly: true }] : [])],
         StopSignal: 'SIGTERM',
         StopGracePeriod: s.stopGracePeriodSeconds * NS,
         Healthcheck: hc
@@ -112,7 +114,7 @@ export function buildServiceSpec(i: SwarmSpecInput): Record<string, unknown> {
         Reservations: reservationsOf(s),
       },
       RestartPolicy: restartOf(s),
-      Placement: global ? {} : placementOf(s, i.pinToData, i.replicas),
+      Placement: global ? {} : i.managerSocket ? { Constraints: ['node.role==manager'] } : placementOf(s, i.pinToData, i.replicas),
       Networks: s.networks.map((n) => ({ Target: swarmName(i.project, n), Aliases: [s.name] })),
       LogDriver: { Name: s.logging.driver, Options: s.logging.options },
     },

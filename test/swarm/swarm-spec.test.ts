@@ -12,6 +12,8 @@ import { buildServiceSpec, configTargets, type SwarmSpecInput } from '../../targ
 import { objectName } from '../../targets/swarm/swarm-objects.js';
 import { findOversizedServices, refuseLocalStorageOnManyNodes } from '../../targets/swarm/swarm-rules.js';
 import { renderHaproxySwarmConfig } from '../../templates/swarm/render-haproxy-swarm.js';
+import { buildTraefikSwarmLabels, buildTraefikSwarmStatic } from '../../templates/swarm/render-traefik-swarm.js';
+import { checkDocuments } from '../../validate/schema-check.js';
 
 const PROFILE = fileURLToPath(new URL('../fixtures/swarm/prodctl.yaml', import.meta.url));
 
@@ -165,3 +167,24 @@ describe('HAProxy on Swarm', () => {
   });
 });
 
+
+describe('Traefik on Swarm', () => {
+  it('renders the Swarm provider (valid against the vendored Traefik v3 schema) and the api labels', async () => {
+    const plan = await planOf(['edge.kind=traefik', 'project.domains=["pdf.example.com"]']);
+    const doc = buildTraefikSwarmStatic(plan);
+    expect((doc.providers as Record<string, unknown>).swarm).toEqual({ endpoint: 'unix:///var/run/docker.sock', exposedByDefault: false, network: 'demo_edge', refreshSeconds: '5s', watch: true });
+    expect(checkDocuments('traefik swarm static', 'traefik-v3.schema.json', [{ file: 'traefik.yml', doc }])).toMatchObject({ ok: true });
+    expect(checkDocuments('bad', 'traefik-v3.schema.json', [{ file: 'traefik.yml', doc: { providers: { swarm: { endpoint: 1, lbswarm: true } } } }]).ok).toBe(false);
+    expect(buildTraefikSwarmLabels(plan)).toEqual({
+      'traefik.enable': 'true',
+      'traefik.swarm.network': 'demo_edge',
+      'traefik.swarm.lbswarm': 'false',
+      'traefik.http.routers.api-swarm.rule': 'Host(`pdf.example.com`)',
+      'traefik.http.routers.api-swarm.entrypoints': 'websecure',
+      'traefik.http.routers.api-swarm.tls.certresolver': 'letsencrypt',
+      'traefik.http.routers.api-swarm.middlewares': 'security-headers@file,rate-limit@file,retry@file',
+      'traefik.http.routers.api-swarm.service': 'api-swarm',
+      'traefik.http.services.api-swarm.loadbalancer.server.port': '3000',
+    });
+  });
+});
