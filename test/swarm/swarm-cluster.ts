@@ -2,6 +2,9 @@
 // image of scripts/build-swarm-node.mjs) that form one swarm, node 1 the manager. The flags are
 // the ones that work on this kernel (--privileged does not: CAP_SYS_RESOURCE is not in the
 // bounding set); /var/lib/docker is a named volume so dockerd can use overlay2.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { execa } from 'execa';
 
 export interface SwarmNode {
@@ -50,9 +53,16 @@ export async function formSwarm(nodes: SwarmNode[]): Promise<void> {
   }, 90_000, `${nodes.length} swarm nodes Ready`);
 }
 
-/** `docker save` once, `docker load` into every node in parallel (no registry here). */
+/** `docker save` once into a file, `docker load` from it into every node in parallel (no registry here). */
 export async function loadImages(nodes: SwarmNode[], images: string[]): Promise<void> {
-  await Promise.all(nodes.map((n) => execa('sh', ['-c', `docker save ${images.join(' ')} | docker exec -i ${n.container} docker load -q`])));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'prodctl-swarm-images-'));
+  try {
+    const tar = path.join(dir, 'images.tar');
+    await execa('docker', ['save', '-o', tar, ...images]);
+    await Promise.all(nodes.map((n) => execa('docker', ['exec', '-i', n.container, 'docker', 'load', '-q'], { inputFile: tar })));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 export async function removeNodes(runId: string): Promise<void> {
