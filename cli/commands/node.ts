@@ -2,7 +2,18 @@ import type { Command } from 'commander';
 import { createContext } from '../context.js';
 
 export function register(program: Command): void {
-  const node = program.command('node').description('Swarm nodes: the labels that place services (target: swarm)');
+  const node = program
+    .command('node')
+    .description('Swarm nodes: the labels that place services (target: swarm)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ prodctl node label node-1 role=data
+  $ prodctl node label node-2 engine=tcp://10.0.0.12:2376
+
+See docs/swarm.md for what each label does.`,
+    );
   node
     .command('label')
     .argument('<node>', 'node hostname or id, as `docker node ls` shows it')
