@@ -68,8 +68,13 @@ export async function loadImages(nodes: SwarmNode[], images: string[]): Promise<
 export async function removeNodes(runId: string): Promise<void> {
   const names = (await execa('docker', ['ps', '-aq', '--filter', `name=prodctl-swarm-${runId}-`], { reject: false })).stdout.split('\n').filter(Boolean);
   if (names.length) await execa('docker', ['rm', '-f', '-v', ...names], { reject: false });
-  const vols = (await execa('docker', ['volume', 'ls', '-q', '--filter', `name=prodctl-swarm-${runId}-`], { reject: false })).stdout.split('\n').filter(Boolean);
-  if (vols.length) await execa('docker', ['volume', 'rm', '-f', ...vols], { reject: false });
+  // A just-removed node's volume can still be busy for a moment: retry until none is left.
+  for (let i = 0; i < 10; i++) {
+    const vols = (await execa('docker', ['volume', 'ls', '-q', '--filter', `name=prodctl-swarm-${runId}-`], { reject: false })).stdout.split('\n').filter(Boolean);
+    if (vols.length === 0) return;
+    await execa('docker', ['volume', 'rm', '-f', ...vols], { reject: false });
+    await new Promise((r) => setTimeout(r, 1000));
+  }
 }
 
 export async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<number> {
