@@ -1,6 +1,10 @@
 // Exact expectations for the pure parts of the Swarm target: plan → ServiceSpec, the refusal of
 // local storage on several nodes, capacity, dependency order, node labels, HAProxy's Swarm config.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { computePlan } from '../../plan/compute-plan.js';
 import type { StackPlan } from '../../plan/types.js';
@@ -187,4 +191,23 @@ describe('Traefik on Swarm', () => {
       'traefik.http.services.api-swarm.loadbalancer.server.port': '3000',
     });
   });
+});
+
+describe('`prodctl deploy` of a fresh large profile', () => {
+  it('is refused up front (exit 2) before any engine is asked, naming storage.kind and the fix', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'prodctl-swarm-refuse-'));
+    try {
+      const bin = fileURLToPath(new URL('../../bin/prodctl.js', import.meta.url));
+      const init = await execa('node', [bin, 'init', '--preset', 'large', '-y'], { cwd: dir, reject: false });
+      expect(init.exitCode, init.stderr).toBe(0);
+      // Nothing listens there: the refusal must come before any engine call.
+      const r = await execa('node', [bin, 'deploy'], { cwd: dir, reject: false, env: { NO_COLOR: '1', DOCKER_HOST: 'tcp://127.0.0.1:1' } });
+      expect(r.exitCode).toBe(2);
+      expect(r.stderr.trim()).toBe(
+        "error: storage.kind: local keeps uploads and results on one node's disk, but target swarm runs api and worker replicas on host.nodes: 3 nodes — set storage.kind: s3 (shared object storage), or host.nodes: 1 to keep api and workers on the node labelled role=data",
+      );
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
