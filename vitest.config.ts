@@ -9,5 +9,7 @@ export default defineConfig({
     pool: 'forks',
     maxWorkers: 2,
     reporters: ['default'],
+    // One 3-node Docker Swarm per run, only when swarm tests are selected (test/swarm/global-setup.ts).
+    globalSetup: ['test/swarm/global-setup.ts'],
   },
 });

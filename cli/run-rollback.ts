@@ -15,8 +15,8 @@ export async function runRollback(ctx: CliContext, version: string | undefined, 
     );
   }
   const stack = await loadStack(ctx);
-  if (stack.plan.target !== 'docker') throw new UsageError(`rollback works on the docker target; this profile targets ${stack.plan.target}`, 'set target: docker, or redeploy the earlier build with `prodctl deploy --build`');
-  const { rollbackDocker } = await import('../targets/docker/docker-target.js');
+  if (stack.plan.target === 'native') throw new UsageError(`rollback works on the docker and swarm targets; this profile targets ${stack.plan.target}`, 'set target: docker, or redeploy the earlier build with `prodctl deploy --build`');
+  const { rollbackDocker } = stack.plan.target === 'swarm' ? { rollbackDocker: (await import('../targets/swarm/swarm-target.js')).rollbackSwarm } : await import('../targets/docker/docker-target.js');
   ctx.log.step(`rolling back to ${to.version} (${to.image})`);
   const result = await rollbackDocker(
     { plan: stack.plan, renderedDir: stack.renderedDir, stateDir: ctx.stateDir, log: ctx.log, yes: ctx.yes },

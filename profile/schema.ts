@@ -280,7 +280,14 @@ export const profileSchema = z
     workers: workersSchema,
     postgres: postgresSchema,
     redis: redisSchema,
-    storage: z.object({ uploads_path: z.string().min(1), retention: duration, blob_grace: duration }).strict(),
+    storage: z
+      .object({
+        uploads_path: z.string().min(1),
+        retention: duration,
+        blob_grace: duration,
+        kind: z.enum(['local', 's3']).optional().meta({ description: 'Where uploads and results live: local (one node\'s disk, the default) or s3' }),
+      })
+      .strict(),
     monitoring: monitoringSchema,
     backup: backupSchema,
     loadtest: loadtestSchema,

@@ -22,6 +22,9 @@ export interface ReplicaStatus {
   uptimeMs?: number;
   restarts: number;
   version?: string;
+  /** Swarm: the node the task runs on, and the task's error when it has one. */
+  node?: string;
+  error?: string;
 }
 
 export interface ServiceStatus {
@@ -29,6 +32,20 @@ export interface ServiceStatus {
   desired: number;
   skipped?: string;
   replicas: ReplicaStatus[];
+  /** Swarm: the service's last or running rolling update. */
+  update?: { state: string; message: string; startedAt?: string };
+}
+
+/** Swarm: one node of the cluster. */
+export interface NodeStatus {
+  id: string;
+  hostname: string;
+  role: string;
+  leader: boolean;
+  availability: string;
+  state: string;
+  address?: string;
+  labels: Record<string, string>;
 }
 
 export interface StackStatus {
@@ -36,6 +53,8 @@ export interface StackStatus {
   project: string;
   release?: string;
   services: ServiceStatus[];
+  /** Swarm: the cluster's nodes. */
+  nodes?: NodeStatus[];
   urls: Record<string, string>;
 }
 

@@ -23,9 +23,10 @@ import * as check from './check.js';
 import * as backup from './backup.js';
 import * as restore from './restore.js';
 import * as loadtest from './loadtest.js';
+import * as node from './node.js';
 
 export function registerCommands(program: Command): void {
-  for (const mod of [init, schema, validate, plan, render, build, up, deploy, status, slo, scale, rollback, releases, lock, logs, down, migrate, keys, check, backup, restore, loadtest]) {
+  for (const mod of [init, schema, validate, plan, render, build, up, deploy, status, slo, scale, rollback, releases, lock, logs, down, migrate, keys, check, backup, restore, loadtest, node]) {
     mod.register(program);
   }
 }

@@ -36,6 +36,7 @@ async function collectServices(src: StatusSources, snap: StatusSnapshot): Promis
   try {
     const st = await src.target.status(src.targetCtx);
     snap.services = st.services;
+    if (st.nodes) snap.nodes = st.nodes;
     snap.release = st.release;
     snap.target = st.target;
   } catch (err) {

@@ -2,20 +2,17 @@
 // the ink live view both draw these, so both show the same numbers. Pure.
 import { formatBytes, formatDuration } from '../../lib/output.js';
 import { formatServiceRows } from './services-table.js';
-import type { Row, Tone } from './rows.js';
+import type { Row, Section, Tone } from './rows.js';
+import { formatSwarmSections } from './swarm-sections.js';
 import type { StatusSnapshot } from './snapshot.js';
 
-export type { Row, Tone } from './rows.js';
-
-export interface Section {
-  title: string;
-  rows: Row[];
-}
+export type { Row, Section, Tone } from './rows.js';
 
 const NA = '—';
 
 export function formatSections(s: StatusSnapshot): Section[] {
-  return [servicesSection(s), apiSection(s), queueSection(s), dataSection(s), sloSection(s), alertsSection(s), backupSection(s)];
+  const swarm = s.nodes && s.services ? formatSwarmSections(s.nodes, s.services) : [];
+  return [servicesSection(s), ...swarm, apiSection(s), queueSection(s), dataSection(s), sloSection(s), alertsSection(s), backupSection(s)];
 }
 
 function servicesSection(s: StatusSnapshot): Section {

@@ -6,3 +6,9 @@ export interface Row {
   value: string;
   tone: Tone;
 }
+
+/** A titled group of rows: one block of `prodctl status`. */
+export interface Section {
+  title: string;
+  rows: Row[];
+}

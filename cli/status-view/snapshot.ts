@@ -1,7 +1,7 @@
 // What `prodctl status` shows, as plain data (also the --json output), and the PromQL behind
 // each number. Pure.
 import { METRICS, SLI_ROUTES } from '../../contract/index.js';
-import type { ServiceStatus } from '../../targets/types.js';
+import type { NodeStatus, ServiceStatus } from '../../targets/types.js';
 
 export interface FiringAlert {
   name: string;
@@ -16,6 +16,8 @@ export interface StatusSnapshot {
   target: string;
   release?: string;
   services: ServiceStatus[] | null;
+  /** Swarm: the cluster's nodes. */
+  nodes?: NodeStatus[];
   servicesError?: string;
   prometheus: { url: string; reachable: boolean; error?: string };
   api: { rps: number | null; p95Seconds: number | null; p95UploadSeconds: number | null; p95StatusSeconds: number | null; errorRatio: number | null; inFlight: number | null };

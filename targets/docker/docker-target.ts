@@ -10,7 +10,7 @@ import { appendAudit, describeActor } from '../../state/audit.js';
 import { acquireLock, describeSelf } from '../../state/lock.js';
 import { findLastGood, makeReleaseId, readReleases, recordRelease, type ReleaseRecord } from '../../state/releases.js';
 import type { DeployOptions, DeployResult, StackStatus, Target, TargetContext } from '../types.js';
-import { applyStack } from './apply-stack.js';
+import { applyStack, type ApplyInput, type ApplyResult } from './apply-stack.js';
 import { demuxLogs, listServiceContainers, stopAndRemove } from './containers.js';
 import { createEngine, pingEngine } from './engine.js';
 import { createEngineLockStore } from './engine-lock.js';
@@ -49,7 +49,7 @@ function scaleFile(stateDir: string): string {
 export function readScale(stateDir: string): Record<string, number> {
   return fs.existsSync(scaleFile(stateDir)) ? (JSON.parse(fs.readFileSync(scaleFile(stateDir), 'utf8')) as Record<string, number>) : {};
 }
-function writeScale(stateDir: string, counts: Record<string, number>): void {
+export function writeScale(stateDir: string, counts: Record<string, number>): void {
   fs.mkdirSync(path.dirname(scaleFile(stateDir)), { recursive: true });
   fs.writeFileSync(scaleFile(stateDir), JSON.stringify(counts));
 }
@@ -61,7 +61,19 @@ export function resolveVersion(opts: DeployOptions, image: string): string {
   return tag.includes('/') ? 'latest' : tag;
 }
 
-export async function deployWithLock(docker: Docker, ctx: TargetContext, opts: DeployOptions, command: 'up' | 'deploy' | 'scale' | 'rollback'): Promise<DeployResult> {
+/** How a target applies a plan under the lock (the docker target's, or Swarm's); prune: old images on the engine. */
+export interface ApplyStep {
+  apply: (a: ApplyInput) => Promise<ApplyResult>;
+  pruneImages: boolean;
+}
+
+export async function deployWithLock(
+  docker: Docker,
+  ctx: TargetContext,
+  opts: DeployOptions,
+  command: 'up' | 'deploy' | 'scale' | 'rollback',
+  step: ApplyStep = { apply: applyStack, pruneImages: true },
+): Promise<DeployResult> {
   const started = Date.now();
   const api = ctx.plan.services.find((s) => s.name === 'api');
   const appImage = opts.build ?? api?.image ?? ctx.plan.services[0]?.image ?? '';
@@ -74,13 +86,13 @@ export async function deployWithLock(docker: Docker, ctx: TargetContext, opts: D
     throw err;
   }
   try {
-    return await deployLocked(docker, ctx, opts, command, appImage, started);
+    return await deployLocked(docker, ctx, opts, command, appImage, started, step);
   } finally {
     await release();
   }
 }
 
-async function deployLocked(docker: Docker, ctx: TargetContext, opts: DeployOptions, command: string, appImage: string, started: number): Promise<DeployResult> {
+async function deployLocked(docker: Docker, ctx: TargetContext, opts: DeployOptions, command: string, appImage: string, started: number, step: ApplyStep): Promise<DeployResult> {
   const version = resolveVersion(opts, appImage);
   const now = new Date();
   const releaseId = makeReleaseId(now, version);
@@ -93,7 +105,7 @@ async function deployLocked(docker: Docker, ctx: TargetContext, opts: DeployOpti
     });
   const releaseLabels = { [LABEL.version]: version, [LABEL.release]: releaseId, [LABEL.deployedBy]: describeActor(), [LABEL.deployedAt]: now.toISOString() };
   try {
-    const r = await applyStack({ docker, plan: ctx.plan, renderedDir: ctx.renderedDir, stateDir: ctx.stateDir, log: ctx.log, images, replicas: readScale(ctx.stateDir), releaseLabels: { ...releaseLabels } });
+    const r = await step.apply({ docker, plan: ctx.plan, renderedDir: ctx.renderedDir, stateDir: ctx.stateDir, log: ctx.log, images, replicas: readScale(ctx.stateDir), releaseLabels: { ...releaseLabels } });
     const durationMs = Date.now() - started;
     if (r.changes.length === 0) {
       appendAudit(ctx.stateDir, { command, args: [version], outcome: 'noop', durationMs });
@@ -101,7 +113,7 @@ async function deployLocked(docker: Docker, ctx: TargetContext, opts: DeployOpti
     }
     record('applied', r.planHash);
     appendAudit(ctx.stateDir, { command, args: [version], outcome: 'ok', durationMs, detail: releaseId });
-    await pruneImages(docker, ctx.stateDir, ctx.plan.profile.deploy.keep_images, ctx.log);
+    if (step.pruneImages) await pruneImages(docker, ctx.stateDir, ctx.plan.profile.deploy.keep_images, ctx.log);
     return { outcome: 'applied', release: releaseId, durationMs, changes: r.changes };
   } catch (err) {
     const reason = (err as Error).message;

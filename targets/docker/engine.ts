@@ -9,7 +9,8 @@ export function createEngine(env: NodeJS.ProcessEnv = process.env): Docker {
 }
 
 function toDockerodeOptions(a: EngineAddress, env: NodeJS.ProcessEnv): Docker.DockerOptions {
-  if (a.kind === 'unix') return { socketPath: a.socketPath };
+  // docker-modem fills in DOCKER_HOST's host from the process env, and a host wins over socketPath.
+  if (a.kind === 'unix') return { socketPath: a.socketPath, host: undefined } as Docker.DockerOptions;
   if (a.kind === 'ssh') {
     // docker-modem runs `docker system dial-stdio` on the remote host through ssh2, using the agent.
     return { protocol: 'ssh', host: a.host, port: a.port, username: a.username, sshOptions: { agent: env.SSH_AUTH_SOCK } } as Docker.DockerOptions;

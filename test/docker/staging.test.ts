@@ -12,7 +12,6 @@ import { RUNTIME_MIGRATE_COMMAND, selectMigrateCommand } from '../../targets/doc
 import { buildContainerSpec } from '../../targets/docker/container-spec.js';
 import { listRenderedFiles, prepareConfig, stageFiles } from '../../targets/docker/stage-files.js';
 import { silentLogger } from '../../lib/log.js';
-import { TargetError } from '../../lib/errors.js';
 import { selectTarget } from '../../targets/select-target.js';
 import { selectVolumeOwners } from '../../targets/docker/volume-owner.js';
 import { FIXTURE_DIR } from '../fixtures/docker/stack-plan.js';
@@ -85,12 +84,10 @@ describe('staging the real plan for the engine', () => {
     expect(selectMigrateCommand({ ...api, env: {} })).toBeUndefined();
   });
 
-  it('target swarm is refused before any engine is asked, with the reason and what to do instead', async () => {
+  it('target swarm (profile or --target) selects the swarm target, without asking any engine yet', async () => {
     for (const [p, override] of [[{ ...plan, target: 'swarm' as const }, undefined], [plan, 'swarm']] as const) {
-      const err = await selectTarget(p, silentLogger, override).then(() => null, (e: unknown) => e);
-      expect(err).toBeInstanceOf(TargetError);
-      expect((err as TargetError).message).toMatch(/^target swarm is not implemented: prodctl does not create swarm services/);
-      expect((err as TargetError).hint).toMatch(/--target docker.*docker stack deploy -c <out>\/compose\.yaml/);
+      const t = await selectTarget(p, silentLogger, override);
+      expect(t.kind).toBe('swarm');
     }
   });
 
