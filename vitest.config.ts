@@ -9,5 +9,7 @@ export default defineConfig({
     pool: 'forks',
     maxWorkers: 2,
     reporters: ['default'],
+    // One throwaway Ceph RADOS Gateway (real S3) per run; see test/support/rgw.ts.
+    globalSetup: ['test/support/rgw-global-setup.ts'],
   },
 });
