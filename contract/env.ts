@@ -64,6 +64,17 @@ export const ENV = {
   redisCommandTimeoutMs: 'REDIS_COMMAND_TIMEOUT_MS',
   apiKeyCacheMs: 'API_KEY_CACHE_MS', // how long a verified API key is trusted without asking Postgres (0 = never)
   blobGraceMs: 'BLOB_GRACE_MS', // profile storage.blob_grace: a deleted file's blob stays on disk this long (backups taken meanwhile stay restorable)
+  // Object storage (profile storage.kind: s3); credentials only as *_FILE paths.
+  storageKind: 'STORAGE_KIND', // local | s3
+  s3Endpoint: 'S3_ENDPOINT',
+  s3Region: 'S3_REGION',
+  s3Bucket: 'S3_BUCKET',
+  s3Prefix: 'S3_PREFIX',
+  s3ForcePathStyle: 'S3_FORCE_PATH_STYLE', // 1 = path-style URLs (MinIO, Ceph RGW)
+  s3AccessKeyIdFile: 'S3_ACCESS_KEY_ID_FILE',
+  s3SecretAccessKeyFile: 'S3_SECRET_ACCESS_KEY_FILE',
+  s3PartSizeBytes: 'S3_PART_SIZE_BYTES',
+  s3QueueSize: 'S3_QUEUE_SIZE',
 } as const;
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];

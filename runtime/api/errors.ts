@@ -2,7 +2,7 @@
 // away as a fast 503 with Retry-After, anything else as a logged 500 without internals.
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { HttpError } from '../core/errors.js';
-import { TooLargeError } from '../core/storage.js';
+import { StoreUnavailableError, TooLargeError } from '../core/storage.js';
 
 const UNAVAILABLE = /(enableOfflineQueue|Connection is closed|ECONNREFUSED|Command timed out|timeout exceeded when trying to connect|Connection terminated|ETIMEDOUT|the database system is)/i;
 
@@ -16,6 +16,10 @@ export function installErrorHandler(app: FastifyInstance): void {
       return reply.code(err.statusCode).headers(err.headers).send({ error: err.code, message: err.message, ...(err.field ? { field: err.field } : {}) });
     }
     if (err instanceof TooLargeError) return reply.code(413).send({ error: 'too_large', message: err.message });
+    if (err instanceof StoreUnavailableError) {
+      req.log.warn({ userId: req.userId, err: err.message }, 'object store unavailable');
+      return reply.code(503).header('retry-after', String(err.retryAfterSeconds)).send({ error: 'storage_unavailable', message: 'file storage is unavailable; retry shortly' });
+    }
     if ((err as FastifyError).validation) {
       const v = (err as FastifyError).validation![0];
       const where = (err as FastifyError).validationContext ?? 'body';

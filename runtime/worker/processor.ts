@@ -1,7 +1,7 @@
 // One job attempt: inputs from storage, the PDF work in a bounded worker thread, outputs stored and
 // verified, the result recorded in Postgres. Bad input fails for good (UnrecoverableError) with
 // a reason on the job; anything else is retried with backoff.
-import { UnrecoverableError, type Job } from 'bullmq';
+import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import type { RuntimeConfig } from '../core/config.js';
 import type { Pool } from '../core/db.js';
@@ -10,7 +10,7 @@ import { ResourceLimitError, TaskTimeoutError, type ThreadPool } from '../core/p
 import type { QueuePayload } from '../core/queue.js';
 import type { ThreadReply } from '../core/pdf/pdf-thread.js';
 import { claimJob, findMissingFile, getJobById, markJobActive, markJobFailed, markJobRetrying, type InputFile, type JobRow } from '../core/repo.js';
-import type { BlobStore } from '../core/storage.js';
+import { StoreUnavailableError, type BlobStore } from '../core/storage.js';
 import { completeJob, type Output } from './complete-job.js';
 
 export interface ProcessorDeps {
@@ -147,7 +147,19 @@ export function createProcessor(d: ProcessorDeps) {
     return { outputs: outputs.length, recorded };
   }
 
-  return async function processJob(job: Job<QueuePayload>): Promise<{ outputs: number }> {
+  /**
+   * The object store is away: the job waits for it (delayed, Retry-After later) without using up
+   * an attempt, so an outage longer than the retries loses no accepted job.
+   */
+  async function waitForStore(job: Job<QueuePayload>, token: string, err: StoreUnavailableError, log: Logger): Promise<never> {
+    await markJobRetrying(d.pool, job.data.jobId, err.message, job.attemptsMade + 1).catch(() => {});
+    await d.jobChanged(job.data.jobId);
+    await job.moveToDelayed(Date.now() + err.retryAfterSeconds * 1000, token);
+    log.warn({ err: err.message, retryInS: err.retryAfterSeconds }, 'object store unavailable; job waits for it');
+    throw new DelayedError();
+  }
+
+  return async function processJob(job: Job<QueuePayload>, token?: string): Promise<{ outputs: number }> {
     const started = process.hrtime.bigint();
     const log = d.log.child({ jobId: job.data.jobId, op: job.data.op, attempt: job.attemptsMade + 1 });
     const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
@@ -159,6 +171,11 @@ export function createProcessor(d: ProcessorDeps) {
       log.info({ outputs: res.outputs, recorded: res.recorded, ms: Math.round(seconds() * 1000) }, 'job completed');
       return { outputs: res.outputs };
     } catch (err) {
+      if (err instanceof StoreUnavailableError && token) {
+        duration.observe({ op: job.data.op, outcome: 'retried' }, seconds());
+        total.inc({ op: job.data.op, outcome: 'retried' });
+        return await waitForStore(job, token, err, log);
+      }
       const message = (err as Error).message;
       const final = err instanceof UnrecoverableError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
       const outcome = final ? 'failed' : 'retried';

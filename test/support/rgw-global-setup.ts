@@ -16,13 +16,18 @@ export default async function setup(project: TestProject): Promise<() => Promise
     project.provide('rgw', { unavailable: `Ceph is not installed — ${CEPH_INSTALL_HINT}` });
     return async () => {};
   }
-  try {
-    const cluster = await startRgwCluster();
-    const { stop, ...coords } = cluster;
-    project.provide('rgw', coords);
-    return stop;
-  } catch (err) {
-    project.provide('rgw', { unavailable: `the test RGW did not start: ${(err as Error).message}` });
-    return async () => {};
+  // A second try on a busy machine (8 engineers on 2 cores) before giving up; the reason is printed.
+  let last: Error | null = null;
+  for (let attempt = 1; attempt <= 2; attempt++) {
+    try {
+      const { stop, ...coords } = await startRgwCluster();
+      project.provide('rgw', coords);
+      return stop;
+    } catch (err) {
+      last = err as Error;
+      console.warn(`test RGW: start attempt ${attempt} failed: ${last.message}`);
+    }
   }
+  project.provide('rgw', { unavailable: `the test RGW did not start: ${last!.message}` });
+  return async () => {};
 }

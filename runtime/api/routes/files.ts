@@ -10,6 +10,7 @@ import { parseRange } from '../range.js';
 import { binary, empty, errorSchema, fileSchema, idParams } from '../schemas.js';
 
 const PDF_MAGIC = Buffer.from('%PDF-');
+const COUNT_PAGES_MAX_BYTES = 64 * 1024 * 1024;
 const notFound = () => new HttpError(404, 'not_found', 'file not found');
 
 export function registerFileRoutes(app: FastifyInstance, d: ApiDeps): void {
@@ -39,7 +40,9 @@ export function registerFileRoutes(app: FastifyInstance, d: ApiDeps): void {
         await removeIfUnused(d, blob.sha256);
         throw quotaError(used, d.cfg.storageQuotaBytes);
       }
-      const pages = await countPages(d, blob.content ?? (await d.store.read(blob.sha256)));
+      // Pages are counted on a copy in memory: past COUNT_PAGES_MAX_BYTES that copy would make the
+      // API's memory grow with the upload, so a larger file is stored with pages unknown (null).
+      const pages = blob.content || blob.bytes <= COUNT_PAGES_MAX_BYTES ? await countPages(d, blob.content ?? (await d.store.read(blob.sha256))) : null;
       const row = await insertUploadedFile(d.pool, { userId: req.userId, sha256: blob.sha256, bytes: blob.bytes, pages, filename });
       req.log.info({ userId: req.userId, fileId: row.id, bytes: blob.bytes }, 'file uploaded');
       return reply.code(201).send(toFile(row));
@@ -72,10 +75,10 @@ export function registerFileRoutes(app: FastifyInstance, d: ApiDeps): void {
       reply.type('application/pdf').header('content-disposition', `attachment; filename="${safeName(file.filename ?? `${file.id}.pdf`)}"`);
       if (range && (!ifRange || ifRange === etag)) {
         reply.code(206).header('content-range', `bytes ${range.start}-${range.end}/${file.bytes}`).header('content-length', range.end - range.start + 1);
-        return reply.send(d.store.stream(file.sha256, range));
+        return reply.send(await d.store.stream(file.sha256, range));
       }
       reply.header('content-length', file.bytes);
-      return reply.send(d.store.stream(file.sha256));
+      return reply.send(await d.store.stream(file.sha256));
     },
   );
 
