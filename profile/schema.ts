@@ -181,6 +181,18 @@ const monitoringSchema = z
   })
   .strict();
 
+export const s3Schema = z
+  .object({
+    endpoint: z.url().optional().meta({ description: 'S3 endpoint URL (omit for AWS S3), e.g. http://minio:9000' }),
+    region: z.string().min(1),
+    bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: 'expected an S3 bucket name (3–63 lowercase letters, digits, dots, dashes)' }),
+    prefix: z.string().regex(/^([A-Za-z0-9!_.*'()-]+\/)*$/, { message: 'expected "" or a key prefix ending in "/", e.g. prod/' }).optional(),
+    path_style: z.boolean().optional().meta({ description: 'Path-style URLs (MinIO, Ceph RGW); default false' }),
+    access_key_secret: secretRef,
+    secret_key_secret: secretRef,
+  })
+  .strict();
+
 const backupSchema = z
   .object({
     schedule: z.string().meta({ description: 'Cron expression (5 fields), e.g. "0 3 * * *"' }),
@@ -261,7 +273,15 @@ export const profileSchema = z
     workers: workersSchema,
     postgres: postgresSchema,
     redis: redisSchema,
-    storage: z.object({ uploads_path: z.string().min(1), retention: duration, blob_grace: duration }).strict(),
+    storage: z
+      .object({
+        kind: z.enum(['local', 's3']).optional().meta({ description: 'Where uploads and results live: local (a folder, the default) or s3 (a bucket; needed when api/workers span several nodes)' }),
+        uploads_path: z.string().min(1),
+        retention: duration,
+        blob_grace: duration,
+        s3: s3Schema.optional().meta({ description: 'The bucket when kind is s3' }),
+      })
+      .strict(),
     monitoring: monitoringSchema,
     backup: backupSchema,
     loadtest: loadtestSchema,
