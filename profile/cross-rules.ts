@@ -110,6 +110,8 @@ function checkSecretRefs(p: Profile): CrossProblem[] {
     [['backup', 'encryption', 'key_secret'], p.backup.encryption?.key_secret],
     [['storage', 's3', 'access_key_secret'], p.storage.s3?.access_key_secret],
     [['storage', 's3', 'secret_key_secret'], p.storage.s3?.secret_key_secret],
+    [['backup', 'target', 's3', 'access_key_secret'], p.backup.target.s3?.access_key_secret],
+    [['backup', 'target', 's3', 'secret_key_secret'], p.backup.target.s3?.secret_key_secret],
   ];
   const names = Object.keys(p.secrets);
   return refs
@@ -118,8 +120,11 @@ function checkSecretRefs(p: Profile): CrossProblem[] {
 }
 
 function checkStorage(p: Profile): CrossProblem[] {
-  if (p.storage.kind === 's3' && !p.storage.s3) return [{ path: ['storage', 'kind'], message: 'expected a storage.s3 block (endpoint, region, bucket, access_key_secret, secret_key_secret) when kind is s3' }];
-  return [];
+  const problems: CrossProblem[] = [];
+  const block = '(endpoint, region, bucket, access_key_secret, secret_key_secret)';
+  if (p.storage.kind === 's3' && !p.storage.s3) problems.push({ path: ['storage', 'kind'], message: `expected a storage.s3 block ${block} when kind is s3` });
+  if (p.backup.target.kind === 's3' && !p.backup.target.s3) problems.push({ path: ['backup', 'target', 'kind'], message: `expected a backup.target.s3 block ${block} when kind is s3` });
+  return problems;
 }
 
 function checkTarget(p: Profile): CrossProblem[] {

@@ -199,7 +199,14 @@ const backupSchema = z
     retention: z
       .object({ keep_last: posInt.min(1), daily: posInt.min(0), weekly: posInt.min(0), monthly: posInt.min(0) })
       .strict(),
-    target: z.object({ kind: z.literal('local'), path: z.string().min(1) }).strict(),
+    target: z
+      .object({
+        kind: z.enum(['local', 's3']).meta({ description: 'local: a folder (path); s3: a bucket (s3), off the host' }),
+        path: z.string().min(1).meta({ description: 'The backup folder (kind local); with kind s3, where restore-verify scratch data goes' }),
+        separate_disk: z.boolean().optional().meta({ description: 'kind local: the folder is a separately mounted disk (DATA-008 passes only then)' }),
+        s3: s3Schema.optional().meta({ description: 'The bucket when kind is s3 (prefix defaults to backups/)' }),
+      })
+      .strict(),
     compression: z.enum(['zstd', 'gzip', 'none']),
     encryption: z.object({ key_secret: secretRef }).strict().optional(),
     verify_after_backup: z.boolean(),
