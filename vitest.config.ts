@@ -9,7 +9,8 @@ export default defineConfig({
     pool: 'forks',
     maxWorkers: 2,
     reporters: ['default'],
-    // One 3-node Docker Swarm per run, only when swarm tests are selected (test/swarm/global-setup.ts).
-    globalSetup: ['test/swarm/global-setup.ts'],
+    // One 3-node Docker Swarm per run, only when swarm tests are selected (test/swarm/global-setup.ts), and one
+    // throwaway Ceph RADOS Gateway (real S3) per run (test/support/rgw.ts).
+    globalSetup: ['test/swarm/global-setup.ts', 'test/support/rgw-global-setup.ts'],
   },
 });

@@ -10,6 +10,7 @@ import { PART_NAMES } from '../backup/manifest.js';
 import { createLocalPgTools } from '../backup/parts/pg-tools.js';
 import type { BackupSources } from '../backup/sources.js';
 import { createLocalStore } from '../backup/stores/local.js';
+import { createS3BackupStore } from '../backup/stores/s3.js';
 import type { BackupStore } from '../backup/stores/types.js';
 import type { StreamCodec } from '../backup/stream/pipeline.js';
 import { UsageError } from '../lib/errors.js';
@@ -53,14 +54,28 @@ export async function resolveBackupEnv(ctx: CliContext, o: BackupEnvOptions): Pr
   const b = plan.profile.backup;
   const storeRoot = path.resolve(ctx.cwd, o.to ?? path.resolve(plan.profileDir, b.target.path));
   const keyFile = o.keyFile ?? (b.encryption ? secretPath(plan, b.encryption.key_secret) : undefined);
+  const store = !o.to && b.target.kind === 's3' && b.target.s3 ? openS3Target(plan, b.target.s3) : createLocalStore(storeRoot);
   return {
     plan,
-    store: createLocalStore(storeRoot),
-    storeRoot,
+    store,
+    storeRoot: store === undefined || o.to || b.target.kind !== 's3' ? storeRoot : store.description,
     codec: { compression: b.compression, key: keyFile ? readKeyFile(keyFile) : null },
     profileHash: createHash('sha256').update(JSON.stringify(plan.profile)).digest('hex'),
     toolVersion: VERSION,
   };
+}
+
+/** The profile's backup bucket; its keys are read through the secret reader (redacted). */
+function openS3Target(plan: StackPlan, s3: NonNullable<StackPlan['profile']['backup']['target']['s3']>): BackupStore {
+  return createS3BackupStore({
+    endpoint: s3.endpoint,
+    region: s3.region,
+    bucket: s3.bucket,
+    prefix: s3.prefix ?? 'backups/',
+    forcePathStyle: s3.path_style ?? false,
+    accessKeyId: readSecretFile(plan, s3.access_key_secret),
+    secretAccessKey: readSecretFile(plan, s3.secret_key_secret),
+  });
 }
 
 interface NativeEndpoints {

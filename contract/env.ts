@@ -72,6 +72,17 @@ export const ENV = {
   // be before it is compared, so it never races an enqueue that is still under way.
   jobReconcileIntervalMs: 'JOB_RECONCILE_INTERVAL_MS',
   jobReconcileGraceMs: 'JOB_RECONCILE_GRACE_MS',
+  // Object storage (profile storage.kind: s3); credentials only as *_FILE paths.
+  storageKind: 'STORAGE_KIND', // local | s3
+  s3Endpoint: 'S3_ENDPOINT',
+  s3Region: 'S3_REGION',
+  s3Bucket: 'S3_BUCKET',
+  s3Prefix: 'S3_PREFIX',
+  s3ForcePathStyle: 'S3_FORCE_PATH_STYLE', // 1 = path-style URLs (MinIO, Ceph RGW)
+  s3AccessKeyIdFile: 'S3_ACCESS_KEY_ID_FILE',
+  s3SecretAccessKeyFile: 'S3_SECRET_ACCESS_KEY_FILE',
+  s3PartSizeBytes: 'S3_PART_SIZE_BYTES',
+  s3QueueSize: 'S3_QUEUE_SIZE',
 } as const;
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];

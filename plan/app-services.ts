@@ -39,6 +39,7 @@ export function sharedAppEnv(p: Profile, role: 'api' | 'worker', release: string
     // Workers need it too: their sweeper leaves temp files younger than twice this alone, since
     // an upload may still be writing one.
     [ENV.requestTimeoutMs]: String(parseDuration(p.api.request_timeout)),
+    ...storageEnv(p),
   };
 }
 
@@ -60,6 +61,28 @@ export function jobOptionsEnv(p: Profile): Record<string, string> {
   };
 }
 
+/** The object store's settings (storage.kind: s3); its keys go in as secret files. */
+export function storageEnv(p: Profile): Record<string, string> {
+  const s3 = p.storage.s3;
+  if (p.storage.kind !== 's3' || !s3) return {};
+  return {
+    [ENV.storageKind]: 's3',
+    ...(s3.endpoint ? { [ENV.s3Endpoint]: s3.endpoint } : {}),
+    [ENV.s3Region]: s3.region,
+    [ENV.s3Bucket]: s3.bucket,
+    [ENV.s3Prefix]: s3.prefix ?? '',
+    [ENV.s3ForcePathStyle]: s3.path_style ? '1' : '0',
+    [ENV.s3AccessKeyIdFile]: secretPath(s3.access_key_secret),
+    [ENV.s3SecretAccessKeyFile]: secretPath(s3.secret_key_secret),
+  };
+}
+
+/** Secrets both app roles mount: database, Redis and, with S3 storage, the bucket's keys. */
+function appSecrets(p: Profile): string[] {
+  const s3 = p.storage.kind === 's3' ? p.storage.s3 : undefined;
+  return [p.postgres.password_secret, p.redis.password_secret, ...(s3 ? [s3.access_key_secret, s3.secret_key_secret] : [])];
+}
+
 export function planApi(p: Profile, release: string): ServiceDraft {
   const a = p.api;
   const env: Record<string, string> = {
@@ -74,7 +97,7 @@ export function planApi(p: Profile, release: string): ServiceDraft {
     [ENV.drainWindowMs]: String(parseDuration(a.drain_window)),
     [ENV.migrateOnStart]: '1',
   };
-  const secrets = [p.postgres.password_secret, p.redis.password_secret];
+  const secrets = appSecrets(p);
   if (a.auth.api_keys && p.secrets.api_key_pepper) {
     env[ENV.apiKeyPepperFile] = secretPath('api_key_pepper');
     secrets.push('api_key_pepper');
@@ -128,7 +151,7 @@ export function planWorker(p: Profile, release: string): ServiceDraft {
     replicas: w.replicas,
     resources: w.resources,
     env,
-    secrets: toSecretMounts([p.postgres.password_secret, p.redis.password_secret]),
+    secrets: toSecretMounts(appSecrets(p)),
     ports: [{ name: 'metrics', port: w.metrics_port }],
     healthcheck: httpHealthcheck(HEALTHCHECK_CMD, HEALTH_PATHS.ready, w.metrics_port, 20),
     networks: ['backend'],

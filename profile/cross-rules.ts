@@ -25,7 +25,7 @@ const MiB = 1024 ** 2;
 const fmtMiB = (b: number) => `${Math.round(b / MiB)}M`;
 
 export function checkCrossRules(p: Profile): CrossProblem[] {
-  return [...checkPool(p), ...checkRedis(p), ...checkWorkerMemory(p), ...checkHostFit(p), ...checkSecretRefs(p), ...checkTarget(p)];
+  return [...checkPool(p), ...checkRedis(p), ...checkWorkerMemory(p), ...checkHostFit(p), ...checkSecretRefs(p), ...checkTarget(p), ...checkStorage(p)];
 }
 
 function checkPool(p: Profile): CrossProblem[] {
@@ -108,11 +108,23 @@ function checkSecretRefs(p: Profile): CrossProblem[] {
     [['monitoring', 'grafana', 'admin_password_secret'], p.monitoring.grafana.enabled ? p.monitoring.grafana.admin_password_secret : undefined],
     [['edge', 'traefik', 'dashboard', 'users_secret'], p.edge.kind === 'traefik' && p.edge.traefik.dashboard.enabled ? p.edge.traefik.dashboard.users_secret : undefined],
     [['backup', 'encryption', 'key_secret'], p.backup.encryption?.key_secret],
+    [['storage', 's3', 'access_key_secret'], p.storage.s3?.access_key_secret],
+    [['storage', 's3', 'secret_key_secret'], p.storage.s3?.secret_key_secret],
+    [['backup', 'target', 's3', 'access_key_secret'], p.backup.target.s3?.access_key_secret],
+    [['backup', 'target', 's3', 'secret_key_secret'], p.backup.target.s3?.secret_key_secret],
   ];
   const names = Object.keys(p.secrets);
   return refs
     .filter(([, name]) => name !== undefined && !(name in p.secrets))
     .map(([path, name]) => ({ path, message: `expected the name of an entry under secrets: (${names.join(', ')}), found ${JSON.stringify(name)}` }));
+}
+
+function checkStorage(p: Profile): CrossProblem[] {
+  const problems: CrossProblem[] = [];
+  const block = '(endpoint, region, bucket, access_key_secret, secret_key_secret)';
+  if (p.storage.kind === 's3' && !p.storage.s3) problems.push({ path: ['storage', 'kind'], message: `expected a storage.s3 block ${block} when kind is s3` });
+  if (p.backup.target.kind === 's3' && !p.backup.target.s3) problems.push({ path: ['backup', 'target', 'kind'], message: `expected a backup.target.s3 block ${block} when kind is s3` });
+  return problems;
 }
 
 function checkTarget(p: Profile): CrossProblem[] {

@@ -200,13 +200,32 @@ const monitoringSchema = z
   })
   .strict();
 
+export const s3Schema = z
+  .object({
+    endpoint: z.url().optional().meta({ description: 'S3 endpoint URL (omit for AWS S3), e.g. http://minio:9000' }),
+    region: z.string().min(1),
+    bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: 'expected an S3 bucket name (3–63 lowercase letters, digits, dots, dashes)' }),
+    prefix: z.string().regex(/^([A-Za-z0-9!_.*'()-]+\/)*$/, { message: 'expected "" or a key prefix ending in "/", e.g. prod/' }).optional(),
+    path_style: z.boolean().optional().meta({ description: 'Path-style URLs (MinIO, Ceph RGW); default false' }),
+    access_key_secret: secretRef,
+    secret_key_secret: secretRef,
+  })
+  .strict();
+
 const backupSchema = z
   .object({
     schedule: z.string().meta({ description: 'Cron expression (5 fields), e.g. "0 3 * * *"' }),
     retention: z
       .object({ keep_last: posInt.min(1), daily: posInt.min(0), weekly: posInt.min(0), monthly: posInt.min(0) })
       .strict(),
-    target: z.object({ kind: z.literal('local'), path: z.string().min(1) }).strict(),
+    target: z
+      .object({
+        kind: z.enum(['local', 's3']).meta({ description: 'local: a folder (path); s3: a bucket (s3), off the host' }),
+        path: z.string().min(1).meta({ description: 'The backup folder (kind local); with kind s3, where restore-verify scratch data goes' }),
+        separate_disk: z.boolean().optional().meta({ description: 'kind local: the folder is a separately mounted disk (DATA-008 passes only then)' }),
+        s3: s3Schema.optional().meta({ description: 'The bucket when kind is s3 (prefix defaults to backups/)' }),
+      })
+      .strict(),
     compression: z.enum(['zstd', 'gzip', 'none']),
     encryption: z.object({ key_secret: secretRef }).strict().optional(),
     verify_after_backup: z.boolean(),
@@ -282,10 +301,11 @@ export const profileSchema = z
     redis: redisSchema,
     storage: z
       .object({
+        kind: z.enum(['local', 's3']).optional().meta({ description: 'Where uploads and results live: local (a folder, the default) or s3 (a bucket; needed when api/workers span several nodes)' }),
         uploads_path: z.string().min(1),
         retention: duration,
         blob_grace: duration,
-        kind: z.enum(['local', 's3']).optional().meta({ description: 'Where uploads and results live: local (one node\'s disk, the default) or s3' }),
+        s3: s3Schema.optional().meta({ description: 'The bucket when kind is s3' }),
       })
       .strict(),
     monitoring: monitoringSchema,

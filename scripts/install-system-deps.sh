@@ -6,6 +6,8 @@ PKGS=(postgresql redis-server haproxy prometheus prometheus-alertmanager prometh
       prometheus-redis-exporter prometheus-node-exporter qpdf poppler-utils wrk tmux zstd procps iproute2)
 [ "${WITH_DOCKER:-0}" = 1 ] && PKGS+=(docker.io debootstrap)
 [ "${WITH_BROWSER:-0}" = 1 ] && PKGS+=(chromium)
+# S3 storage and backup tests: a throwaway single-node Ceph RADOS Gateway (real S3; test/support/rgw-cluster.ts).
+[ "${WITH_RGW:-0}" = 1 ] && PKGS+=(radosgw ceph-mon ceph-osd)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

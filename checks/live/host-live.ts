@@ -12,6 +12,9 @@ import type { LiveInput } from '../types.js';
 const profilePath = (i: LiveInput, p: string) => path.resolve(i.plan.profileDir, p);
 
 const HOUR = 3_600_000;
+
+/** The live probes read backup sets from a folder; sets in a bucket are listed by `prodctl backup list`. */
+const skipS3 = (i: LiveInput) => skip(`backup.target.kind = s3 (bucket ${i.plan.profile.backup.target.s3?.bucket ?? '?'}): see \`prodctl backup list\``);
 const DAY = 24 * HOUR;
 
 export const hostLiveChecks: LiveCheck[] = [
@@ -21,6 +24,7 @@ export const hostLiveChecks: LiveCheck[] = [
     remediation: 'Run `prodctl backup` now, then `prodctl backup schedule` to put the schedule back in effect.',
     references: ['Production checklist: automated daily backups'],
     run: async (i) => {
+      if (i.plan.profile.backup.target.kind === 's3') return skipS3(i);
       const dir = profilePath(i, i.plan.profile.backup.target.path);
       const sets = await i.probes.backupSets(dir);
       if (!sets.length) return fail(`${dir}: no backup set with a manifest.json`);
@@ -36,6 +40,7 @@ export const hostLiveChecks: LiveCheck[] = [
     remediation: 'Run `prodctl backup verify` and fix what it reports.',
     references: ['PostgreSQL docs: "you should still perform test restores"', 'pgBackRest docs: verify'],
     run: async (i) => {
+      if (i.plan.profile.backup.target.kind === 's3') return skipS3(i);
       const dir = profilePath(i, i.plan.profile.backup.target.path);
       const sets = await i.probes.backupSets(dir);
       const verified = sets.filter((s) => s.verify).sort((a, b) => (b.verify!.at || '').localeCompare(a.verify!.at || ''));

@@ -67,15 +67,30 @@ export const backupChecks: StaticCheck[] = [
     run: (i) => (i.plan.profile.backup.verify_after_backup ? pass('backup.verify_after_backup = true') : fail('backup.verify_after_backup = false')),
   },
   {
-    id: 'DATA-008', title: 'Backups kept apart from the data they protect', category: 'data-safety', severity: 'medium', scope: 'static', section: 'backups',
-    rationale: 'A backup folder inside the uploads folder is lost together with it, and is backed up into itself.',
-    remediation: 'Point `backup.target.path` outside `storage.uploads_path`.',
+    id: 'DATA-008', title: 'Backups kept off the host of the data they protect', category: 'data-safety', severity: 'medium', scope: 'static', section: 'backups',
+    rationale: 'One lost disk or host takes the data and backups on it together; a backup folder inside the uploads folder is also backed up into itself.',
+    remediation: 'Set `backup.target.kind: s3` (a bucket off the host), or mount a separate disk at `backup.target.path` and set `backup.target.separate_disk: true`.',
     references: ['3-2-1 backup rule'],
     run: (i) => {
-      const b = i.plan.profile.backup.target.path.replace(/\/+$/, '');
+      const t = i.plan.profile.backup.target;
+      if (t.kind === 's3') return pass(`backup.target.kind = s3 (bucket ${t.s3?.bucket ?? '?'})`);
+      const b = t.path.replace(/\/+$/, '');
       const u = i.plan.profile.storage.uploads_path.replace(/\/+$/, '');
-      const ev = `backup.target.path = ${b}; storage.uploads_path = ${u}`;
-      return b === u || b.startsWith(`${u}/`) || u.startsWith(`${b}/`) ? fail(ev) : pass(ev);
+      const ev = `backup.target.path = ${b}; storage.uploads_path = ${u}; backup.target.separate_disk = ${t.separate_disk ?? false}`;
+      if (b === u || b.startsWith(`${u}/`) || u.startsWith(`${b}/`)) return fail(ev, 'the backup folder overlaps the uploads folder');
+      return t.separate_disk ? pass(ev) : fail(ev, 'a local backup folder not marked as a separately mounted disk shares the host disk with the data');
+    },
+  },
+  {
+    id: 'DATA-009', title: 'Shared file storage when api or workers span several nodes', category: 'data-safety', severity: 'high', scope: 'static', section: 'backups',
+    rationale: 'With `storage.kind: local` each node has its own uploads folder: a file uploaded through one node is missing for a worker or api replica on another.',
+    remediation: 'Set `storage.kind: s3` with a `storage.s3` bucket (S3, MinIO, Ceph RGW) when `target: swarm` runs on more than one node.',
+    references: ['docs/storage.md'],
+    run: (i) => {
+      const p = i.plan.profile;
+      const kind = p.storage.kind ?? 'local';
+      const ev = `storage.kind = ${kind}; target = ${p.target}; host.nodes = ${p.host.nodes}`;
+      return kind === 'local' && p.target === 'swarm' && p.host.nodes > 1 ? fail(ev) : pass(ev);
     },
   },
   {

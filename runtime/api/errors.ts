@@ -3,7 +3,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { HttpError } from '../core/errors.js';
 import { isDependencyOutage } from '../core/outage.js';
-import { TooLargeError } from '../core/storage.js';
+import { StoreUnavailableError, TooLargeError } from '../core/storage.js';
 
 /** Seconds a client waits before retrying a request that met a backing service away. */
 export const OUTAGE_RETRY_AFTER_S = 2;
@@ -14,6 +14,10 @@ export function installErrorHandler(app: FastifyInstance): void {
       return reply.code(err.statusCode).headers(err.headers).send({ error: err.code, message: err.message, ...(err.field ? { field: err.field } : {}) });
     }
     if (err instanceof TooLargeError) return reply.code(413).send({ error: 'too_large', message: err.message });
+    if (err instanceof StoreUnavailableError) {
+      req.log.warn({ userId: req.userId, err: err.message }, 'object store unavailable');
+      return reply.code(503).header('retry-after', String(err.retryAfterSeconds)).send({ error: 'storage_unavailable', message: 'file storage is unavailable; retry shortly' });
+    }
     if ((err as FastifyError).validation) {
       const v = (err as FastifyError).validation![0];
       const where = (err as FastifyError).validationContext ?? 'body';

@@ -9,7 +9,7 @@ import { createJobCache } from '../core/job-cache.js';
 import { createRateLimiter } from '../core/rate-limit.js';
 import { waitReady } from '../core/redis.js';
 import { startReadinessMonitor } from '../core/readiness.js';
-import { createLocalStore } from '../core/storage.js';
+import { openBlobStore } from '../core/open-store.js';
 import { buildApi } from './app.js';
 import type { ApiDeps } from './deps.js';
 
@@ -24,12 +24,13 @@ runMain(async () => {
   const jobsRedis = redis.duplicate({ connectionName: `prodctl-api-jobs-${process.pid}` });
   jobsRedis.on('error', (err) => log.warn({ err: err.message }, 'redis error (job change notices)'));
   await Promise.all([waitReady(limiterRedis), waitReady(jobsRedis)]);
+  const store = openBlobStore(cfg);
   const deps: ApiDeps = {
     cfg,
     pool,
     redis,
     queue,
-    store: createLocalStore(cfg.storagePath),
+    store,
     // Page counting at upload runs off the event loop, bounded like a job.
     pdf: createThreadPool({ size: 1, memoryMb: cfg.worker.perJobMemoryMb, timeoutMs: Math.min(cfg.requestTimeoutMs, 15_000) }),
     metrics,
@@ -39,7 +40,7 @@ runMain(async () => {
     takeToken: createRateLimiter(limiterRedis, REDIS_KEYS.rateLimitPrefix, REDIS_KEYS.maintenance),
     state,
     jobs: await createJobCache({ subscriber: jobsRedis, channel: `${REDIS_KEYS.jobChangedChannelPrefix}${cfg.queueName}` }),
-    readiness: await startReadinessMonitor({ pg: cfg.pg, redis, alsoServing: [limiterRedis], pool, migrationsDir: cfg.migrationsDir, state }),
+    readiness: await startReadinessMonitor({ pg: cfg.pg, redis, alsoServing: [limiterRedis], pool, migrationsDir: cfg.migrationsDir, state, store }),
   };
   const app = await buildApi(deps);
   const metricsServer = await serveMetrics(metrics, cfg.host, cfg.metricsPort);

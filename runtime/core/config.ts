@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { ENV, DEFAULT_QUEUE_NAME } from '../../contract/index.js';
 import { RuntimeConfigError } from './errors.js';
+import type { S3Settings } from './s3-client.js';
 
 export type Role = 'api' | 'worker';
 
@@ -29,7 +30,9 @@ export interface RuntimeConfig {
   redis: { host: string; port: number; password?: string; commandTimeoutMs: number };
   queueName: string;
   queueMaxDepth: number;
+  /** The local store's folder ('' when blobs live in S3). */
   storagePath: string;
+  storage: { kind: 'local'; path: string } | ({ kind: 's3' } & S3Settings);
   maxUploadBytes: number;
   storageQuotaBytes: number;
   /** A deleted file's blob is removed from storage only this long after its last row went. */
@@ -109,6 +112,8 @@ export function readConfig(env: Env = process.env, roleOverride?: Role): Runtime
     problems.push(`${ENV.oidcIssuer}, ${ENV.oidcAudience} and ${ENV.oidcJwksUrl} must be set together`);
   }
   const jobTimeoutMs = num(ENV.jobTimeoutMs, 120_000, 100);
+  const storageKind = str(ENV.storageKind, 'local');
+  if (storageKind !== 'local' && storageKind !== 's3') problems.push(`${ENV.storageKind} must be local or s3, got ${storageKind}`);
   const cfg: RuntimeConfig = {
     role,
     release: str(ENV.release, 'dev'),
@@ -137,7 +142,8 @@ export function readConfig(env: Env = process.env, roleOverride?: Role): Runtime
     },
     queueName: str(ENV.queueName, DEFAULT_QUEUE_NAME),
     queueMaxDepth: num(ENV.queueMaxDepth, 1_000, 1),
-    storagePath: str(ENV.storagePath),
+    storagePath: storageKind === 's3' ? str(ENV.storagePath, '') : str(ENV.storagePath),
+    storage: { kind: 'local', path: '' },
     maxUploadBytes: num(ENV.maxUploadBytes, 50 * 1024 * 1024, 1),
     storageQuotaBytes: num(ENV.storageQuotaBytes, 1024 * 1024 * 1024, 1),
     blobGraceMs: num(ENV.blobGraceMs, 24 * 3_600_000),
@@ -176,6 +182,7 @@ export function readConfig(env: Env = process.env, roleOverride?: Role): Runtime
     migrationsDir: env[ENV.migrationsDir] || undefined,
     migrateOnStart: env[ENV.migrateOnStart] === '1' || env[ENV.migrateOnStart] === 'true',
   };
+  cfg.storage = storageKind === 's3' ? { kind: 's3', ...readS3Settings(str, num, secret) } : { kind: 'local', path: cfg.storagePath };
   if (cfg.worker.backoffJitter > 1) problems.push(`${ENV.jobBackoffJitter} must be between 0 and 1`);
   if (role === 'api' && !cfg.oidc && !cfg.apiKeyPepper) {
     problems.push(`no auth configured: set ${ENV.apiKeyPepperFile} (API keys) and/or ${ENV.oidcIssuer}/${ENV.oidcAudience}/${ENV.oidcJwksUrl}`);
@@ -195,4 +202,21 @@ const DEFAULT_TRUST_PROXY = 'loopback,linklocal,uniquelocal,10.0.0.0/8,172.16.0.
 function readTrustProxy(value: string): string[] | false {
   if (value === 'none') return false;
   return value.split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+/** The S3 store's settings; keys come only from files (S3_*_FILE), never from the environment. */
+function readS3Settings(str: (n: string, d?: string) => string, num: (n: string, d?: number, min?: number) => number, secret: (n: string) => string | undefined): S3Settings {
+  const prefix = str(ENV.s3Prefix, '');
+  return {
+    endpoint: str(ENV.s3Endpoint, '') || undefined,
+    region: str(ENV.s3Region, 'us-east-1'),
+    bucket: str(ENV.s3Bucket),
+    prefix: prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`,
+    forcePathStyle: ['1', 'true'].includes(str(ENV.s3ForcePathStyle, '0')),
+    accessKeyId: secret(ENV.s3AccessKeyIdFile) ?? (str(ENV.s3AccessKeyIdFile), ''),
+    secretAccessKey: secret(ENV.s3SecretAccessKeyFile) ?? (str(ENV.s3SecretAccessKeyFile), ''),
+    partSize: num(ENV.s3PartSizeBytes, 8 * 1024 * 1024, 5 * 1024 * 1024),
+    queueSize: num(ENV.s3QueueSize, 4, 1),
+    maxAttempts: 4,
+  };
 }

@@ -14,7 +14,12 @@ const CHECK_TIMEOUT_MS = 1_000;
 
 export interface ReadinessReport {
   ready: boolean;
-  checks: { postgres: string; redis: string; migrations: string; draining: 'yes' | 'no' };
+  /**
+   * storage: the blob store's last answer. Reported, but it does not make the process unready:
+   * without the store, uploads and downloads answer 503 with Retry-After while job status,
+   * listings and queued work go on (a store outage must not take every replica off the edge).
+   */
+  checks: { postgres: string; redis: string; migrations: string; draining: 'yes' | 'no'; storage?: string };
   /** Load, for the operator: a busy pool is reported but does not make the process unready. */
   pool?: { total: number; idle: number; waiting: number };
   checkedAt: string;
@@ -33,6 +38,8 @@ export interface ReadinessOptions {
   pool?: Pool;
   migrationsDir?: string;
   state: { draining: boolean };
+  /** The blob store, probed each round (reported in checks.storage). */
+  store?: { check(): Promise<void> };
   everyMs?: number;
   /** Consecutive failed rounds before a dependency counts as down. */
   failuresToTrip?: number;
@@ -64,7 +71,8 @@ export async function startReadinessMonitor(o: ReadinessOptions): Promise<Readin
     const broken = [o.redis, ...(o.alsoServing ?? [])].find((r) => r.status !== 'ready');
     const redisResult = broken ? Promise.resolve(`down: connection ${broken.status}`) : settle(redisProbe.ping());
     const migResult = round % migrationsEvery === 0 || migrations !== 'ok' ? settle(getMigrationStatus(pgProbe as unknown as pg.ClientBase, o.migrationsDir).then((s) => (s.current ? true : Promise.reject(new Error('pending: run prodctl migrate'))))) : Promise.resolve(migrations);
-    const [postgres, redis, mig] = await Promise.all([pgResult, redisResult, migResult]);
+    const storeResult = o.store ? settle(withTimeout(o.store.check(), 3 * CHECK_TIMEOUT_MS)) : Promise.resolve(undefined);
+    const [postgres, redis, mig, storage] = await Promise.all([pgResult, redisResult, migResult, storeResult]);
     round++;
     const now = { postgres, redis };
     for (const dep of ['postgres', 'redis'] as const) {
@@ -76,7 +84,7 @@ export async function startReadinessMonitor(o: ReadinessOptions): Promise<Readin
     else if (failures.postgres >= trip) migrations = `unknown: ${mig.slice('down: '.length)}`;
     // else: one failed round under load; keep the last answer.
     const ok = lastGood.postgres === 'ok' && lastGood.redis === 'ok' && migrations === 'ok';
-    report = { ready: ok, checks: { postgres: lastGood.postgres, redis: lastGood.redis, migrations }, checkedAt: new Date().toISOString() };
+    report = { ready: ok, checks: { postgres: lastGood.postgres, redis: lastGood.redis, migrations, ...(storage ? { storage } : {}) }, checkedAt: new Date().toISOString() };
   }
 
   await check();
@@ -105,6 +113,14 @@ export async function startReadinessMonitor(o: ReadinessOptions): Promise<Readin
       await pgProbe.close();
     },
   };
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
 }
 
 /** 'ok', or 'down: <reason>' — never throws. */

@@ -1,13 +1,12 @@
-// Content-addressed file storage. Writes go to a temp file, are fsynced, then renamed into place,
-// so a crash never leaves a half-written blob under a real name. Behind a small interface so an
-// S3 store can follow.
-import { createHash, randomUUID } from 'node:crypto';
-import { createReadStream, mkdirSync } from 'node:fs';
-import { open, readdir, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
-import path from 'node:path';
-import { Readable, Transform, Writable } from 'node:stream';
+// The blob store interface the API and the workers use: content-addressed blobs (the name is the
+// sha256 of the bytes), written whole or not at all. Two implementations: local-store.ts (files
+// under one folder) and s3-store.ts (an S3 bucket); open-store.ts picks one from the config.
+import { createHash, type Hash } from 'node:crypto';
+import type { Readable, Writable } from 'node:stream';
+import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { blobPathOf, newTempPath, tempDirOf } from './blob-layout.js';
+
+export { createLocalStore, type LocalBlobStore } from './local-store.js';
 
 export interface StoredBlob {
   sha256: string;
@@ -25,11 +24,14 @@ export interface StoredBlob {
 export const KEEP_IN_MEMORY_BYTES = 1024 * 1024;
 
 export interface BlobStore {
+  /** 'local' or 's3', for logs and /readyz. */
+  readonly kind: 'local' | 's3';
   /** Streams into the store; aborts with TooLargeError once more than maxBytes arrived. */
   put(source: Readable, maxBytes: number): Promise<StoredBlob>;
   putBuffer(data: Uint8Array): Promise<StoredBlob>;
   read(sha256: string): Promise<Buffer>;
-  stream(sha256: string, range?: { start: number; end: number }): Readable;
+  /** The blob's bytes (inclusive range); resolves once the store has answered, before any byte flows. */
+  stream(sha256: string, range?: { start: number; end: number }): Promise<Readable>;
   size(sha256: string): Promise<number>;
   remove(sha256: string): Promise<void>;
   /**
@@ -42,7 +44,8 @@ export interface BlobStore {
    * once older than olderThanMs; returns how many went.
    */
   removeStaleTemp(olderThanMs: number): Promise<number>;
-  pathOf(sha256: string): string;
+  /** Resolves when the store answers (readiness); rejects with the reason otherwise. */
+  check(): Promise<void>;
   /**
    * Set when blobs are plain files under this folder (the local store): a thread that may block
    * can then read and write them itself with storage-sync.ts, the same layout and protocol.
@@ -56,227 +59,71 @@ export class TooLargeError extends Error {
   }
 }
 
-export function createLocalStore(root: string): BlobStore {
-  const tmpDir = tempDirOf(root);
-  mkdirSync(tmpDir, { recursive: true });
-  const pathOf = (sha: string) => blobPathOf(root, sha);
-
-  // The 256 two-hex-digit folders under blobs/ are made once per process, not once per write;
-  // commit() makes one again if it went away meanwhile (e.g. a restore moved blobs/ into place).
-  const madeDirs = new Set<string>();
-  function ensureDir(dir: string): void {
-    if (madeDirs.has(dir)) return;
-    mkdirSync(dir, { recursive: true });
-    madeDirs.add(dir);
+/** The store cannot be reached or keeps failing (after retries): callers answer 503 and retry later. */
+export class StoreUnavailableError extends Error {
+  constructor(message: string, readonly retryAfterSeconds = 5) {
+    super(message);
   }
-
-  /** Moves a written and fsynced temp file to its content address and makes the rename durable. */
-  async function commit(tmp: string, sha256: string): Promise<void> {
-    const dest = pathOf(sha256);
-    const dir = path.dirname(dest);
-    ensureDir(dir);
-    // Same content, same name: a concurrent duplicate write is harmless. The blob's mtime is its
-    // last write, just before this commit; the sweeper reads a recent mtime as "stored again".
-    try {
-      await rename(tmp, dest);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      madeDirs.delete(dir);
-      ensureDir(dir);
-      await rename(tmp, dest);
-    }
-    await syncDir(dir);
-  }
-
-  async function put(source: Readable, maxBytes: number): Promise<StoredBlob> {
-    const tmp = newTempPath(root);
-    const hash = createHash('sha256');
-    let bytes = 0;
-    let head = Buffer.alloc(0);
-    const meter = new Transform({
-      transform(chunk: Buffer, _enc, cb) {
-        bytes += chunk.length;
-        if (bytes > maxBytes) return cb(new TooLargeError(maxBytes));
-        if (head.length < 1024) head = Buffer.concat([head, chunk.subarray(0, 1024 - head.length)]);
-        hash.update(chunk);
-        cb(null, chunk);
-      },
-    });
-    const sink = new BlobSink(tmp);
-    // The source is piped by hand, not through pipeline(): on an oversize upload pipeline() would
-    // destroy the request socket and the client would never see the 413.
-    const done = pipeline(meter, sink);
-    const onSourceError = (err: Error) => meter.destroy(err);
-    source.once('error', onSourceError);
-    source.pipe(meter);
-    try {
-      await done;
-    } catch (err) {
-      // Discard the rest of the body instead of pausing: the client then reads our 413 instead of
-      // a connection reset, and nothing more is kept in memory.
-      source.unpipe(meter);
-      source.resume();
-      await sink.discard();
-      throw err;
-    } finally {
-      source.off('error', onSourceError);
-    }
-    const sha256 = hash.digest('hex');
-    await commit(tmp, sha256);
-    return { sha256, bytes, head, ...(sink.content ? { content: sink.content } : {}) };
-  }
-
-  /** Worker outputs: already in memory, so one write and one fsync on the same handle, no streams. */
-  async function putBuffer(data: Uint8Array): Promise<StoredBlob> {
-    const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-    const sha256 = createHash('sha256').update(buf).digest('hex');
-    const tmp = newTempPath(root);
-    const fh = await open(tmp, 'wx');
-    try {
-      await fh.writeFile(buf);
-      await fh.sync();
-    } catch (err) {
-      await fh.close();
-      await rm(tmp, { force: true });
-      throw err;
-    }
-    await fh.close();
-    await commit(tmp, sha256);
-    return { sha256, bytes: buf.length, head: Buffer.from(buf.subarray(0, 1024)) };
-  }
-
-  async function removeUnlessFresh(sha: string, freshMs: number): Promise<'removed' | 'fresh' | 'missing'> {
-    // Move it aside first (atomic), then look: a writer committing the same content after the
-    // move simply recreates the blob; one that committed before shows as fresh and is put back.
-    const dest = pathOf(sha);
-    const aside = path.join(tmpDir, `${sha}.${randomUUID()}.sweep`);
-    try {
-      await rename(dest, aside);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'missing';
-      throw err;
-    }
-    if ((await stat(aside)).mtimeMs > Date.now() - freshMs) {
-      await rename(aside, dest);
-      return 'fresh';
-    }
-    await rm(aside, { force: true });
-    return 'removed';
-  }
-
-  async function removeStaleTemp(olderThanMs: number): Promise<number> {
-    let removed = 0;
-    for (const name of await readdir(tmpDir)) {
-      if (!name.endsWith('.part')) continue; // .sweep files are blobs moved aside: never guessed at
-      const file = path.join(tmpDir, name);
-      const st = await stat(file).catch(() => null); // committed (renamed) meanwhile
-      if (!st || st.mtimeMs > Date.now() - olderThanMs) continue;
-      await rm(file, { force: true });
-      removed++;
-    }
-    return removed;
-  }
-
-  return {
-    put,
-    removeUnlessFresh,
-    removeStaleTemp,
-    putBuffer,
-    read: (sha) => readFile(pathOf(sha)),
-    stream: (sha, range) => createReadStream(pathOf(sha), range ? { start: range.start, end: range.end } : {}),
-    size: async (sha) => (await stat(pathOf(sha))).size,
-    remove: (sha) => rm(pathOf(sha), { force: true }),
-    pathOf,
-    localRoot: root,
-  };
 }
 
-async function syncDir(dir: string): Promise<void> {
-  const fh = await open(dir, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
+/** A sink that can throw away what it wrote so far (temp file, unfinished upload). */
+export interface DiscardableSink extends Writable {
+  discard(): Promise<void>;
+}
+
+export interface MeteredUpload {
+  sha256: string;
+  bytes: number;
+  head: Buffer;
 }
 
 /**
- * Where an upload's bytes go: kept in memory up to KEEP_IN_MEMORY_BYTES and written with one
- * write at the end, or spilled to the temp file once larger. Either way one descriptor opens,
- * writes, fsyncs and closes the file (a second open only to fsync costs thread-pool round trips
- * per upload, and a burst of uploads queues on that pool).
+ * Streams `source` into `sink` while counting, hashing and keeping the first 1 KiB; fails with
+ * TooLargeError past maxBytes. On failure the rest of the body is read and dropped (the client
+ * then sees our error answer, not a reset) and the sink discards what it had.
  */
-class BlobSink extends Writable {
-  private kept: Buffer[] = [];
-  private keptBytes = 0;
-  private fh: FileHandle | null = null;
-  private opened = false;
-  /** The write in flight, so discard() never races an open() still on its way. */
-  private busy: Promise<void> | null = null;
-  content: Uint8Array | null = null;
-
-  constructor(private readonly tmp: string) {
-    super();
+export async function meterInto(source: Readable, maxBytes: number, sink: DiscardableSink): Promise<MeteredUpload> {
+  const hash: Hash = createHash('sha256');
+  let bytes = 0;
+  let head = Buffer.alloc(0);
+  const meter = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      bytes += chunk.length;
+      if (bytes > maxBytes) return cb(new TooLargeError(maxBytes));
+      if (head.length < 1024) head = Buffer.concat([head, chunk.subarray(0, 1024 - head.length)]);
+      hash.update(chunk);
+      cb(null, chunk);
+    },
+  });
+  // The source is piped by hand, not through pipeline(): on an oversize upload pipeline() would
+  // destroy the request socket and the client would never see the 413.
+  const done = pipeline(meter, sink);
+  const onSourceError = (err: Error) => meter.destroy(err);
+  source.once('error', onSourceError);
+  source.pipe(meter);
+  try {
+    await done;
+  } catch (err) {
+    source.unpipe(meter);
+    source.resume();
+    await sink.discard();
+    throw err;
+  } finally {
+    source.off('error', onSourceError);
   }
+  return { sha256: hash.digest('hex'), bytes, head };
+}
 
-  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
-    if (!this.fh && this.keptBytes + chunk.length <= KEEP_IN_MEMORY_BYTES) {
-      this.kept.push(chunk);
-      this.keptBytes += chunk.length;
-      return cb();
-    }
-    this.busy = this.spill(chunk);
-    this.busy.then(() => cb(), cb);
+/**
+ * The chunks in one buffer of its own (never a slice of Node's shared pool, as Buffer.concat may
+ * give): the caller may transfer its ArrayBuffer to a thread.
+ */
+export function concatOwn(chunks: Buffer[], total: number): Uint8Array {
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
   }
-
-  override _final(cb: (err?: Error | null) => void): void {
-    this.busy = this.finish();
-    this.busy.then(() => cb(), cb);
-  }
-
-  private async open(): Promise<FileHandle> {
-    this.opened = true;
-    this.fh = await open(this.tmp, 'wx');
-    return this.fh;
-  }
-
-  private async spill(chunk: Buffer): Promise<void> {
-    const fh = this.fh ?? (await this.open());
-    if (this.kept.length) {
-      await fh.writev(this.kept);
-      this.kept = [];
-    }
-    await fh.write(chunk);
-  }
-
-  private async finish(): Promise<void> {
-    if (!this.fh) {
-      // Copied into a buffer of its own (not a slice of Node's shared pool), written in one go.
-      const content = new Uint8Array(this.keptBytes);
-      let at = 0;
-      for (const c of this.kept) {
-        content.set(c, at);
-        at += c.length;
-      }
-      this.kept = [];
-      const fh = await this.open();
-      await fh.write(content);
-      this.content = content;
-    }
-    const fh = this.fh!;
-    await fh.sync();
-    this.fh = null;
-    await fh.close();
-  }
-
-  /** After a failed upload: close and remove the temp file, if it was made. */
-  async discard(): Promise<void> {
-    this.kept = [];
-    this.content = null;
-    await this.busy?.catch(() => {});
-    const fh = this.fh;
-    this.fh = null;
-    await fh?.close().catch(() => {});
-    if (this.opened) await rm(this.tmp, { force: true });
-  }
+  return out;
 }

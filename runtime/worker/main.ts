@@ -6,7 +6,7 @@ import { onShutdownSignal, runMain, settleWithin, startCore } from '../core/life
 import { serveMetrics } from '../core/metrics.js';
 import { createThreadPool } from '../core/pdf/thread-pool.js';
 import type { QueuePayload } from '../core/queue.js';
-import { createLocalStore } from '../core/storage.js';
+import { openBlobStore } from '../core/open-store.js';
 import { startReadinessMonitor } from '../core/readiness.js';
 import { staleTempMs, startBlobSweeper } from '../core/blob-sweeper.js';
 import { createProcessor } from './processor.js';
@@ -18,7 +18,7 @@ runMain(async () => {
   const { cfg, log, pool, redis, metrics, queue } = await startCore('worker');
   const ready = metrics.gauge('ready');
   const pdf = createThreadPool({ size: cfg.worker.concurrency, memoryMb: cfg.worker.perJobMemoryMb, timeoutMs: cfg.worker.jobTimeoutMs });
-  const store = createLocalStore(cfg.storagePath);
+  const store = openBlobStore(cfg);
   const channel = `${REDIS_KEYS.jobChangedChannelPrefix}${cfg.queueName}`;
   const jobChanged = (id: string) => publishJobChanged(redis, channel, id);
   const processJob = createProcessor({ cfg, pool, store, pdf, metrics, log, jobChanged });
@@ -37,7 +37,7 @@ runMain(async () => {
   });
   worker.on('error', (err) => log.warn({ err: err.message }, 'worker error'));
   const state = { draining: false };
-  const readiness = await startReadinessMonitor({ pg: cfg.pg, redis, pool, migrationsDir: cfg.migrationsDir, state });
+  const readiness = await startReadinessMonitor({ pg: cfg.pg, redis, pool, migrationsDir: cfg.migrationsDir, state, store });
   const metricsServer = await serveMetrics(metrics, cfg.host, cfg.metricsPort, async (path) => {
     if (path === HEALTH_PATHS.live) return { status: 200, body: { status: 'ok' } };
     if (path !== HEALTH_PATHS.ready) return null;

@@ -11,7 +11,7 @@ import type { QueuePayload } from '../core/queue.js';
 import type { ThreadReply } from '../core/pdf/pdf-thread.js';
 import { claimJob, findMissingFile, getJobById, markJobActive, markJobFailed, markJobRetrying, type InputFile, type JobRow } from '../core/repo.js';
 import { isDependencyOutage } from '../core/outage.js';
-import type { BlobStore } from '../core/storage.js';
+import { StoreUnavailableError, type BlobStore } from '../core/storage.js';
 import { completeJob, quotaExceededMessage, type Output } from './complete-job.js';
 import { createOutageBackoff, retryUntilDone } from './outage-backoff.js';
 
@@ -185,7 +185,7 @@ export function createProcessor(d: ProcessorDeps) {
       log.info({ outputs: res.outputs, recorded: res.recorded, ms: Math.round(seconds() * 1000) }, 'job completed');
       return { outputs: res.outputs };
     } catch (err) {
-      if (!(err instanceof UnrecoverableError) && isDependencyOutage(err)) {
+      if (!(err instanceof UnrecoverableError) && (isDependencyOutage(err) || err instanceof StoreUnavailableError)) {
         duration.observe({ op: job.data.op, outcome: 'postponed' }, seconds());
         total.inc({ op: job.data.op, outcome: 'postponed' });
         return await postpone(job, token, err, log);

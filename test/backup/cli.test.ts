@@ -2,17 +2,16 @@
 // schedule, restore refusal without --yes, and must-show 3: `kill -9` mid-backup leaves no set
 // that `backup list` shows as complete.
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withPg } from './clients.js';
+import { prepareBackupCliDir } from './cli-fixture.js';
 import { makeTempDir, startTestPostgres, startTestRedis, type TestPostgres, type TestRedis } from '../support/services.js';
 
 const repo = path.resolve(import.meta.dirname, '../..');
 const bin = path.join(repo, 'bin/prodctl.js');
-const exampleSecrets = path.join(repo, 'examples/small/example-secrets');
 let pgs: TestPostgres;
 let rds: TestRedis;
 let dir: string;
@@ -26,16 +25,7 @@ beforeAll(async () => {
   if (!existsSync(path.join(repo, 'dist/cli/run-backup.js'))) await execa('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: repo, reject: false });
   [pgs, rds] = await Promise.all([startTestPostgres(), startTestRedis()]);
   dir = makeTempDir('prodctl-backup-cli-');
-  copyFileSync(path.join(repo, 'test/fixtures/backup/prodctl.yaml'), path.join(dir, 'prodctl.yaml'));
-  mkdirSync(path.join(dir, 'secrets'));
-  // The profile loader wants every secret file: the public example ones (test only), our own key.
-  for (const s of readdirSync(exampleSecrets).filter((f) => f !== 'README.md')) copyFileSync(path.join(exampleSecrets, s), path.join(dir, 'secrets', s));
-  writeFileSync(path.join(dir, 'secrets/backup_key'), randomBytes(32).toString('hex'), { mode: 0o600 });
-  mkdirSync(path.join(dir, 'uploads'));
-  await withPg(pgs.connectionString(), (c) => c.query('CREATE DATABASE app'));
-  // ~60 MB of rows, so the kill below lands in the middle of the dump.
-  await withPg(pgs.connectionString('app'), (a) => a.query(`CREATE TABLE big AS SELECT g AS id, md5(g::text) || md5((g * 7)::text) AS a, repeat(md5(g::text), 2) AS b FROM generate_series(1, 400000) g`));
-  live = ['--pg-url', pgs.connectionString('app'), '--redis-url', rds.url(), '--uploads', path.join(dir, 'uploads')];
+  live = await prepareBackupCliDir(dir, pgs, rds);
 });
 
 afterAll(async () => {

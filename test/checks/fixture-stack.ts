@@ -36,6 +36,7 @@ function walk(dir: string, base = dir): RenderedFile[] {
 
 export function baselinePlan(profileEdit?: (p: Profile) => void): StackPlan {
   const profile = loadPreset('medium') as unknown as Profile;
+  profile.backup.target.separate_disk = true; // the baseline's backup folder is its own disk (DATA-008)
   profileEdit?.(profile);
   return { version: 1, project: profile.project.name, target: profile.target, preset: 'medium', services: [], networks: [], volumes: [], secrets: [], files: [], profile, profileDir: FIXTURES };
 }

@@ -15,6 +15,7 @@ import type { StoredBlob } from '../../core/storage.js';
 // A stored file is user content: a browser must neither guess another type for it nor run it
 // with this origin's rights (a PDF viewer's scripts, or HTML served as a "PDF").
 export const DOWNLOAD_HEADERS = { 'x-content-type-options': 'nosniff', 'content-security-policy': 'sandbox' } as const;
+const COUNT_PAGES_MAX_BYTES = 64 * 1024 * 1024;
 const notFound = () => new HttpError(404, 'not_found', 'file not found');
 
 export function registerFileRoutes(app: FastifyInstance, d: ApiDeps): void {
@@ -45,7 +46,9 @@ export function registerFileRoutes(app: FastifyInstance, d: ApiDeps): void {
         await removeIfUnused(d, blob.sha256);
         throw quotaError(used, d.cfg.storageQuotaBytes);
       }
-      const pages = await countPages(d, blob.content ?? (await d.store.read(blob.sha256)));
+      // Pages are counted on a copy in memory: past COUNT_PAGES_MAX_BYTES that copy would make the
+      // API's memory grow with the upload, so a larger file is stored with pages unknown (null).
+      const pages = blob.content || blob.bytes <= COUNT_PAGES_MAX_BYTES ? await countPages(d, blob.content ?? (await d.store.read(blob.sha256))) : null;
       const row = await insertUploadedFile(d.pool, { userId: req.userId, sha256: blob.sha256, bytes: blob.bytes, pages, filename });
       req.log.info({ userId: req.userId, fileId: row.id, bytes: blob.bytes }, 'file uploaded');
       return reply.code(201).send(toFile(row));
@@ -78,10 +81,10 @@ export function registerFileRoutes(app: FastifyInstance, d: ApiDeps): void {
       reply.type('application/pdf').header('content-disposition', `attachment; filename="${safeName(file.filename ?? `${file.id}.pdf`)}"`);
       if (range && (!ifRange || ifRange === etag)) {
         reply.code(206).header('content-range', `bytes ${range.start}-${range.end}/${file.bytes}`).header('content-length', range.end - range.start + 1);
-        return reply.send(d.store.stream(file.sha256, range));
+        return reply.send(await d.store.stream(file.sha256, range));
       }
       reply.header('content-length', file.bytes);
-      return reply.send(d.store.stream(file.sha256));
+      return reply.send(await d.store.stream(file.sha256));
     },
   );
 
@@ -122,7 +125,7 @@ async function countPages(d: ApiDeps, bytes: Uint8Array): Promise<number | null>
 function windowOf(d: ApiDeps, blob: StoredBlob): ReadWindow {
   const content = blob.content;
   if (content) return async (start, end) => content.subarray(start, end);
-  return async (start, end) => (end <= start ? new Uint8Array(0) : buffer(d.store.stream(blob.sha256, { start, end: end - 1 })));
+  return async (start, end) => (end <= start ? new Uint8Array(0) : buffer(await d.store.stream(blob.sha256, { start, end: end - 1 })));
 }
 
 async function removeIfUnused(d: ApiDeps, sha: string): Promise<void> {
