@@ -6,7 +6,6 @@ import type { Readable, Writable } from 'node:stream';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
-export { createLocalStore, type LocalBlobStore } from './local-store.js';
 
 export interface StoredBlob {
   sha256: string;

@@ -4,7 +4,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Queue } from 'bullmq';
-import { createLocalStore } from '../../runtime/core/storage.js';
+import { createLocalStore } from '../../runtime/core/local-store.js';
 import { runMigrations } from '../../runtime/core/migrate.js';
 import { DEFAULT_QUEUE_NAME } from '../../contract/index.js';
 import { openPgPool, openRedis, withPg } from './clients.js';

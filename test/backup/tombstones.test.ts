@@ -18,7 +18,7 @@ import { createLocalStore } from '../../backup/stores/local.js';
 import { verifySet } from '../../backup/verify.js';
 import { sweepBlobs } from '../../runtime/core/blob-sweeper.js';
 import { deleteFile, insertUploadedFile } from '../../runtime/core/repo.js';
-import { createLocalStore as createBlobStore } from '../../runtime/core/storage.js';
+import { createLocalStore as createBlobStore } from '../../runtime/core/local-store.js';
 import { makeTempDir, startTestPostgres, startTestRedis, type TestPostgres, type TestRedis } from '../support/services.js';
 import { openPgPool, withPg } from './clients.js';
 import { hashUploads, seedStack, type Seeded } from './seed.js';

@@ -8,7 +8,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findPgBin } from '../../lib/local-postgres.js';
-import { createLocalStore } from '../../runtime/core/storage.js';
+import { createLocalStore } from '../../runtime/core/local-store.js';
 import { makePdf } from '../fixtures/runtime/make-fixtures.js';
 import { makeTempDir } from '../support/services.js';
 import { authed, mintKey, startProcess, startRuntimeStack, uploadPdf, type RuntimeProcess, type RuntimeStack } from './support.js';

@@ -5,7 +5,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createLocalStore } from '../../runtime/core/storage.js';
+import { createLocalStore } from '../../runtime/core/local-store.js';
 import { putBlobSync, readBlobSync } from '../../runtime/core/storage-sync.js';
 import { makeTempDir } from '../support/services.js';
 

@@ -7,7 +7,8 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { staleTempMs } from '../../runtime/core/blob-sweeper.js';
-import { createLocalStore, KEEP_IN_MEMORY_BYTES, TooLargeError } from '../../runtime/core/storage.js';
+import { createLocalStore } from '../../runtime/core/local-store.js';
+import { KEEP_IN_MEMORY_BYTES, TooLargeError } from '../../runtime/core/storage.js';
 import { makeTempDir } from '../support/services.js';
 
 const root = makeTempDir('prodctl-store-');
