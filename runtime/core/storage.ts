@@ -7,7 +7,7 @@ import { open, readdir, readFile, rename, rm, stat, type FileHandle } from 'node
 import path from 'node:path';
 import { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { blobPathOf, newTempPath, tempDirOf } from './blob-layout.js';
+import { BLOB_DIR_MODE, BLOB_FILE_MODE, blobPathOf, newTempPath, tempDirOf } from './blob-layout.js';
 
 export interface StoredBlob {
   sha256: string;
@@ -58,7 +58,7 @@ export class TooLargeError extends Error {
 
 export function createLocalStore(root: string): BlobStore {
   const tmpDir = tempDirOf(root);
-  mkdirSync(tmpDir, { recursive: true });
+  mkdirSync(tmpDir, { recursive: true, mode: BLOB_DIR_MODE });
   const pathOf = (sha: string) => blobPathOf(root, sha);
 
   // The 256 two-hex-digit folders under blobs/ are made once per process, not once per write;
@@ -66,7 +66,7 @@ export function createLocalStore(root: string): BlobStore {
   const madeDirs = new Set<string>();
   function ensureDir(dir: string): void {
     if (madeDirs.has(dir)) return;
-    mkdirSync(dir, { recursive: true });
+    mkdirSync(dir, { recursive: true, mode: BLOB_DIR_MODE });
     madeDirs.add(dir);
   }
 
@@ -131,7 +131,7 @@ export function createLocalStore(root: string): BlobStore {
     const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
     const sha256 = createHash('sha256').update(buf).digest('hex');
     const tmp = newTempPath(root);
-    const fh = await open(tmp, 'wx');
+    const fh = await open(tmp, 'wx', BLOB_FILE_MODE);
     try {
       await fh.writeFile(buf);
       await fh.sync();
@@ -236,7 +236,7 @@ class BlobSink extends Writable {
 
   private async open(): Promise<FileHandle> {
     this.opened = true;
-    this.fh = await open(this.tmp, 'wx');
+    this.fh = await open(this.tmp, 'wx', BLOB_FILE_MODE);
     return this.fh;
   }
 

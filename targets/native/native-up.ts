@@ -2,7 +2,7 @@
 // Postgres (initdb first time, then role and database), Redis, migrations, exporters, API and
 // workers, the edge, monitoring — and leave alone what already runs unchanged. A second `up`
 // changes nothing and says so.
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { TargetError } from '../../lib/errors.js';
@@ -80,7 +80,11 @@ export async function nativeUp(ctx: TargetContext, release?: NativeState['releas
   for (const n of notes) log.warn(n);
   assertRuntimeBuild(state.release.build);
   const secrets = readNativeSecrets(plan);
-  for (const d of ['uploads', 'redis', 'prometheus', 'alertmanager']) mkdirSync(path.join(paths.dataDir, d), { recursive: true });
+  // Uploads, the AOF and the metrics stores: the stack's own account only (older stacks made them 0755).
+  for (const d of ['uploads', 'redis', 'prometheus', 'alertmanager']) {
+    mkdirSync(path.join(paths.dataDir, d), { recursive: true, mode: 0o700 });
+    chmodSync(path.join(paths.dataDir, d), 0o700);
+  }
   mkdirSync(path.join(ctx.stateDir, 'textfile'), { recursive: true });
   const hashes = writeNativeConfig({ plan, state, paths, redisPassword: secrets.redis, skipped: env.skipped });
   const input = specInput(env, state, hashes);
@@ -93,10 +97,10 @@ export async function nativeUp(ctx: TargetContext, release?: NativeState['releas
   const byId = (id: string) => infra.find((s) => s.id === id);
 
   log.step('postgres');
-  if (await preparePostgresData(paths, serviceUser('postgres'), secrets.postgres, plan.profile.postgres.version)) rec.changes.push('initialised the Postgres data folder');
+  if (await preparePostgresData(paths, serviceUser('postgres'), secrets.postgresSuperuser, plan.profile.postgres.version)) rec.changes.push('initialised the Postgres data folder');
   await rec.ensure(byId('postgres')!);
   await ready(env, 'postgres', { kind: 'tcp', port: state.ports.postgres }, 60_000);
-  rec.changes.push(...(await ensurePostgresReady(plan, paths, state.ports.postgres, secrets.postgres)));
+  rec.changes.push(...(await ensurePostgresReady(plan, paths, state.ports.postgres, { app: secrets.postgres, superuser: secrets.postgresSuperuser })));
 
   log.step('redis');
   await rec.ensure(byId('redis')!);

@@ -46,11 +46,11 @@ const cases: BadCase[] = [
   { fixture: 'memory-beyond-host', line: '{file}:5:33: postgres.resources.memory: expected ≤ host.memory 16G, found "64G"' },
   {
     fixture: 'missing-secret-file',
-    line: `{file}:9:23: secrets.backup_key.file: expected an existing secret file, found no file at ${DIR}/missing/backup_key — run \`prodctl init\` to generate secrets`,
+    line: `{file}:10:23: secrets.backup_key.file: expected an existing secret file, found no file at ${DIR}/missing/backup_key — create it (\`umask 077; head -c 32 /dev/urandom | base64 > ${DIR}/missing/backup_key\`), or run \`prodctl init\` in a new folder to generate secrets`,
   },
   {
     fixture: 'unknown-secret-ref',
-    line: '{file}:5:20: postgres.password_secret: expected the name of an entry under secrets: (postgres_password, redis_password, api_key_pepper, grafana_admin_password, backup_key, edge_dashboard_users), found "pg_pass"',
+    line: '{file}:5:20: postgres.password_secret: expected the name of an entry under secrets: (postgres_password, postgres_superuser_password, redis_password, api_key_pepper, grafana_admin_password, backup_key, edge_dashboard_users), found "pg_pass"',
   },
   { fixture: 'bad-target', line: '{file}:4:9: target: expected "native" or "docker" or "swarm", found "kubernetes"' },
   { fixture: 'bad-postgres-version', line: '{file}:5:12: postgres.version: expected 15, 16 or 17, found 14' },

@@ -1,11 +1,11 @@
 // The CLI side of the supervisor: finds the daemon through its control socket, starts it when
 // it is not running, and sends it requests.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { TargetError } from '../../../lib/errors.js';
-import { nativePaths, type NativePaths } from './paths.js';
+import { LOG_DIR_MODE, LOG_FILE_MODE, nativePaths, type NativePaths } from './paths.js';
 import { isAlive } from './pid-files.js';
 import type { ProcessSpec, ProcessStatus } from './types.js';
 
@@ -86,8 +86,11 @@ export async function ensureSupervisor(stateDir: string): Promise<{ client: Supe
   const found = await findSupervisor(stateDir);
   if (found) return { client: found, started: false };
   const paths = nativePaths(stateDir);
-  mkdirSync(paths.logDir, { recursive: true });
-  const out = openSync(paths.supervisorLog, 'a');
+  mkdirSync(paths.logDir, { recursive: true, mode: LOG_DIR_MODE });
+  // Older stacks made these 0755 / 0644.
+  chmodSync(paths.logDir, LOG_DIR_MODE);
+  for (const f of readdirSync(paths.logDir)) chmodSync(path.join(paths.logDir, f), LOG_FILE_MODE);
+  const out = openSync(paths.supervisorLog, 'a', LOG_FILE_MODE);
   const [cmd, ...args] = daemonArgv();
   const child = spawn(cmd, [...args, path.resolve(stateDir)], { detached: true, stdio: ['ignore', out, out], cwd: path.resolve(import.meta.dirname, '../../..'), env: { ...process.env, PRODCTL_NATIVE_STACK: path.resolve(stateDir) } });
   child.unref();
