@@ -46,12 +46,14 @@ function groupsOf(user: SystemUser): number[] {
   }
 }
 
-/** Folders of the state: data 0711 (the postgres account passes through to its own folder; no
- *  one lists it), the socket's folder 0700 owned by the server's account. */
+/** Folders of the state: the native root and data 0711 (the postgres account passes through to
+ *  its own folders; no one lists them), the socket's folder 0700 owned by the server's account. */
 function prepareFolders(paths: NativePaths, user: SystemUser | null): void {
+  for (const dir of [paths.root, paths.dataDir]) {
+    mkdirSync(dir, { recursive: true, mode: 0o711 });
+    chmodSync(dir, 0o711);
+  }
   mkdirSync(path.join(paths.root, 'run'), { recursive: true, mode: 0o755 });
-  mkdirSync(paths.dataDir, { recursive: true, mode: 0o711 });
-  chmodSync(paths.dataDir, 0o711);
   const socketDir = postgresSocketDir(paths);
   mkdirSync(socketDir, { recursive: true, mode: 0o700 });
   chmodSync(socketDir, 0o700);

@@ -2,7 +2,7 @@
 // each process to its own file, keeps a pid file per process, and stops in order. Runs inside the
 // detached supervisor daemon (supervisor-main.ts); the CLI talks to it over its control socket.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fchmodSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { LOG_DIR_MODE, LOG_FILE_MODE } from './paths.js';
 import { removePidFile, writePidFile } from './pid-files.js';
@@ -60,6 +60,7 @@ export function createSupervisor(paths: SupervisorPaths, note: (msg: string) => 
     const { spec } = e;
     const log = logFileOf(paths, spec.id);
     const fd = openSync(log, 'a', LOG_FILE_MODE);
+    fchmodSync(fd, LOG_FILE_MODE); // whatever the umask (0077 here) left of it
     writeSync(fd, `--- ${new Date().toISOString()} prodctl supervisor: starting ${spec.id}${e.restarts ? ` (restart ${e.restarts})` : ''}\n`);
     const child = spawn(spec.argv[0], spec.argv.slice(1), {
       cwd: spec.cwd,
