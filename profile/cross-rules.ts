@@ -116,12 +116,12 @@ function checkSecretRefs(p: Profile): CrossProblem[] {
     .map(([path, name]) => ({ path, message: `expected the name of an entry under secrets: (${names.join(', ')}), found ${JSON.stringify(name)}` }));
 }
 
-/** The service's role must not be the superuser, nor share its password: a leaked app secret
- *  would otherwise run OS commands as the database account (COPY … FROM PROGRAM). */
+/** The superuser must not share the service role's password: a leaked app secret would otherwise
+ *  run OS commands as the database account (COPY … FROM PROGRAM). (The role itself being the
+ *  superuser is refused where a stack is brought up: targets/service-role.ts.) */
 function checkPostgresRoles(p: Profile): CrossProblem[] {
   const pg = p.postgres;
   const problems: CrossProblem[] = [];
-  if (pg.user === 'postgres') problems.push({ path: ['postgres', 'user'], message: 'expected a role of its own for the service, found "postgres" (the superuser) — name another, e.g. pdfsvc' });
   if (pg.superuser_password_secret === pg.password_secret) {
     problems.push({ path: ['postgres', 'superuser_password_secret'], alternatives: [['postgres', 'password_secret']], message: `expected a secret of its own for the superuser, found the service's ${JSON.stringify(pg.password_secret)} — add secrets.postgres_superuser_password and name it here` });
   }

@@ -17,6 +17,7 @@ import { createEngine, pingEngine } from './engine.js';
 import { createEngineLockStore } from './engine-lock.js';
 import { LABEL } from './labels.js';
 import { pruneImages } from './prune-images.js';
+import { assertServiceRole } from '../service-role.js';
 
 export async function engineAnswers(): Promise<boolean> {
   try {
@@ -64,6 +65,7 @@ export function resolveVersion(opts: DeployOptions, image: string): string {
 }
 
 export async function deployWithLock(docker: Docker, ctx: TargetContext, opts: DeployOptions, command: 'up' | 'deploy' | 'scale' | 'rollback'): Promise<DeployResult> {
+  assertServiceRole(ctx.plan);
   const started = Date.now();
   const api = ctx.plan.services.find((s) => s.name === 'api');
   const appImage = opts.build ?? api?.image ?? ctx.plan.services[0]?.image ?? '';

@@ -8,6 +8,7 @@ import pg from 'pg';
 import { TargetError } from '../../lib/errors.js';
 import { serviceUser } from '../../lib/system-user.js';
 import { readNativeState, type NativeState } from '../../state/native-state.js';
+import { assertServiceRole } from '../service-role.js';
 import { writeLastPlan } from '../../state/last-plan.js';
 import type { DeployResult, TargetContext } from '../types.js';
 import { nativePostgresConfPath, writeNativeConfig } from './native-config.js';
@@ -79,6 +80,7 @@ export async function nativeUp(ctx: TargetContext, release?: NativeState['releas
   const { state, notes } = await planNativeState(prev, plan, prev?.release ?? release ?? defaultRelease());
   for (const n of notes) log.warn(n);
   assertRuntimeBuild(state.release.build);
+  assertServiceRole(plan);
   const secrets = readNativeSecrets(plan);
   // Uploads, the AOF and the metrics stores: the stack's own account only (older stacks made them 0755).
   for (const d of ['uploads', 'redis', 'prometheus', 'alertmanager']) {

@@ -34,7 +34,6 @@ const cases: BadCase[] = [
     fixture: 'superuser-shares-password',
     line: '{file}:5:30: postgres.superuser_password_secret: expected a secret of its own for the superuser, found the service\'s "postgres_password" — add secrets.postgres_superuser_password and name it here',
   },
-  { fixture: 'service-role-is-superuser', line: '{file}:5:9: postgres.user: expected a role of its own for the service, found "postgres" (the superuser) — name another, e.g. pdfsvc' },
   {
     fixture: 'pool-size-too-large',
     line: '{file}:5:14: postgres.pool_size: expected pool_size × (api + worker replicas) + reserved_connections ≤ max_connections 100, found 100 × (2 + 3) + 10 = 510',
