@@ -18,7 +18,7 @@ import { planNativeState } from './native-ports.js';
 import { ensurePostgresReady, preparePostgresData } from './postgres-bootstrap.js';
 import { apiSpec, edgeSpec, infraSpecs, LOOPBACK, monitoringSpecs, rolloutTimings, workerSpec } from './process-specs.js';
 import { apiProbe, logTail, waitReady, workerProbe, type Probe } from './readiness.js';
-import { ensureSupervisor, type SupervisorClient } from './supervisor/supervisor-client.js';
+import { ensureSupervisor, tightenLogModes, type SupervisorClient } from './supervisor/supervisor-client.js';
 import { hashSpec, type ProcessSpec, type ProcessStatus } from './supervisor/types.js';
 
 interface Reconciler {
@@ -93,6 +93,7 @@ export async function nativeUp(ctx: TargetContext, release?: NativeState['releas
   const { deployTimeoutMs } = rolloutTimings(plan);
 
   const { client } = await ensureSupervisor(ctx.stateDir);
+  tightenLogModes(paths);
   const running = new Map((await client.status()).map((s) => [s.id, s]));
   const rec = createReconciler(client, running);
   const infra = infraSpecs(input, nativePostgresConfPath(paths));

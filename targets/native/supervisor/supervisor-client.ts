@@ -81,15 +81,19 @@ function daemonArgv(): string[] {
   return [process.execPath, '--import', 'tsx', path.join(import.meta.dirname, 'supervisor-main.ts')];
 }
 
+/** The log folder 0750 and its files 0640: older stacks made them 0755 / 0644. */
+export function tightenLogModes(paths: NativePaths): void {
+  mkdirSync(paths.logDir, { recursive: true, mode: LOG_DIR_MODE });
+  chmodSync(paths.logDir, LOG_DIR_MODE);
+  for (const f of readdirSync(paths.logDir)) chmodSync(path.join(paths.logDir, f), LOG_FILE_MODE);
+}
+
 /** Connects to the supervisor, starting it (detached, outliving this CLI process) when needed. */
 export async function ensureSupervisor(stateDir: string): Promise<{ client: SupervisorClient; started: boolean }> {
   const found = await findSupervisor(stateDir);
   if (found) return { client: found, started: false };
   const paths = nativePaths(stateDir);
-  mkdirSync(paths.logDir, { recursive: true, mode: LOG_DIR_MODE });
-  // Older stacks made these 0755 / 0644.
-  chmodSync(paths.logDir, LOG_DIR_MODE);
-  for (const f of readdirSync(paths.logDir)) chmodSync(path.join(paths.logDir, f), LOG_FILE_MODE);
+  tightenLogModes(paths);
   const out = openSync(paths.supervisorLog, 'a', LOG_FILE_MODE);
   const [cmd, ...args] = daemonArgv();
   const child = spawn(cmd, [...args, path.resolve(stateDir)], { detached: true, stdio: ['ignore', out, out], cwd: path.resolve(import.meta.dirname, '../../..'), env: { ...process.env, PRODCTL_NATIVE_STACK: path.resolve(stateDir) } });
