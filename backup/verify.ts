@@ -52,7 +52,7 @@ async function restoreIntoScratch(o: VerifyOptions, codec: StreamCodec, checked:
     if (m.parts.postgres) {
       o.onStep?.('restoring postgres into a scratch instance');
       const pg = await scratch.postgres();
-      const conn: PgConn = { host: pg.host, port: pg.port, user: pg.user, database: 'verify' };
+      const conn: PgConn = { host: pg.host, port: pg.port, user: pg.user, password: pg.password, database: 'verify' };
       await createDatabase(conn, 'verify');
       await restorePostgres({ conn, tools: o.pgTools, store: o.store, file: m.parts.postgres.files[0], codec });
       const sums = await readTableSums(conn);

@@ -45,7 +45,8 @@ export async function initPostgres(o: InitOptions): Promise<void> {
   mkdirSync(o.dataDir, { recursive: true, mode: 0o700 });
   const user = serviceUser('postgres');
   chownTree(o.dataDir, user);
-  const args = ['-D', o.dataDir, '-U', o.superuser ?? 'postgres', '--encoding=UTF8', '--locale=C', '--auth-local=trust'];
+  // The socket by peer only (its folder is 0700 too): never trust, which would let any local user in.
+  const args = ['-D', o.dataDir, '-U', o.superuser ?? 'postgres', '--encoding=UTF8', '--locale=C', '--auth-local=peer'];
   let pwFile: string | null = null;
   if (o.password) {
     pwFile = path.join(o.dataDir, '..', `.pwfile-${process.pid}`);
@@ -81,7 +82,8 @@ export async function startPostgres(o: StartOptions): Promise<LocalPostgres> {
   const host = o.host ?? '127.0.0.1';
   const port = o.port ?? (await getFreePort(host));
   const socketDir = path.join(o.dataDir, '..', `pg-socket-${port}`);
-  mkdirSync(socketDir, { recursive: true });
+  // 0700 and the postgres account's: no other local user reaches the socket.
+  mkdirSync(socketDir, { recursive: true, mode: 0o700 });
   const user = serviceUser('postgres');
   chownTree(socketDir, user);
   const args = ['-D', o.dataDir, '-p', String(port), '-k', socketDir, '-c', `listen_addresses=${host}`];

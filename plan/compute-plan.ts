@@ -55,7 +55,7 @@ function volumesOf(services: ServicePlan[]): string[] {
 /** The entry files render always writes; monitoring adds rule and dashboard files inside its folders. */
 function filesOf(p: Profile): string[] {
   // Both edges are always rendered: switching edge.kind must not need a different render.
-  const files: string[] = [RENDER_PATHS.compose, RENDER_PATHS.postgresConf, RENDER_PATHS.redisConf, RENDER_PATHS.traefikStatic, RENDER_PATHS.traefikDynamic, RENDER_PATHS.haproxy];
+  const files: string[] = [RENDER_PATHS.compose, RENDER_PATHS.postgresConf, RENDER_PATHS.postgresInitRole, RENDER_PATHS.redisConf, RENDER_PATHS.traefikStatic, RENDER_PATHS.traefikDynamic, RENDER_PATHS.haproxy];
   if (p.monitoring.enabled) files.push(RENDER_PATHS.prometheusConfig, RENDER_PATHS.alertmanagerConfig);
   return files.sort();
 }

@@ -6,6 +6,8 @@ export const RENDER_PATHS = {
   traefikDynamic: 'traefik/dynamic.yml',
   haproxy: 'haproxy/haproxy.cfg',
   postgresConf: 'postgres/postgresql.conf',
+  /** Run once by the postgres image on an empty data folder: the service's own role. */
+  postgresInitRole: 'postgres/initdb/10-service-role.sh',
   redisConf: 'redis/redis.conf',
   /** Folder: prometheus.yml plus rules/*.yml (observability renderer). */
   prometheusDir: 'prometheus',
@@ -22,6 +24,7 @@ export const MOUNT_PATHS = {
   traefikDynamic: '/etc/traefik/dynamic.yml',
   haproxy: '/usr/local/etc/haproxy/haproxy.cfg',
   postgresConf: '/etc/postgresql/postgresql.conf',
+  postgresInitRole: '/docker-entrypoint-initdb.d/10-service-role.sh',
   redisConf: '/usr/local/etc/redis/redis.conf',
   prometheusDir: '/etc/prometheus',
   alertmanagerConfig: '/etc/alertmanager/alertmanager.yml',

@@ -8,6 +8,7 @@ import { httpHealthcheck, volume, wgetTest, type ServiceDraft } from './harden.j
 
 export const EXPORTER_PORTS = { postgres: 9187, redis: 9121, node: 9100 } as const;
 const NOBODY = '65534:65534';
+const REDIS_EXPORTER_PASSWORDS = '/tmp/redis-passwords.json';
 
 export function planMonitoring(p: Profile): ServiceDraft[] {
   if (!p.monitoring.enabled) return [];
@@ -78,6 +79,7 @@ export function planMonitoring(p: Profile): ServiceDraft[] {
       dependsOn: ['prometheus'],
     });
   }
+  const redisAddr = `redis://redis:${p.redis.port}`;
   out.push(
     {
       name: 'postgres-exporter',
@@ -100,11 +102,12 @@ export function planMonitoring(p: Profile): ServiceDraft[] {
       name: 'redis-exporter',
       role: 'monitoring',
       image: p.images.redis_exporter,
-      // redis_exporter reads REDIS_PASSWORD_FILE as a JSON map of address → password, not the plain
-      // secret; a shell reads the secret into REDIS_PASSWORD at start (not in the container's config).
+      // redis_exporter's --redis.password-file is a JSON map of address → password, not the plain
+      // secret: a shell writes that map (0600, on the /tmp tmpfs) from the secret at start, with
+      // builtins only, so the password is in no command line and no environment.
       entrypoint: ['/bin/sh', '-c'],
       command: [
-        `REDIS_PASSWORD="$(cat ${secretPath(p.redis.password_secret)})" exec /redis_exporter --web.listen-address=:${EXPORTER_PORTS.redis} --redis.addr=redis://redis:${p.redis.port}`,
+        `umask 077 && printf '{"%s":"%s"}' '${redisAddr}' "$(sed 's/[\\\\"]/\\\\&/g' ${secretPath(p.redis.password_secret)})" > ${REDIS_EXPORTER_PASSWORDS} && exec /redis_exporter --web.listen-address=:${EXPORTER_PORTS.redis} --redis.addr=${redisAddr} --redis.password-file=${REDIS_EXPORTER_PASSWORDS}`,
       ],
       user: NOBODY,
       resources: HELPER_RESOURCES.exporter,

@@ -25,7 +25,7 @@ const MiB = 1024 ** 2;
 const fmtMiB = (b: number) => `${Math.round(b / MiB)}M`;
 
 export function checkCrossRules(p: Profile): CrossProblem[] {
-  return [...checkPool(p), ...checkRedis(p), ...checkWorkerMemory(p), ...checkHostFit(p), ...checkSecretRefs(p), ...checkTarget(p), ...checkStorage(p)];
+  return [...checkPool(p), ...checkRedis(p), ...checkWorkerMemory(p), ...checkHostFit(p), ...checkSecretRefs(p), ...checkPostgresRoles(p), ...checkTarget(p), ...checkStorage(p)];
 }
 
 function checkPool(p: Profile): CrossProblem[] {
@@ -104,6 +104,7 @@ function checkHostFit(p: Profile): CrossProblem[] {
 function checkSecretRefs(p: Profile): CrossProblem[] {
   const refs: [KeyPath, string | undefined][] = [
     [['postgres', 'password_secret'], p.postgres.password_secret],
+    [['postgres', 'superuser_password_secret'], p.postgres.superuser_password_secret],
     [['redis', 'password_secret'], p.redis.password_secret],
     [['monitoring', 'grafana', 'admin_password_secret'], p.monitoring.grafana.enabled ? p.monitoring.grafana.admin_password_secret : undefined],
     [['edge', 'traefik', 'dashboard', 'users_secret'], p.edge.kind === 'traefik' && p.edge.traefik.dashboard.enabled ? p.edge.traefik.dashboard.users_secret : undefined],
@@ -117,6 +118,18 @@ function checkSecretRefs(p: Profile): CrossProblem[] {
   return refs
     .filter(([, name]) => name !== undefined && !(name in p.secrets))
     .map(([path, name]) => ({ path, message: `expected the name of an entry under secrets: (${names.join(', ')}), found ${JSON.stringify(name)}` }));
+}
+
+/** The superuser must not share the service role's password: a leaked app secret would otherwise
+ *  run OS commands as the database account (COPY … FROM PROGRAM). (The role itself being the
+ *  superuser is refused where a stack is brought up: targets/service-role.ts.) */
+function checkPostgresRoles(p: Profile): CrossProblem[] {
+  const pg = p.postgres;
+  const problems: CrossProblem[] = [];
+  if (pg.superuser_password_secret === pg.password_secret) {
+    problems.push({ path: ['postgres', 'superuser_password_secret'], alternatives: [['postgres', 'password_secret']], message: `expected a secret of its own for the superuser, found the service's ${JSON.stringify(pg.password_secret)} — add secrets.postgres_superuser_password and name it here` });
+  }
+  return problems;
 }
 
 function checkStorage(p: Profile): CrossProblem[] {

@@ -34,6 +34,7 @@ export function generateSecrets(randomBytes: (n: number) => Buffer): InitSecret[
   const dashboardPassword = token(24);
   const values: [string, string][] = [
     ['postgres_password', token(32)],
+    ['postgres_superuser_password', token(32)],
     ['redis_password', token(32)],
     ['api_key_pepper', token(32)],
     ['grafana_admin_password', token(24)],

@@ -113,7 +113,7 @@ function checkSecretFiles(p: Profile, dir: string, where: (p: KeyPath) => string
     const file = path.resolve(dir, ref.file);
     const keyPath = ['secrets', name, 'file'];
     if (!existsSync(file)) {
-      problems.push(`${where(keyPath)}: ${formatPath(keyPath)}: expected an existing secret file, found no file at ${file} — run \`prodctl init\` to generate secrets`);
+      problems.push(`${where(keyPath)}: ${formatPath(keyPath)}: expected an existing secret file, found no file at ${file} — create it (\`umask 077; head -c 32 /dev/urandom | base64 > ${file}\`), or run \`prodctl init\` in a new folder to generate secrets`);
     } else if (!statSync(file).isFile() || statSync(file).size === 0) {
       problems.push(`${where(keyPath)}: ${formatPath(keyPath)}: expected a non-empty secret file, found an empty file or a folder at ${file}`);
     }

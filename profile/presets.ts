@@ -59,6 +59,7 @@ const medium: Omit<Profile, 'extends' | '$schema'> = {
     database: 'pdfsvc',
     user: 'pdfsvc',
     password_secret: 'postgres_password',
+    superuser_password_secret: 'postgres_superuser_password',
     port: 5432,
     max_connections: 100,
     reserved_connections: 10,
@@ -131,6 +132,7 @@ const medium: Omit<Profile, 'extends' | '$schema'> = {
   },
   secrets: {
     postgres_password: { file: 'secrets/postgres_password' },
+    postgres_superuser_password: { file: 'secrets/postgres_superuser_password' },
     redis_password: { file: 'secrets/redis_password' },
     api_key_pepper: { file: 'secrets/api_key_pepper' },
     grafana_admin_password: { file: 'secrets/grafana_admin_password' },

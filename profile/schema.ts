@@ -136,8 +136,9 @@ const postgresSchema = z
   .object({
     version: z.union([z.literal(15), z.literal(16), z.literal(17)], { error: 'expected 15, 16 or 17' }),
     database: z.string().regex(/^[a-z_][a-z0-9_]*$/),
-    user: z.string().regex(/^[a-z_][a-z0-9_]*$/),
-    password_secret: secretRef,
+    user: z.string().regex(/^[a-z_][a-z0-9_]*$/).meta({ description: 'The service\'s own role: owner of `database` only, no superuser, no CREATEROLE' }),
+    password_secret: secretRef.meta({ description: 'Password of `user`, the role the API, workers, migrations, backups and exporters log in as' }),
+    superuser_password_secret: secretRef.meta({ description: 'Password of the `postgres` superuser, distinct from password_secret; only prodctl\'s setup uses it' }),
     port,
     max_connections: posInt.min(10, { message: 'must be ≥ 10' }),
     reserved_connections: posInt.min(0).meta({ description: 'Connections kept free for admin, backup, migrations and exporters' }),

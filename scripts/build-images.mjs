@@ -93,7 +93,9 @@ async function fixupServices(rootfs) {
 }
 
 // The official image's contract, small: initdb on an empty PGDATA with POSTGRES_USER / _DB /
-// _PASSWORD(_FILE), then exec postgres with the given arguments.
+// _PASSWORD(_FILE), then each /docker-entrypoint-initdb.d/*.sh sourced while a socket-only server
+// runs (with the container's arguments, so its config applies), then exec postgres with them.
+// The local socket authenticates by peer (the container's postgres account), never trust.
 const POSTGRES_ENTRYPOINT = `#!/bin/sh
 set -eu
 export PGDATA="\${PGDATA:-/var/lib/postgresql/data}"
@@ -102,7 +104,7 @@ if [ "\${1:-postgres}" = postgres ] && [ ! -s "$PGDATA/PG_VERSION" ]; then
   pw="\${POSTGRES_PASSWORD:-}"
   if [ -n "\${POSTGRES_PASSWORD_FILE:-}" ]; then pw="$(cat "$POSTGRES_PASSWORD_FILE")"; fi
   pwfile="$(mktemp)"; printf '%s' "$pw" > "$pwfile"
-  initdb -D "$PGDATA" -U "$user" --pwfile="$pwfile" -A scram-sha-256 --auth-local=trust >/dev/null
+  initdb -D "$PGDATA" -U "$user" --pwfile="$pwfile" -A scram-sha-256 --auth-local=peer >/dev/null
   rm -f "$pwfile"
   printf "host all all all scram-sha-256\\n" >> "$PGDATA/pg_hba.conf"
   printf "listen_addresses = '*'\\n" >> "$PGDATA/postgresql.conf"
@@ -110,6 +112,13 @@ if [ "\${1:-postgres}" = postgres ] && [ ! -s "$PGDATA/PG_VERSION" ]; then
     postgres --single -D "$PGDATA" -c config_file="$PGDATA/postgresql.conf" postgres >/dev/null <<EOF
 CREATE DATABASE "$db" OWNER "$user";
 EOF
+  fi
+  if ls /docker-entrypoint-initdb.d/*.sh >/dev/null 2>&1; then
+    [ "\${1:-}" = postgres ] && shift
+    pg_ctl -D "$PGDATA" -w -o "$* -c listen_addresses=''" start >/dev/null
+    for f in /docker-entrypoint-initdb.d/*.sh; do echo "running $f"; . "$f"; done
+    pg_ctl -D "$PGDATA" -m fast -w stop >/dev/null
+    set -- postgres "$@"
   fi
 fi
 [ "\${1:-}" = postgres ] && shift && exec postgres "$@"

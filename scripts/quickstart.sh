@@ -57,7 +57,7 @@ if [ "$(id -u)" = 0 ] && id postgres >/dev/null 2>&1 && ! runuser -u postgres --
     if ! runuser -u postgres -- test -x "$d"; then chmod o+x "$d" && echo "granted search (o+x) on $d so the postgres account reaches $DIR"; fi
   done
 fi
-for s in postgres_password redis_password api_key_pepper grafana_admin_password backup_key; do
+for s in postgres_password postgres_superuser_password redis_password api_key_pepper grafana_admin_password backup_key; do
   [ -s "$DIR/secrets/$s" ] || (umask 077 && head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$DIR/secrets/$s")
 done
 # The edge dashboard's users file (htpasswd {SHA} form); the HAProxy edge does not use it, the profile still names it.
@@ -73,6 +73,7 @@ api: { drain_window: 2s }
 monitoring: { grafana: { enabled: false } }
 secrets:
   postgres_password: { file: secrets/postgres_password }
+  postgres_superuser_password: { file: secrets/postgres_superuser_password }
   redis_password: { file: secrets/redis_password }
   api_key_pepper: { file: secrets/api_key_pepper }
   grafana_admin_password: { file: secrets/grafana_admin_password }

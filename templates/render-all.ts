@@ -5,6 +5,7 @@ import { renderK6 } from '../loadtest/render-k6.js';
 import { renderCompose } from './compose/render-compose.js';
 import { renderHaproxy } from './haproxy/render-haproxy.js';
 import { renderMonitoring } from './monitoring/render-monitoring.js';
+import { renderInitRole } from './postgres/render-init-role.js';
 import { renderPostgresqlConf } from './postgres/render-postgresql-conf.js';
 import { renderRedisConf } from './redis/render-redis-conf.js';
 import { renderTraefikDynamic } from './traefik/render-traefik-dynamic.js';
@@ -20,6 +21,7 @@ export function renderAll(plan: StackPlan): RenderedFile[] {
     ...renderMonitoring(plan),
     ...renderK6(plan),
     renderPostgresqlConf(plan),
+    renderInitRole(plan),
     renderRedisConf(plan),
   ].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   assertComplete(plan, files);

@@ -4,6 +4,10 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 
+/** Uploads and results are the tenants' documents: only the runtime's own account reads them. */
+export const BLOB_FILE_MODE = 0o600;
+export const BLOB_DIR_MODE = 0o700;
+
 export const tempDirOf = (root: string): string => path.join(root, 'tmp');
 
 export function blobPathOf(root: string, sha256: string): string {

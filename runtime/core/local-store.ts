@@ -5,7 +5,7 @@ import { createReadStream, mkdirSync } from 'node:fs';
 import { access, open, readdir, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
-import { blobPathOf, newTempPath, tempDirOf } from './blob-layout.js';
+import { BLOB_DIR_MODE, BLOB_FILE_MODE, blobPathOf, newTempPath, tempDirOf } from './blob-layout.js';
 import { concatOwn, KEEP_IN_MEMORY_BYTES, meterInto, type BlobStore, type StoredBlob } from './storage.js';
 
 export interface LocalBlobStore extends BlobStore {
@@ -15,7 +15,7 @@ export interface LocalBlobStore extends BlobStore {
 
 export function createLocalStore(root: string): LocalBlobStore {
   const tmpDir = tempDirOf(root);
-  mkdirSync(tmpDir, { recursive: true });
+  mkdirSync(tmpDir, { recursive: true, mode: BLOB_DIR_MODE });
   const pathOf = (sha: string) => blobPathOf(root, sha);
 
   // The 256 two-hex-digit folders under blobs/ are made once per process, not once per write;
@@ -23,7 +23,7 @@ export function createLocalStore(root: string): LocalBlobStore {
   const madeDirs = new Set<string>();
   function ensureDir(dir: string): void {
     if (madeDirs.has(dir)) return;
-    mkdirSync(dir, { recursive: true });
+    mkdirSync(dir, { recursive: true, mode: BLOB_DIR_MODE });
     madeDirs.add(dir);
   }
 
@@ -58,7 +58,7 @@ export function createLocalStore(root: string): LocalBlobStore {
     const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
     const sha256 = createHash('sha256').update(buf).digest('hex');
     const tmp = newTempPath(root);
-    const fh = await open(tmp, 'wx');
+    const fh = await open(tmp, 'wx', BLOB_FILE_MODE);
     try {
       await fh.writeFile(buf);
       await fh.sync();
@@ -165,7 +165,7 @@ class BlobSink extends Writable {
 
   private async open(): Promise<FileHandle> {
     this.opened = true;
-    this.fh = await open(this.tmp, 'wx');
+    this.fh = await open(this.tmp, 'wx', BLOB_FILE_MODE);
     return this.fh;
   }
 

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import { blobPathOf, newTempPath } from './blob-layout.js';
+import { BLOB_DIR_MODE, BLOB_FILE_MODE, blobPathOf, newTempPath } from './blob-layout.js';
 
 export interface SyncStoredBlob {
   sha256: string;
@@ -22,7 +22,7 @@ export function readBlobSync(root: string, sha256: string): Buffer {
 export function putBlobSync(root: string, data: Uint8Array): SyncStoredBlob {
   const sha256 = createHash('sha256').update(data).digest('hex');
   const tmp = newTempPath(root);
-  const fd = openSync(tmp, 'wx');
+  const fd = openSync(tmp, 'wx', BLOB_FILE_MODE);
   try {
     for (let off = 0; off < data.byteLength; ) off += writeSync(fd, data, off);
     fsyncSync(fd);
@@ -40,7 +40,7 @@ export function putBlobSync(root: string, data: Uint8Array): SyncStoredBlob {
     renameSync(tmp, dest);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    mkdirSync(dir, { recursive: true });
+    mkdirSync(dir, { recursive: true, mode: BLOB_DIR_MODE });
     renameSync(tmp, dest);
   }
   const dfd = openSync(dir, 'r');

@@ -7,6 +7,7 @@
 // it was started with, whatever another command rendered since.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { StackPlan } from '../../plan/types.js';
 import type { NativeState } from '../../state/native-state.js';
@@ -15,6 +16,7 @@ import { renderMonitoring } from '../../templates/monitoring/render-monitoring.j
 import { renderPostgresqlConf } from '../../templates/postgres/render-postgresql-conf.js';
 import { renderRedisConf } from '../../templates/redis/render-redis-conf.js';
 import type { NativeComponent } from './binaries.js';
+import { nativeHbaPaths, renderNativeHba, renderNativeIdent } from './postgres-hba.js';
 import { LOOPBACK } from './process-specs.js';
 import type { NativePaths } from './supervisor/paths.js';
 
@@ -106,7 +108,11 @@ export function writeNativeConfig(o: { plan: StackPlan; state: NativeState; path
   const hashes: Partial<Record<NativeComponent, string>> = {};
   const pgConf = renderPostgresqlConf(plan).content;
   writeIfChanged(nativePostgresConfPath(paths), pgConf);
-  hashes.postgres = hashText(pgConf);
+  const hba = renderNativeHba();
+  const ident = renderNativeIdent([os.userInfo().username]);
+  writeIfChanged(nativeHbaPaths(paths).hba, hba);
+  writeIfChanged(nativeHbaPaths(paths).ident, ident);
+  hashes.postgres = hashText(pgConf, hba, ident);
   const renderedRedis = renderRedisConf(plan).content;
   const redis = nativeRedisConf(state, paths, o.redisPassword);
   writeIfChanged(path.join(c, 'redis', 'rendered.conf'), renderedRedis);

@@ -15,7 +15,10 @@ import { secretFileOf } from '../../plan/secret-file.js';
 import { readSecret } from '../../lib/secrets.js';
 
 export interface NativeSecrets {
+  /** The service role's password (postgres.password_secret). */
   postgres: string;
+  /** The postgres superuser's (postgres.superuser_password_secret). */
+  postgresSuperuser: string;
   redis: string;
 }
 
@@ -26,7 +29,8 @@ export function readSecretValue(plan: StackPlan, name: string): string {
 }
 
 export function readNativeSecrets(plan: StackPlan): NativeSecrets {
-  return { postgres: readSecretValue(plan, plan.profile.postgres.password_secret), redis: readSecretValue(plan, plan.profile.redis.password_secret) };
+  const pg = plan.profile.postgres;
+  return { postgres: readSecretValue(plan, pg.password_secret), postgresSuperuser: readSecretValue(plan, pg.superuser_password_secret), redis: readSecretValue(plan, plan.profile.redis.password_secret) };
 }
 
 /** The checkout / package holding dist/runtime: found by walking up from this module. */

@@ -2,12 +2,13 @@
 // Postgres (initdb first time, then role and database), Redis, migrations, exporters, API and
 // workers, the edge, monitoring — and leave alone what already runs unchanged. A second `up`
 // changes nothing and says so.
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { TargetError } from '../../lib/errors.js';
 import { serviceUser } from '../../lib/system-user.js';
 import { readNativeState, type NativeState } from '../../state/native-state.js';
+import { assertServiceRole } from '../service-role.js';
 import { writeLastPlan } from '../../state/last-plan.js';
 import type { DeployResult, TargetContext } from '../types.js';
 import { nativePostgresConfPath, writeNativeConfig } from './native-config.js';
@@ -17,7 +18,7 @@ import { planNativeState } from './native-ports.js';
 import { ensurePostgresReady, preparePostgresData } from './postgres-bootstrap.js';
 import { apiSpec, edgeSpec, infraSpecs, LOOPBACK, monitoringSpecs, rolloutTimings, workerSpec } from './process-specs.js';
 import { apiProbe, logTail, waitReady, workerProbe, type Probe } from './readiness.js';
-import { ensureSupervisor, type SupervisorClient } from './supervisor/supervisor-client.js';
+import { ensureSupervisor, tightenLogModes, type SupervisorClient } from './supervisor/supervisor-client.js';
 import { hashSpec, type ProcessSpec, type ProcessStatus } from './supervisor/types.js';
 
 interface Reconciler {
@@ -81,14 +82,20 @@ export async function nativeUp(ctx: TargetContext, release?: NativeState['releas
   const { state, notes } = await planNativeState(prev, plan, prev?.release ?? release ?? defaultRelease());
   for (const n of notes) log.warn(n);
   assertRuntimeBuild(state.release.build);
+  assertServiceRole(plan);
   const secrets = readNativeSecrets(plan);
-  for (const d of ['uploads', 'redis', 'prometheus', 'alertmanager']) mkdirSync(path.join(paths.dataDir, d), { recursive: true });
+  // Uploads, the AOF and the metrics stores: the stack's own account only (older stacks made them 0755).
+  for (const d of ['uploads', 'redis', 'prometheus', 'alertmanager']) {
+    mkdirSync(path.join(paths.dataDir, d), { recursive: true, mode: 0o700 });
+    chmodSync(path.join(paths.dataDir, d), 0o700);
+  }
   mkdirSync(path.join(ctx.stateDir, 'textfile'), { recursive: true });
   const hashes = writeNativeConfig({ plan, state, paths, redisPassword: secrets.redis, skipped: env.skipped });
   const input = specInput(env, state, hashes);
   const { deployTimeoutMs } = rolloutTimings(plan);
 
   const { client } = await ensureSupervisor(ctx.stateDir);
+  tightenLogModes(paths);
   const running = new Map((await client.status()).map((s) => [s.id, s]));
   const edgeDrain = nativeEdge(env);
   const rec = createReconciler(client, running, (id) => (edgeDrain && state.api.some((r) => r.id === id) ? drainAtEdge(edgeDrain, id, rolloutTimings(plan).drainMs) : Promise.resolve()));
@@ -96,10 +103,10 @@ export async function nativeUp(ctx: TargetContext, release?: NativeState['releas
   const byId = (id: string) => infra.find((s) => s.id === id);
 
   log.step('postgres');
-  if (await preparePostgresData(paths, serviceUser('postgres'), secrets.postgres, plan.profile.postgres.version)) rec.changes.push('initialised the Postgres data folder');
+  if (await preparePostgresData(paths, serviceUser('postgres'), secrets.postgresSuperuser, plan.profile.postgres.version)) rec.changes.push('initialised the Postgres data folder');
   await rec.ensure(byId('postgres')!);
   await ready(env, 'postgres', { kind: 'tcp', port: state.ports.postgres }, 60_000);
-  rec.changes.push(...(await ensurePostgresReady(plan, paths, state.ports.postgres, secrets.postgres)));
+  rec.changes.push(...(await ensurePostgresReady(plan, paths, state.ports.postgres, { app: secrets.postgres, superuser: secrets.postgresSuperuser })));
 
   log.step('redis');
   await rec.ensure(byId('redis')!);

@@ -1,15 +1,20 @@
 // Postgres on the native target: the data folder (initdb on first start, stale postmaster.pid
-// after a reboot), then the service's role and database, created once and kept in step with the
-// profile's password.
-import { chownSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+// after a reboot), the socket's private folder, then the service's role and database, created
+// once and kept in step with the profile: the role is no superuser and has its own password; the
+// superuser's password is another secret. Passwords reach the server only as SCRAM verifiers, in
+// a session that logs no statements.
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { execa } from 'execa';
 import path from 'node:path';
 import pg from 'pg';
 import { TargetError } from '../../lib/errors.js';
 import { findPgBin } from '../../lib/local-postgres.js';
+import { scramSha256Verifier } from '../../lib/scram-verifier.js';
 import { chownTree, type SystemUser } from '../../lib/system-user.js';
 import type { StackPlan } from '../../plan/types.js';
+import { QUIET_SESSION_SQL, SERVICE_ROLE_LIMITS } from '../../templates/postgres/render-init-role.js';
+import { postgresSocketDir } from './postgres-hba.js';
 import { commandLineOf } from './supervisor/pid-files.js';
 import type { NativePaths } from './supervisor/paths.js';
 
@@ -41,26 +46,37 @@ function groupsOf(user: SystemUser): number[] {
   }
 }
 
+/** Folders of the state: the native root and data 0711 (the postgres account passes through to
+ *  its own folders; no one lists them), the socket's folder 0700 owned by the server's account. */
+function prepareFolders(paths: NativePaths, user: SystemUser | null): void {
+  for (const dir of [paths.root, paths.dataDir]) {
+    mkdirSync(dir, { recursive: true, mode: 0o711 });
+    chmodSync(dir, 0o711);
+  }
+  mkdirSync(path.join(paths.root, 'run'), { recursive: true, mode: 0o755 });
+  const socketDir = postgresSocketDir(paths);
+  mkdirSync(socketDir, { recursive: true, mode: 0o700 });
+  chmodSync(socketDir, 0o700);
+  if (user) chownTree(socketDir, user);
+}
+
 /** initdb on first start; true when it ran. */
 export async function preparePostgresData(paths: NativePaths, user: SystemUser | null, superPassword: string, version?: number): Promise<boolean> {
   const dataDir = postgresDataDir(paths);
-  const runDir = path.join(paths.root, 'run');
-  mkdirSync(runDir, { recursive: true, mode: 0o755 });
-  mkdirSync(paths.dataDir, { recursive: true, mode: 0o755 });
+  prepareFolders(paths, user);
   const blocked = user ? blockingAncestor(paths.dataDir, { uid: user.uid, gids: groupsOf(user) }) : null;
   if (blocked) {
     const mode = (statSync(blocked).mode & 0o777).toString(8);
     throw new TargetError(`the ${user!.name} account cannot reach ${paths.dataDir}: ${blocked} is mode ${mode}`, `let it pass (chmod o+x ${blocked}), or use a --state-dir under a folder every account can enter`);
   }
-  if (user) chownTree(runDir, user);
   const fresh = !existsSync(path.join(dataDir, 'PG_VERSION'));
   if (fresh) await initdb(dataDir, user, superPassword, version);
   dropStalePostmasterPid(dataDir);
   return fresh;
 }
 
-/** initdb with scram passwords on loopback TCP and trust on the local socket (only the state
- *  folder's owner reaches it). The password file lives only while initdb runs. */
+/** initdb with the superuser's own password; the server runs with prodctl's pg_hba.conf (see
+ *  postgres-hba.ts), these are only initdb's defaults. The password file lives only while initdb runs. */
 async function initdb(dataDir: string, user: SystemUser | null, password: string, version?: number): Promise<void> {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   if (user) chownTree(dataDir, user);
@@ -68,7 +84,7 @@ async function initdb(dataDir: string, user: SystemUser | null, password: string
   writeFileSync(pwfile, password, { mode: 0o600 });
   if (user) chownSync(pwfile, user.uid, user.gid);
   try {
-    const args = ['-D', dataDir, '-U', 'postgres', '--encoding=UTF8', '--locale=C', '--auth-local=trust', '--auth-host=scram-sha-256', `--pwfile=${pwfile}`];
+    const args = ['-D', dataDir, '-U', 'postgres', '--encoding=UTF8', '--locale=C', '--auth-local=peer', '--auth-host=scram-sha-256', `--pwfile=${pwfile}`];
     await execa(findPgBin('initdb', version), args, { uid: user?.uid, gid: user?.gid, stdio: 'pipe' });
   } catch (err) {
     throw new TargetError(`initdb failed: ${(err as { stderr?: string }).stderr ?? (err as Error).message}`, `check that the ${user?.name ?? 'current'} account can write ${dataDir}`);
@@ -104,32 +120,50 @@ async function connectWithRetry(config: pg.ClientConfig, timeoutMs: number): Pro
   }
 }
 
-/** Creates the service role and database if missing; returns what it changed. */
-export async function ensurePostgresReady(plan: StackPlan, paths: NativePaths, port: number, password: string): Promise<string[]> {
+export interface PostgresPasswords {
+  /** The service role's (postgres.password_secret). */
+  app: string;
+  /** The postgres superuser's (postgres.superuser_password_secret). */
+  superuser: string;
+}
+
+/** Creates the service role and database if missing, and brings both back to what the profile
+ *  says (passwords, no superuser rights, database owner); returns what it changed. */
+export async function ensurePostgresReady(plan: StackPlan, paths: NativePaths, port: number, passwords: PostgresPasswords): Promise<string[]> {
   const p = plan.profile.postgres;
-  // Local socket as the superuser: trusted, no password on the wire.
-  const changes: string[] = [];
   let client: pg.Client | undefined;
   try {
-    client = await connectWithRetry({ host: path.join(paths.root, 'run'), port, user: 'postgres', database: 'postgres', connectionTimeoutMillis: 10_000 }, 60_000);
-    const role = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [p.user]);
-    const lit = client.escapeLiteral(password);
-    const ident = client.escapeIdentifier(p.user);
-    if (role.rowCount === 0) {
-      await client.query(`CREATE ROLE ${ident} LOGIN PASSWORD ${lit}`);
-      changes.push(`created role ${p.user}`);
-    } else {
-      await client.query(`ALTER ROLE ${ident} PASSWORD ${lit}`);
-    }
-    const db = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [p.database]);
-    if (db.rowCount === 0) {
-      await client.query(`CREATE DATABASE ${client.escapeIdentifier(p.database)} OWNER ${ident}`);
-      changes.push(`created database ${p.database}`);
-    }
-    return changes;
+    // The socket as the superuser, by peer (prodctl's own account is mapped to postgres): no password on the wire.
+    client = await connectWithRetry({ host: postgresSocketDir(paths), port, user: 'postgres', database: 'postgres', connectionTimeoutMillis: 10_000 }, 60_000);
+    for (const sql of QUIET_SESSION_SQL) await client.query(sql);
+    return await reconcileServiceRole(client, p, passwords);
   } catch (err) {
     throw new TargetError(`cannot prepare the service database: ${(err as Error).message}`, `see ${path.join(paths.logDir, 'postgres.log')}`);
   } finally {
     await client?.end().catch(() => {});
   }
+}
+
+async function reconcileServiceRole(client: pg.Client, p: StackPlan['profile']['postgres'], passwords: PostgresPasswords): Promise<string[]> {
+  const changes: string[] = [];
+  const ident = client.escapeIdentifier(p.user);
+  const verifier = (pw: string) => client.escapeLiteral(scramSha256Verifier(pw));
+  await client.query(`ALTER ROLE postgres PASSWORD ${verifier(passwords.superuser)}`);
+  const role = await client.query<{ rolsuper: boolean; rolcreaterole: boolean }>('SELECT rolsuper, rolcreaterole FROM pg_roles WHERE rolname = $1', [p.user]);
+  if (role.rowCount === 0) {
+    await client.query(`CREATE ROLE ${ident} ${SERVICE_ROLE_LIMITS} PASSWORD ${verifier(passwords.app)}`);
+    changes.push(`created role ${p.user}`);
+  } else {
+    await client.query(`ALTER ROLE ${ident} ${SERVICE_ROLE_LIMITS} PASSWORD ${verifier(passwords.app)}`);
+    if (role.rows[0].rolsuper || role.rows[0].rolcreaterole) changes.push(`took superuser and CREATEROLE from role ${p.user}`);
+  }
+  const db = await client.query<{ owner: string }>('SELECT pg_get_userbyid(datdba) AS owner FROM pg_database WHERE datname = $1', [p.database]);
+  if (db.rowCount === 0) {
+    await client.query(`CREATE DATABASE ${client.escapeIdentifier(p.database)} OWNER ${ident}`);
+    changes.push(`created database ${p.database}`);
+  } else if (db.rows[0].owner !== p.user) {
+    await client.query(`ALTER DATABASE ${client.escapeIdentifier(p.database)} OWNER TO ${ident}`);
+    changes.push(`made ${p.user} the owner of database ${p.database}`);
+  }
+  return changes;
 }

@@ -6,6 +6,7 @@ import type { ServicePlan, StackPlan } from '../../plan/types.js';
 import { parseDuration } from '../../profile/units.js';
 import type { NativeReplica, NativeState, NativeWorker } from '../../state/native-state.js';
 import type { NativeComponent } from './binaries.js';
+import { nativeHbaPaths, postgresSocketDir } from './postgres-hba.js';
 import type { NativePaths } from './supervisor/paths.js';
 import type { ProcessSpec } from './supervisor/types.js';
 
@@ -112,10 +113,10 @@ export function postgresSettings(i: SpecInput, renderedConf: string): string[] {
     `data_directory=${path.join(i.paths.dataDir, 'postgres')}`,
     `port=${i.state.ports.postgres}`,
     `listen_addresses=${LOOPBACK}`,
-    `unix_socket_directories=${path.join(i.paths.root, 'run')}`,
-    // The rendered file names container paths; these keep the server inside the state folder.
-    `hba_file=${path.join(i.paths.dataDir, 'postgres', 'pg_hba.conf')}`,
-    `ident_file=${path.join(i.paths.dataDir, 'postgres', 'pg_ident.conf')}`,
+    `unix_socket_directories=${postgresSocketDir(i.paths)}`,
+    // prodctl's own pg_hba.conf / pg_ident.conf (peer or scram, never trust), not initdb's.
+    `hba_file=${nativeHbaPaths(i.paths).hba}`,
+    `ident_file=${nativeHbaPaths(i.paths).ident}`,
   ];
   return settings.flatMap((s) => ['-c', s]);
 }

@@ -57,6 +57,7 @@ export function postgresSettings(plan: StackPlan): ConfSetting[] {
     { name: 'max_connections', value: String(pg.max_connections), why: 'profile; pools of all API and worker replicas plus the reserve fit under it' },
     { name: 'superuser_reserved_connections', value: '3', why: 'so an operator can still log in when the pools are full' },
     { name: 'password_encryption', value: quote('scram-sha-256'), why: 'never md5' },
+    { name: 'unix_socket_permissions', value: '0700', why: 'only the server\'s own account opens the socket (its folder is 0700 too)' },
     { name: 'tcp_keepalives_idle', value: '60', why: 'find clients that vanished behind NAT or a killed container' },
     { name: 'tcp_keepalives_interval', value: '10' },
     { name: 'tcp_keepalives_count', value: '6' },

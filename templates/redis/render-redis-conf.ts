@@ -1,8 +1,8 @@
 // redis/redis.conf: the job queue's Redis, tuned from the profile. Pure: plan in, file out.
-// The password is NOT in this file: redis.conf cannot read a secret file, so the target passes
-// `--requirepass` at start from the secret (Docker: `sh -c '… --requirepass "$(cat /run/secrets/…)"'`
-// in plan/data-services.ts; native: lib/local-redis.ts). Redis hides that argument from its
-// process title, and the rendered folder stays free of secrets.
+// The password is NOT in this file: redis.conf cannot read a secret file, so the target writes a
+// requirepass file of its own at start and includes it (Docker: a 0600 file on the container's tmpfs,
+// plan/data-services.ts; native: the 0600 native/config/redis/redis.conf). The password is on no
+// command line, and the rendered folder stays free of secrets.
 import { RENDER_PATHS } from '../../plan/file-paths.js';
 import type { StackPlan } from '../../plan/types.js';
 import { parseSize } from '../../profile/units.js';

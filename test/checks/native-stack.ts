@@ -10,7 +10,7 @@ import { findSupervisor, type SupervisorClient } from '../../targets/native/supe
 import { makeStackDir, processesOfStack, prodctl, ROOT } from '../native/support.js';
 
 const SECRETS = path.join(ROOT, 'examples/small/example-secrets');
-const SECRET_NAMES = ['postgres_password', 'redis_password', 'api_key_pepper', 'grafana_admin_password', 'backup_key', 'edge_dashboard_users'];
+const SECRET_NAMES = ['postgres_password', 'postgres_superuser_password', 'redis_password', 'api_key_pepper', 'grafana_admin_password', 'backup_key', 'edge_dashboard_users'];
 
 export interface NativeEndpoints {
   uploadsDir: string;

@@ -104,7 +104,8 @@ describe.skipIf(!engineHere)('docker target: the real small plan deployed end to
   it('postgres and redis run the rendered postgresql.conf and redis.conf', async () => {
     const pg = ctx.plan.profile.postgres;
     const [postgres] = await running('postgres');
-    const psql = `PGPASSWORD="$(cat /run/secrets/${pg.password_secret})" psql -h 127.0.0.1 -U ${pg.user} -d ${pg.database} -Atc`;
+    // The superuser: config_file is visible to superusers only (the service role is none).
+    const psql = `PGPASSWORD="$(cat /run/secrets/${pg.superuser_password_secret})" psql -h 127.0.0.1 -U postgres -d ${pg.database} -Atc`;
     const show = async (setting: string) => (await execText(docker, postgres.Id, ['sh', '-c', `${psql} 'SHOW ${setting}'`])).stdout.trim();
     expect(await show('config_file')).toBe(MOUNT_PATHS.postgresConf);
     const rendered = fs.readFileSync(path.join(ctx.renderedDir, RENDER_PATHS.postgresConf), 'utf8');

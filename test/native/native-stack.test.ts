@@ -65,7 +65,7 @@ describe('native target on the real stack', () => {
     const ep = endpoints();
     // The superuser (config_file is visible to superusers only), over TCP: on a unix socket the
     // tcp_keepalives_* settings read 0 whatever the file says.
-    const c = new pg.Client({ host: ep.postgres.host, port: ep.postgres.port, user: 'postgres', database: 'postgres', password: secret('postgres_password') });
+    const c = new pg.Client({ host: ep.postgres.host, port: ep.postgres.port, user: 'postgres', database: 'postgres', password: secret('postgres_superuser_password') });
     await c.connect();
     const wrong: string[] = [];
     try {

@@ -80,8 +80,8 @@ describe('process specs', () => {
       '/usr/lib/postgresql/15/bin/postgres', '-D', '/srv/pdf/.prodctl/native/data/postgres',
       '-c', 'config_file=/srv/pdf/.prodctl/native/config/postgres/postgresql.conf',
       '-c', 'data_directory=/srv/pdf/.prodctl/native/data/postgres', '-c', 'port=15432', '-c', 'listen_addresses=127.0.0.1',
-      '-c', 'unix_socket_directories=/srv/pdf/.prodctl/native/run', '-c', 'hba_file=/srv/pdf/.prodctl/native/data/postgres/pg_hba.conf',
-      '-c', 'ident_file=/srv/pdf/.prodctl/native/data/postgres/pg_ident.conf',
+      '-c', 'unix_socket_directories=/srv/pdf/.prodctl/native/run/postgres', '-c', 'hba_file=/srv/pdf/.prodctl/native/config/postgres/pg_hba.conf',
+      '-c', 'ident_file=/srv/pdf/.prodctl/native/config/postgres/pg_ident.conf',
     ]);
     expect([pg.uid, pg.gid, pg.stopSignal]).toEqual([105, 110, 'SIGINT']);
     expect(redis.argv).toEqual(['/usr/bin/redis-server', '/srv/pdf/.prodctl/native/config/redis/redis.conf']);

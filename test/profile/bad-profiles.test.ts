@@ -31,6 +31,10 @@ const cases: BadCase[] = [
     line: '{file}:5:20: postgres.max_connections: expected pool_size × (api + worker replicas) + reserved_connections ≤ max_connections 20, found 10 × (2 + 3) + 10 = 60',
   },
   {
+    fixture: 'superuser-shares-password',
+    line: '{file}:5:30: postgres.superuser_password_secret: expected a secret of its own for the superuser, found the service\'s "postgres_password" — add secrets.postgres_superuser_password and name it here',
+  },
+  {
     fixture: 'pool-size-too-large',
     line: '{file}:5:14: postgres.pool_size: expected pool_size × (api + worker replicas) + reserved_connections ≤ max_connections 100, found 100 × (2 + 3) + 10 = 510',
   },
@@ -46,11 +50,11 @@ const cases: BadCase[] = [
   { fixture: 'memory-beyond-host', line: '{file}:5:33: postgres.resources.memory: expected ≤ host.memory 16G, found "64G"' },
   {
     fixture: 'missing-secret-file',
-    line: `{file}:9:23: secrets.backup_key.file: expected an existing secret file, found no file at ${DIR}/missing/backup_key — run \`prodctl init\` to generate secrets`,
+    line: `{file}:10:23: secrets.backup_key.file: expected an existing secret file, found no file at ${DIR}/missing/backup_key — create it (\`umask 077; head -c 32 /dev/urandom | base64 > ${DIR}/missing/backup_key\`), or run \`prodctl init\` in a new folder to generate secrets`,
   },
   {
     fixture: 'unknown-secret-ref',
-    line: '{file}:5:20: postgres.password_secret: expected the name of an entry under secrets: (postgres_password, redis_password, api_key_pepper, grafana_admin_password, backup_key, edge_dashboard_users), found "pg_pass"',
+    line: '{file}:5:20: postgres.password_secret: expected the name of an entry under secrets: (postgres_password, postgres_superuser_password, redis_password, api_key_pepper, grafana_admin_password, backup_key, edge_dashboard_users), found "pg_pass"',
   },
   { fixture: 'bad-target', line: '{file}:4:9: target: expected "native" or "docker" or "swarm", found "kubernetes"' },
   { fixture: 'bad-postgres-version', line: '{file}:5:12: postgres.version: expected 15, 16 or 17, found 14' },

@@ -32,6 +32,7 @@ describe('renderPostgresqlConf', () => {
       'max_connections = 100',
       'superuser_reserved_connections = 3',
       "password_encryption = 'scram-sha-256'",
+      'unix_socket_permissions = 0700',
       'tcp_keepalives_idle = 60',
       'tcp_keepalives_interval = 10',
       'tcp_keepalives_count = 6',

@@ -28,7 +28,7 @@ describe.each(EXAMPLE_PRESETS)('%s example', (preset) => {
     const plan = await loadExamplePlan(preset);
     const r = await validatePostgresqlConf(writeRendered([renderPostgresqlConf(plan)]), plan);
     expect(r.skipped).toBeUndefined();
-    expect(r.details).toEqual([expect.stringMatching(/^39 settings read back equal from postgres 15$/)]);
+    expect(r.details).toEqual([expect.stringMatching(/^40 settings read back equal from postgres 15$/)]);
     expect(r.ok).toBe(true);
   });
 

@@ -74,7 +74,10 @@ describe('compose.yaml', () => {
   it('mounts rendered files as configs and rendered folders read-only; postgres waits for nothing, api for healthy data services', async () => {
     const { doc } = await composeOf('medium');
     expect(doc.configs.postgres_postgresql_conf).toEqual({ file: './postgres/postgresql.conf' });
-    expect(doc.services.postgres.configs).toEqual([{ source: 'postgres_postgresql_conf', target: '/etc/postgresql/postgresql.conf' }]);
+    expect(doc.services.postgres.configs).toEqual([
+      { source: 'postgres_postgresql_conf', target: '/etc/postgresql/postgresql.conf' },
+      { source: 'postgres_initdb_10_service_role_sh', target: '/docker-entrypoint-initdb.d/10-service-role.sh' },
+    ]);
     expect(doc.services.edge.configs).toEqual([
       { source: 'traefik_traefik_yml', target: '/etc/traefik/traefik.yml' },
       { source: 'traefik_dynamic_yml', target: '/etc/traefik/dynamic.yml' },
@@ -104,7 +107,8 @@ describe('compose.yaml', () => {
 
   it("escapes $ for compose interpolation, so the container's shell gets $(cat …) unchanged", async () => {
     const { doc, text } = await composeOf('medium');
-    expect(doc.services.redis.command[2]).toBe('exec redis-server /usr/local/etc/redis/redis.conf --requirepass "$$(cat /run/secrets/redis_password)"');
+    // The password goes into a 0600 file by shell builtins: on no command line (redis-server's included).
+    expect(doc.services.redis.command[2]).toBe('umask 077 && printf \'requirepass "%s"\\n\' "$$(cat /run/secrets/redis_password)" > /tmp/redis-auth.conf && exec redis-server /usr/local/etc/redis/redis.conf --include /tmp/redis-auth.conf');
     expect(text).not.toMatch(/(^|[^$])\$\(/m);
     expect((doc as unknown as { name: string }).name).toBe('pdfsvc');
   });

@@ -16,6 +16,10 @@ export interface NativePaths {
   controlSocket: string;
 }
 
+/** Logs may quote requests and queries: readable by the stack's account and its group, nobody else. */
+export const LOG_FILE_MODE = 0o640;
+export const LOG_DIR_MODE = 0o750;
+
 // A unix socket path must fit in 108 bytes; deep state folders get a short one in the temp dir.
 const MAX_SOCKET_PATH = 100;
 

@@ -1,11 +1,11 @@
 // The CLI side of the supervisor: finds the daemon through its control socket, starts it when
 // it is not running, and sends it requests.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { TargetError } from '../../../lib/errors.js';
-import { nativePaths, type NativePaths } from './paths.js';
+import { LOG_DIR_MODE, LOG_FILE_MODE, nativePaths, type NativePaths } from './paths.js';
 import { isProcessAlive } from '../../../lib/process-alive.js';
 import type { ProcessSpec, ProcessStatus } from './types.js';
 
@@ -81,13 +81,20 @@ function daemonArgv(): string[] {
   return [process.execPath, '--import', 'tsx', path.join(import.meta.dirname, 'supervisor-main.ts')];
 }
 
+/** The log folder 0750 and its files 0640: older stacks made them 0755 / 0644. */
+export function tightenLogModes(paths: NativePaths): void {
+  mkdirSync(paths.logDir, { recursive: true, mode: LOG_DIR_MODE });
+  chmodSync(paths.logDir, LOG_DIR_MODE);
+  for (const f of readdirSync(paths.logDir)) chmodSync(path.join(paths.logDir, f), LOG_FILE_MODE);
+}
+
 /** Connects to the supervisor, starting it (detached, outliving this CLI process) when needed. */
 export async function ensureSupervisor(stateDir: string): Promise<{ client: SupervisorClient; started: boolean }> {
   const found = await findSupervisor(stateDir);
   if (found) return { client: found, started: false };
   const paths = nativePaths(stateDir);
-  mkdirSync(paths.logDir, { recursive: true });
-  const out = openSync(paths.supervisorLog, 'a');
+  tightenLogModes(paths);
+  const out = openSync(paths.supervisorLog, 'a', LOG_FILE_MODE);
   const [cmd, ...args] = daemonArgv();
   const child = spawn(cmd, [...args, path.resolve(stateDir)], { detached: true, stdio: ['ignore', out, out], cwd: path.resolve(import.meta.dirname, '../../..'), env: { ...process.env, PRODCTL_NATIVE_STACK: path.resolve(stateDir) } });
   child.unref();

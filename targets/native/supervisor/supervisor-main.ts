@@ -4,7 +4,7 @@
 // Then it serves the control socket until `prodctl down` asks it to shut everything down.
 import { appendFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { serveControl } from './control-server.js';
-import { nativePaths } from './paths.js';
+import { LOG_DIR_MODE, LOG_FILE_MODE, nativePaths } from './paths.js';
 import { isOurs, readPidFiles, removePidFile } from './pid-files.js';
 import { stopPid } from './stop-process.js';
 import { createSupervisor } from './supervisor.js';
@@ -14,9 +14,12 @@ if (!stateDir) {
   process.stderr.write('usage: supervisor-main <stateDir>\n');
   process.exit(2);
 }
+// Inherited by every process it starts: Redis' AOF and RDB, uploads, Prometheus' blocks and any
+// file a process makes without an explicit mode are its account's alone (0600 / 0700).
+process.umask(0o077);
 const paths = nativePaths(stateDir);
-mkdirSync(paths.logDir, { recursive: true });
-const note = (msg: string) => appendFileSync(paths.supervisorLog, `${new Date().toISOString()} ${msg}\n`);
+mkdirSync(paths.logDir, { recursive: true, mode: LOG_DIR_MODE });
+const note = (msg: string) => appendFileSync(paths.supervisorLog, `${new Date().toISOString()} ${msg}\n`, { mode: LOG_FILE_MODE });
 
 async function recoverStalePids(): Promise<void> {
   for (const r of readPidFiles(paths.pidDir)) {

@@ -2,8 +2,9 @@
 // each process to its own file, keeps a pid file per process, and stops in order. Runs inside the
 // detached supervisor daemon (supervisor-main.ts); the CLI talks to it over its control socket.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fchmodSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import path from 'node:path';
+import { LOG_DIR_MODE, LOG_FILE_MODE } from './paths.js';
 import { removePidFile, writePidFile } from './pid-files.js';
 import { stopPid } from './stop-process.js';
 import { backoffMs, hashSpec, STABLE_RUN_MS, type ProcessSpec, type ProcessStatus } from './types.js';
@@ -39,7 +40,7 @@ export function logFileOf(paths: SupervisorPaths, id: string): string {
 }
 
 export function createSupervisor(paths: SupervisorPaths, note: (msg: string) => void = () => {}): Supervisor {
-  mkdirSync(paths.logDir, { recursive: true });
+  mkdirSync(paths.logDir, { recursive: true, mode: LOG_DIR_MODE });
   mkdirSync(paths.pidDir, { recursive: true });
   // Insertion order is start order (stopAll's tie-break within a rank).
   const entries = new Map<string, Entry>();
@@ -58,7 +59,8 @@ export function createSupervisor(paths: SupervisorPaths, note: (msg: string) => 
   const launch = (e: Entry) => {
     const { spec } = e;
     const log = logFileOf(paths, spec.id);
-    const fd = openSync(log, 'a');
+    const fd = openSync(log, 'a', LOG_FILE_MODE);
+    fchmodSync(fd, LOG_FILE_MODE); // whatever the umask (0077 here) left of it
     writeSync(fd, `--- ${new Date().toISOString()} prodctl supervisor: starting ${spec.id}${e.restarts ? ` (restart ${e.restarts})` : ''}\n`);
     const child = spawn(spec.argv[0], spec.argv.slice(1), {
       cwd: spec.cwd,
