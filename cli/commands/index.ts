@@ -21,10 +21,11 @@ import * as keys from './keys.js';
 import * as check from './check.js';
 import * as backup from './backup.js';
 import * as restore from './restore.js';
+import * as wal from './wal.js';
 import * as loadtest from './loadtest.js';
 
 export function registerCommands(program: Command): void {
-  for (const mod of [init, schema, validate, plan, render, build, up, deploy, status, scale, rollback, releases, lock, logs, down, migrate, keys, check, backup, restore, loadtest]) {
+  for (const mod of [init, schema, validate, plan, render, build, up, deploy, status, scale, rollback, releases, lock, logs, down, migrate, keys, check, backup, restore, wal, loadtest]) {
     mod.register(program);
   }
 }
