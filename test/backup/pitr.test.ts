@@ -97,6 +97,12 @@ describe('point-in-time restore (native archiving, real Postgres)', () => {
   });
 
   it('the host dies (kill -9): restore --latest loses at most archive_timeout of writes', async () => {
+    await env.cli(['backup', '--parts', 'postgres', '--no-verify', ...live()]);
+    // What one push costs here (a Node start, the profile, one segment): the archiver's delay on top of archive_timeout.
+    const seg = readdirSync(path.join(env.dir, 'pgdata/pg_wal')).filter((n) => /^[0-9A-F]{24}$/.test(n))[0];
+    const p0 = Date.now();
+    await env.cli(['wal-push', path.join(env.dir, 'pgdata/pg_wal', seg), seg, '--to', path.join(env.dir, 'push-probe')]);
+    const pushMs = Date.now() - p0;
     const writer = startWriter(server.connectionString('app'), 20);
     // Run long enough for several archive_timeout switches, then die at an arbitrary moment.
     await sleep(timeoutMs * 2 + Math.floor(Math.random() * timeoutMs));
@@ -114,14 +120,15 @@ describe('point-in-time restore (native archiving, real Postgres)', () => {
     const lost = acked.filter((t) => t.id > maxId);
     const lastKeptAck = kept.length ? kept[kept.length - 1].ackAt : 0;
     const lostSeconds = (killedAt - lastKeptAck) / 1000;
-    console.log(`RPO with archive_timeout ${ARCHIVE_TIMEOUT}: ${lost.length} of ${acked.length} acknowledged rows lost, the last ${lostSeconds.toFixed(2)} s of writes; restore --latest took ${restoreMs} ms`);
+    console.log(`RPO with archive_timeout ${ARCHIVE_TIMEOUT}: ${lost.length} of ${acked.length} acknowledged rows lost, the last ${lostSeconds.toFixed(2)} s of writes (one wal-push took ${pushMs} ms); restore --latest took ${restoreMs} ms`);
     expect(kept.length).toBeGreaterThan(0);
-    // archive_timeout, plus the one wal-push in flight when the host died (a Node start + one segment).
-    expect(lostSeconds).toBeLessThanOrEqual(timeoutMs / 1000 + 2);
+    // The bound: archive_timeout, plus the push of the segment switched at that moment (measured
+    // above), plus 1 s for the archiver to wake up and the writer's own round trip.
+    expect(lostSeconds).toBeLessThanOrEqual((timeoutMs + pushMs + 1000) / 1000);
     // Rows lost are only the newest ones: every acknowledged row up to the restored maximum is there.
     const ids = await withPg(restored.connectionString('app'), async (c) => new Set((await c.query<{ id: number }>('SELECT id FROM ticks')).rows.map((x) => x.id)));
     expect(kept.filter((t) => !ids.has(t.id))).toEqual([]);
-  });
+  }, timeoutMs * 4 + 120_000);
 
   it('backup verify reports the first gap when an archived segment is removed', async () => {
     const ok = JSON.parse((await env.cli(['--json', 'backup', 'verify'])).stdout);
