@@ -43,6 +43,7 @@ export async function runStatus(ctx: CliContext, o: StatusOptions): Promise<void
     // Four scrapes: enough points for rate(), short enough that the numbers move.
     rateWindow: `${Math.max(4, Math.round(4 * scrapeSeconds))}s`,
     timeoutMs: Math.min(1500, intervalMs),
+    walArchiver: await walArchiverSource(ctx, plan),
   };
   const collect = () => collectSnapshot(sources);
   if (o.watch) {
@@ -93,4 +94,21 @@ function defaultUrl(plan: StackPlan, which: 'prometheus' | 'alertmanager'): stri
 
 function trimSlash(u: string): string {
   return u.replace(/\/+$/, '');
+}
+
+/** backup.wal.archive on: pg_stat_archiver of the stack's Postgres, reached as `prodctl backup` reaches it. */
+async function walArchiverSource(ctx: CliContext, plan: StackPlan): Promise<StatusSources['walArchiver']> {
+  const wal = plan.profile.backup.wal;
+  if (!wal?.archive) return undefined;
+  const lagLimitSeconds = (wal.lag_alert_factor * parseDuration(wal.archive_timeout)) / 1000;
+  const { resolveBackupEnv, resolveLiveSources } = await import('./backup-env.js');
+  const { readArchiver } = await import('../backup/wal/read-archiver.js');
+  return {
+    lagLimitSeconds,
+    read: async () => {
+      const env = await resolveBackupEnv(ctx, {});
+      const live = await resolveLiveSources(ctx, env, {}, ['postgres']);
+      return readArchiver(live.postgres!.conn);
+    },
+  };
 }

@@ -2,6 +2,7 @@
 // each number. Pure.
 import { METRICS, SLI_ROUTES } from '../../contract/index.js';
 import type { ServiceStatus } from '../../targets/types.js';
+import type { ArchiverStatus } from '../../backup/wal/read-archiver.js';
 
 export interface FiringAlert {
   name: string;
@@ -25,6 +26,8 @@ export interface StatusSnapshot {
   redis: { usedBytes: number | null; maxBytes: number | null; up: boolean | null };
   alerts: { url: string; reachable: boolean; error?: string; firing: FiringAlert[] };
   backup: { source: string | null; lastSuccessAt: string | null; ageSeconds: number | null; verifyOk: boolean | null; verifiedAt: string | null };
+  /** backup.wal.archive on: pg_stat_archiver, and the age past which PostgresWalArchiveLagging fires. */
+  walArchive?: (ArchiverStatus & { lagLimitSeconds: number }) | { error: string; lagLimitSeconds: number };
 }
 
 const H = METRICS.httpDuration.name;

@@ -3,7 +3,7 @@
 // table, `prodctl restore --to-time T` → every row acknowledged before T and none sent after, the
 // table back. Then the recovery point when the host dies (kill -9), a refusal, and verify finding a
 // removed segment.
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -31,7 +31,14 @@ beforeAll(async () => {
   if (!existsSync(path.join(repo, 'dist/cli/run-restore-pitr.js'))) await execa('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: repo });
   env = makePitrEnv(ARCHIVE_TIMEOUT);
   server = await startArchivingPostgres(env);
-  await withPg(server.connectionString(), (c) => c.query('CREATE DATABASE app'));
+  await withPg(server.connectionString(), async (c) => {
+    await c.query('CREATE DATABASE app');
+    // `prodctl status` reaches Postgres as the profile's role, through the native endpoints file.
+    await c.query('CREATE ROLE pdfsvc LOGIN');
+    await c.query('CREATE DATABASE pdfsvc OWNER pdfsvc');
+  });
+  mkdirSync(path.join(env.state, 'native'), { recursive: true });
+  writeFileSync(path.join(env.state, 'native/endpoints.json'), JSON.stringify({ postgres: { host: server.host, port: server.port } }));
   await withPg(server.connectionString('app'), async (c) => {
     await c.query('CREATE TABLE ticks (id serial PRIMARY KEY, sent_at timestamptz NOT NULL)');
     await c.query("CREATE TABLE accounts AS SELECT g AS id, 'user ' || g AS name FROM generate_series(1, 500) g");
@@ -66,6 +73,10 @@ describe('point-in-time restore (native archiving, real Postgres)', () => {
       return w;
     });
     expect(dropWal).toMatch(/^[0-9A-F]{24}$/);
+    const status = JSON.parse((await env.cli(['--json', 'status'], { reject: false })).stdout);
+    expect(status.walArchive.lastArchivedWal >= dropWal).toBe(true);
+    expect(status.walArchive.ageSeconds).toBeLessThanOrEqual(timeoutMs / 1000 * 3 + 10);
+    expect(status.walArchive.lagLimitSeconds).toBe((timeoutMs / 1000) * 3);
 
     const t0 = Date.now();
     const out = path.join(env.dir, 'restored-T');
