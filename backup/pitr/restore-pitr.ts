@@ -15,7 +15,7 @@ import type { BackupStore } from '../stores/types.js';
 import { readObject, type StreamCodec } from '../stream/pipeline.js';
 import { listWal } from '../wal/wal-archive.js';
 import { walFetchCommand } from '../../templates/postgres/wal-archive-settings.js';
-import { checkBaseWal, describeTarget, pickBaseBackup, type PitrTarget } from './pick-base.js';
+import { describeTarget, walPastBase, pickBaseBackup, type PitrTarget } from './pick-base.js';
 import { readRecoveryStop, startRecoveryServer, waitForPromotion, type RecoveryServer } from './recovery-server.js';
 
 export interface PitrOptions {
@@ -116,7 +116,7 @@ export async function restoreToPoint(o: PitrOptions): Promise<PitrResult> {
   step(`base backup ${m.id} (finished ${base.stopTime}, ${base.startWal} … ${base.stopWal})`);
   await checkChecksums(o.store, m, ['postgres']);
   checkKey(m, o.key);
-  const chain = checkBaseWal(m.id, base, await listWal(o.store, base.startWal.slice(0, 8)));
+  const chain = walPastBase(base, await listWal(o.store, base.stopWal.slice(0, 8)));
   if (chain.gap) step(`warning: archived WAL has a gap at ${chain.gap.missing}; replay cannot pass it`);
   const codec: StreamCodec = { compression: m.compression, key: o.key };
   const file = m.parts.postgres.files.find((f) => f.key === base.key)!;

@@ -3,7 +3,7 @@
 // table, `prodctl restore --to-time T` → every row acknowledged before T and none sent after, the
 // table back. Then the recovery point when the host dies (kill -9), a refusal, and verify finding a
 // removed segment.
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -109,6 +109,8 @@ describe('point-in-time restore (native archiving, real Postgres)', () => {
 
   it('the host dies (kill -9): restore --latest loses at most archive_timeout of writes', async () => {
     await env.cli(['backup', '--parts', 'postgres', '--no-verify', ...live()]);
+    // Steady state: the segments the backup switched out are archived before the clock starts.
+    await withPg(server.connectionString('app'), async (c) => waitArchived(c, (await c.query<{ w: string }>('SELECT pg_walfile_name(pg_current_wal_lsn() - 16777216::numeric) AS w')).rows[0].w, timeoutMs * 3 + 30_000));
     // What one push costs here (a Node start, the profile, one segment): the archiver's delay on top of archive_timeout.
     const seg = readdirSync(path.join(env.dir, 'pgdata/pg_wal')).filter((n) => /^[0-9A-F]{24}$/.test(n))[0];
     const p0 = Date.now();
@@ -145,9 +147,13 @@ describe('point-in-time restore (native archiving, real Postgres)', () => {
     const ok = JSON.parse((await env.cli(['--json', 'backup', 'verify'])).stdout);
     expect(ok.ok).toBe(true);
     expect(ok.checked.walSegments).toBeGreaterThan(2);
+    const manifest = JSON.parse(readFileSync(path.join(env.dir, 'backups', ok.setId, 'manifest.json'), 'utf8'));
+    const stopWal: string = manifest.parts.postgres.base.stopWal;
     const tliDir = path.join(env.dir, 'backups/wal/00000001');
-    const names = readdirSync(tliDir).filter((n) => /^[0-9A-F]{24}\./.test(n)).sort();
-    const victim = names[Math.floor(names.length / 2)];
+    // A segment replay past this set's base backup needs, with later ones archived after it.
+    const after = readdirSync(tliDir).filter((n) => /^[0-9A-F]{24}\./.test(n) && n.slice(0, 24) > stopWal).sort();
+    expect(after.length).toBeGreaterThan(2);
+    const victim = after[Math.floor(after.length / 2)];
     rmSync(path.join(tliDir, victim));
     const bad = await env.cli(['--json', 'backup', 'verify'], { reject: false });
     expect(bad.exitCode).toBe(1);

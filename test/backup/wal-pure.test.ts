@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { SetInfo } from '../../backup/catalog.js';
 import type { Manifest } from '../../backup/manifest.js';
 import { parseBasebackupLog, type BaseBackupInfo } from '../../backup/parts/pg-basebackup.js';
-import { checkBaseWal, pickBaseBackup } from '../../backup/pitr/pick-base.js';
+import { pickBaseBackup, walPastBase } from '../../backup/pitr/pick-base.js';
 import { pgTimestamp, recoverySettings } from '../../backup/pitr/restore-pitr.js';
 import { readRecoveryStop } from '../../backup/pitr/recovery-server.js';
 import { formatLsn, isArchivableName, parseLsn, segmentOfLsn, walKey, walkWalChain, walNameOfChild } from '../../backup/wal/wal-names.js';
@@ -64,10 +64,11 @@ describe('picking the base backup', () => {
     expect(() => pickBaseBackup([set('c', undefined)], { kind: 'latest' })).toThrow('(no set has one)');
   });
 
-  it('refuses when the archive does not reach the end of the base backup', () => {
+  it('replay past the base backup reads the archive from its last segment on (the tar is consistent alone)', () => {
     const b = base('2026-12-07T10:00:00.000Z', '0/B000100', seg(0, 9), seg(0, 0xb));
-    expect(checkBaseWal('a', b, [seg(0, 9), seg(0, 0xa), seg(0, 0xb)]).segments).toBe(3);
-    expect(() => checkBaseWal('a', b, [seg(0, 9), seg(0, 0xb)])).toThrow(`WAL is missing for base backup a: ${seg(0, 0xa)} is not archived`);
+    expect(walPastBase(b, [seg(0, 9), seg(0, 0xb), seg(0, 0xc)])).toMatchObject({ first: seg(0, 0xb), last: seg(0, 0xc), segments: 2, gap: null });
+    expect(walPastBase(b, [seg(0, 0xb), seg(0, 0xd)]).gap).toEqual({ missing: seg(0, 0xc), nextPresent: seg(0, 0xd) });
+    expect(walPastBase(b, []).segments).toBe(0);
   });
 });
 
