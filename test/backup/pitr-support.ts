@@ -106,8 +106,8 @@ export function startWriter(url: string, everyMs: number): { ticks: Tick[]; stop
   };
 }
 
-/** "The host dies": SIGKILL to the postmaster and every process under it (archiver, a running wal-push). */
-export function killTree(pid: number): void {
+/** The process tree under `pid`, from the process table. */
+function treeOf(pid: number): number[] {
   const children = new Map<number, number[]>();
   for (const line of execFileSync('ps', ['-e', '-o', 'pid=,ppid='], { encoding: 'utf8' }).trim().split('\n')) {
     const [p, pp] = line.trim().split(/\s+/).map(Number);
@@ -119,13 +119,33 @@ export function killTree(pid: number): void {
     for (const c of children.get(p) ?? []) walk(c);
   };
   walk(pid);
-  for (const p of all) {
+  return all;
+}
+
+function signalAll(pids: number[], signal: NodeJS.Signals): void {
+  for (const p of pids) {
     try {
-      process.kill(p, 'SIGKILL');
+      process.kill(p, signal);
     } catch {
       // already gone
     }
   }
+}
+
+/**
+ * "The host dies": the postmaster and every process under it (archiver, a running wal-push) at once.
+ * SIGSTOP first, until the tree stops growing (a stopped process cannot start a wal-push that would
+ * escape the listing and finish after "the host died"), then SIGKILL to all of them.
+ */
+export function killTree(pid: number): void {
+  let tree = treeOf(pid);
+  for (;;) {
+    signalAll(tree, 'SIGSTOP');
+    const again = treeOf(pid);
+    if (again.every((p) => tree.includes(p))) break;
+    tree = [...new Set([...tree, ...again])];
+  }
+  signalAll(tree, 'SIGKILL');
 }
 
 /** Waits until Postgres reports the segment holding `lsn` archived. */
