@@ -23,6 +23,8 @@ export interface VerifyRecord {
     /** Tombstoned blobs (deleted files inside their grace): not required; how many the set holds anyway. */
     tombstonedBlobs?: number;
     tombstonedIncluded?: number;
+    /** Archived WAL segments in one unbroken run from the set's base backup on. */
+    walSegments?: number;
   };
 }
 

@@ -6,6 +6,7 @@ import { knownBlobs, listSets, STARTED_NAME } from './catalog.js';
 import { MANIFEST_FORMAT, MANIFEST_NAME, newSetId, sealManifest, setKey, type Manifest } from './manifest.js';
 import { backupFiles, blobAccessOf } from './parts/files.js';
 import { backupPostgres } from './parts/postgres.js';
+import { takeBaseBackup } from './parts/pg-basebackup.js';
 import { backupRedis } from './parts/redis.js';
 import type { BackupSources, ProgressEvent } from './sources.js';
 import type { BackupStore } from './stores/types.js';
@@ -44,6 +45,10 @@ export async function createBackup(o: CreateBackupOptions): Promise<Manifest> {
     const r = await backupPostgres({ ...s.postgres, store: o.store, key: setKey(id, partFileName('postgres', o.codec)), codec: o.codec, onBytes: (n) => progress({ part: 'postgres', phase: 'bytes', bytes: n }) });
     parts.postgres = r.part;
     referenced = r.referencedBlobs;
+    if (s.postgres.baseBackup) {
+      const b = await takeBaseBackup({ conn: s.postgres.conn, store: o.store, key: setKey(id, `postgres.base.tar${compressionSuffix(o.codec.compression)}${o.codec.key ? '.enc' : ''}`), codec: o.codec, onBytes: (n) => progress({ part: 'postgres', phase: 'bytes', bytes: n }) });
+      parts.postgres = { ...r.part, files: [...r.part.files, b.file], base: b.info };
+    }
     progress({ part: 'postgres', phase: 'done' });
   }
   if (s.files) {

@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import { BackupError } from '../lib/errors.js';
 import type { Compression } from './stream/compress.js';
+import type { BaseBackupInfo } from './parts/pg-basebackup.js';
 
 export const MANIFEST_FORMAT = 1;
 export type PartName = 'postgres' | 'redis' | 'files';
@@ -29,6 +30,8 @@ export interface PostgresPart {
   serverVersion: string;
   files: ManifestFile[];
   tables: Record<string, TableSum>;
+  /** A pg_basebackup tar beside the dump (WAL archiving on): files[1], the start of point-in-time restores. */
+  base?: BaseBackupInfo;
 }
 
 export interface RedisPart {

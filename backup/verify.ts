@@ -14,6 +14,7 @@ import { diffKeyCounts, readKeyCounts } from './parts/redis.js';
 import { diffTableSums } from './parts/pg-checksums.js';
 import { describeMissing, judgeBlobRefs, readBlobRefs } from './parts/blob-refs.js';
 import { createScratch } from './scratch.js';
+import { checkWalChain } from './wal/check-wal-chain.js';
 import type { BackupStore } from './stores/types.js';
 import { readObject, type StreamCodec } from './stream/pipeline.js';
 
@@ -90,6 +91,12 @@ export async function verifySet(o: VerifyOptions): Promise<VerifyRecord> {
     checkKey(m, o.key);
     const codec: StreamCodec = { compression: m.compression, key: o.key };
     problems = await restoreIntoScratch(o, codec, checked);
+    if (m.parts.postgres?.base) {
+      o.onStep?.('checking the archived WAL chain from the base backup');
+      const wal = await checkWalChain(o.store, m.parts.postgres.base);
+      checked.walSegments = wal.segments;
+      problems.push(...wal.problems);
+    }
     o.onStep?.('decrypting blobs');
     for (const blob of m.parts.files?.files ?? []) {
       const got = await readObject(o.store, blob.key, { compression: 'none', key: o.key }, discard()).catch((err: Error) => {

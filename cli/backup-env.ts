@@ -134,11 +134,13 @@ function resolveNativeSources(ctx: CliContext, env: BackupEnv, o: BackupEnvOptio
       sources.postgres = {
         conn: { host: u.hostname, port: Number(u.port || 5432), user: decodeURIComponent(u.username || 'postgres'), password: decodeURIComponent(u.password) || undefined, database: u.pathname.slice(1) || p.postgres.database },
         tools: createLocalPgTools(),
+        baseBackup: Boolean(p.backup.wal?.archive),
       };
     } else {
       sources.postgres = {
         conn: { host: ep.postgres?.host ?? '127.0.0.1', port: ep.postgres?.port ?? p.postgres.port, user: p.postgres.user, password: readSecretFile(env.plan, p.postgres.password_secret), database: p.postgres.database },
         tools: createLocalPgTools(),
+        baseBackup: Boolean(p.backup.wal?.archive),
       };
     }
   }

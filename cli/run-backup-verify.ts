@@ -19,6 +19,7 @@ export async function runBackupVerify(ctx: CliContext, id: string | undefined, o
   else {
     printLine(`verify ${manifest.id}: ${record.ok ? paint('ok', 'green') : paint('FAILED', 'red')} in ${formatDuration(record.durationMs)}`);
     printLine(`  ${record.checked.files} files checksummed · ${record.checked.tables} tables compared · ${record.checked.redisDbs} redis dbs · ${record.checked.blobs} blobs decrypted`);
+    if (record.checked.walSegments !== undefined) printLine(`  ${record.checked.walSegments} archived WAL segments in one unbroken run from the base backup`);
     for (const p of record.problems) printLine(`  ${paint('✗', 'red')} ${p}`);
   }
   if (!record.ok) throw new BackupError(`verify of ${manifest.id} failed: ${record.problems[0]}`, 'this set cannot be trusted; take a new backup and investigate the store');

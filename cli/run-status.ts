@@ -42,6 +42,7 @@ export async function runStatus(ctx: CliContext, o: StatusOptions): Promise<void
     // Four scrapes: enough points for rate(), short enough that the numbers move.
     rateWindow: `${Math.max(4, Math.round(4 * scrapeSeconds))}s`,
     timeoutMs: Math.min(1500, intervalMs),
+    walArchiver: await walArchiverSource(ctx, plan),
   };
   const collect = () => collectSnapshot(sources);
   if (o.watch) {
@@ -71,4 +72,21 @@ function parseInterval(v: string): number {
 function toneColor(enabled: boolean): (text: string, tone: Tone) => string {
   const colors = { ok: 'green', warn: 'yellow', bad: 'red', dim: 'gray' } as const;
   return (text, tone) => paint(text, colors[tone], enabled);
+}
+
+/** backup.wal.archive on: pg_stat_archiver of the stack's Postgres, reached as `prodctl backup` reaches it. */
+async function walArchiverSource(ctx: CliContext, plan: StackPlan): Promise<StatusSources['walArchiver']> {
+  const wal = plan.profile.backup.wal;
+  if (!wal?.archive) return undefined;
+  const lagLimitSeconds = (wal.lag_alert_factor * parseDuration(wal.archive_timeout)) / 1000;
+  const { resolveBackupEnv, resolveLiveSources } = await import('./backup-env.js');
+  const { readArchiver } = await import('../backup/wal/read-archiver.js');
+  return {
+    lagLimitSeconds,
+    read: async () => {
+      const env = await resolveBackupEnv(ctx, {});
+      const live = await resolveLiveSources(ctx, env, {}, ['postgres']);
+      return readArchiver(live.postgres!.conn);
+    },
+  };
 }

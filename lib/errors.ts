@@ -58,6 +58,13 @@ export class BackupError extends ProdctlError {
   readonly exitCode = EXIT.failed;
 }
 
+/** `prodctl wal-fetch` could read a WAL file but not trust it (corrupt, wrong key, store down):
+ *  an exit status above 125 makes Postgres abort recovery instead of ending it early and promoting
+ *  at the wrong point, which is what any status 1–125 ("file not archived") would do. */
+export class WalFetchAbort extends ProdctlError {
+  readonly exitCode = 126;
+}
+
 /** Load test thresholds failed: k6's exit code. */
 export class ThresholdError extends ProdctlError {
   readonly exitCode = EXIT.thresholds;

@@ -25,7 +25,7 @@ const MiB = 1024 ** 2;
 const fmtMiB = (b: number) => `${Math.round(b / MiB)}M`;
 
 export function checkCrossRules(p: Profile): CrossProblem[] {
-  return [...checkPool(p), ...checkRedis(p), ...checkWorkerMemory(p), ...checkHostFit(p), ...checkSecretRefs(p), ...checkPostgresRoles(p), ...checkTarget(p), ...checkStorage(p)];
+  return [...checkPool(p), ...checkRedis(p), ...checkWorkerMemory(p), ...checkHostFit(p), ...checkSecretRefs(p), ...checkPostgresRoles(p), ...checkTarget(p), ...checkStorage(p), ...checkWalArchive(p)];
 }
 
 function checkPool(p: Profile): CrossProblem[] {
@@ -145,4 +145,10 @@ function checkTarget(p: Profile): CrossProblem[] {
     return [{ path: ['edge', 'kind'], message: `expected "haproxy" when target is native (Traefik cannot be run natively here), found ${JSON.stringify(p.edge.kind)}`, alternatives: [['target']] }];
   }
   return [];
+}
+
+/** WAL archiving runs `prodctl wal-push` from Postgres; only the native target has prodctl beside its Postgres so far. */
+function checkWalArchive(p: Profile): CrossProblem[] {
+  if (!p.backup.wal?.archive || p.target === 'native') return [];
+  return [{ path: ['backup', 'wal', 'archive'], message: `expected false when target is ${p.target}: the Postgres image has no prodctl to archive WAL with yet (native only)`, alternatives: [['target']] }];
 }

@@ -230,6 +230,15 @@ const backupSchema = z
     compression: z.enum(['zstd', 'gzip', 'none']),
     encryption: z.object({ key_secret: secretRef }).strict().optional(),
     verify_after_backup: z.boolean(),
+    // Continuous WAL archiving and point-in-time restore (docs/backup.md). Off unless present.
+    wal: z
+      .object({
+        archive: z.boolean().default(true).meta({ description: 'Archive every WAL segment to the backup target (archive_mode = on)' }),
+        archive_timeout: duration.default('60s').meta({ description: 'Longest time a written WAL segment waits before it is archived: the recovery point (RPO) bound' }),
+        lag_alert_factor: posInt.min(1).default(3).meta({ description: 'PostgresWalArchiveLagging fires when the last archive is older than this × archive_timeout while the database takes writes' }),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 

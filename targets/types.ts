@@ -10,6 +10,8 @@ export interface TargetContext {
   stateDir: string;
   log: Logger;
   yes: boolean;
+  /** The profile as the CLI loaded it: tools the stack runs itself (Postgres' archive_command) call prodctl with it. */
+  profile?: { path: string; env?: string };
 }
 
 export interface ReplicaStatus {

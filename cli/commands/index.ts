@@ -22,11 +22,12 @@ import * as keys from './keys.js';
 import * as check from './check.js';
 import * as backup from './backup.js';
 import * as restore from './restore.js';
+import * as wal from './wal.js';
 import * as loadtest from './loadtest.js';
 import * as node from './node.js';
 
 export function registerCommands(program: Command): void {
-  for (const mod of [init, schema, validate, plan, render, build, up, deploy, status, slo, scale, rollback, releases, lock, logs, down, migrate, keys, check, backup, restore, loadtest, node]) {
+  for (const mod of [init, schema, validate, plan, render, build, up, deploy, status, slo, scale, rollback, releases, lock, logs, down, migrate, keys, check, backup, restore, wal, loadtest, node]) {
     mod.register(program);
   }
 }

@@ -7,6 +7,7 @@ import { TEXTFILE_NAME } from '../../backup/textfile.js';
 import type { StackPlan } from '../../plan/types.js';
 import type { Target, TargetContext } from '../../targets/types.js';
 import { collectSloRows } from '../slo-collect.js';
+import type { ArchiverStatus } from '../../backup/wal/read-archiver.js';
 import { applyQueryResults, buildStatusQueries, emptySnapshot, parseBackupTextfile, type FiringAlert, type StatusSnapshot } from './snapshot.js';
 
 export interface StatusSources {
@@ -19,11 +20,13 @@ export interface StatusSources {
   textfile: string;
   rateWindow: string;
   timeoutMs: number;
+  /** backup.wal.archive on: reads pg_stat_archiver; the lag limit of the alert. */
+  walArchiver?: { read: () => Promise<ArchiverStatus>; lagLimitSeconds: number };
 }
 
 export async function collectSnapshot(src: StatusSources): Promise<StatusSnapshot> {
   const snap = emptySnapshot(src.plan.project, src.plan.target, src.prometheusUrl, src.alertmanagerUrl, src.plan.profile.slo.window);
-  await Promise.all([collectServices(src, snap), collectMetrics(src, snap), collectAlerts(src, snap), collectSlo(src, snap)]);
+  await Promise.all([collectServices(src, snap), collectMetrics(src, snap), collectAlerts(src, snap), collectSlo(src, snap), collectWalArchive(src, snap)]);
   collectBackup(src, snap);
   return snap;
 }
@@ -98,6 +101,16 @@ function collectBackup(src: StatusSources, snap: StatusSnapshot): void {
     snap.backup = { source: src.textfile, ...parseBackupTextfile(text, Date.now()) };
   } catch {
     snap.backup.source = null; // no backup taken yet on this host
+  }
+}
+
+async function collectWalArchive(src: StatusSources, snap: StatusSnapshot): Promise<void> {
+  if (!src.walArchiver) return;
+  const lagLimitSeconds = src.walArchiver.lagLimitSeconds;
+  try {
+    snap.walArchive = { ...(await src.walArchiver.read()), lagLimitSeconds };
+  } catch (err) {
+    snap.walArchive = { error: err instanceof Error ? err.message : String(err), lagLimitSeconds };
   }
 }
 

@@ -85,14 +85,30 @@ function alertsSection(s: StatusSnapshot): Section {
   };
 }
 
+function walRows(s: StatusSnapshot): Row[] {
+  const w = s.walArchive;
+  if (!w) return [];
+  if ('error' in w) return [{ label: 'wal', value: `pg_stat_archiver unreadable: ${w.error}`, tone: 'warn' }];
+  const failing = w.lastFailedAt !== null && (w.lastArchivedAt === null || w.lastFailedAt > w.lastArchivedAt);
+  const last = w.lastArchivedWal ? `${w.lastArchivedWal} archived ${secs(w.ageSeconds)} ago` : 'nothing archived yet';
+  return [
+    {
+      label: 'wal',
+      value: `${last}${failing ? ` · FAILING since ${w.lastFailedAt} (${w.lastFailedWal})` : ''}`,
+      tone: failing ? 'bad' : (w.ageSeconds ?? 0) > w.lagLimitSeconds ? 'warn' : 'ok',
+    },
+  ];
+}
+
 function backupSection(s: StatusSnapshot): Section {
   const b = s.backup;
-  if (!b.source || !b.lastSuccessAt) return { title: 'Backup', rows: [{ label: 'last', value: 'no backup recorded on this host', tone: 'warn' }] };
+  if (!b.source || !b.lastSuccessAt) return { title: 'Backup', rows: [{ label: 'last', value: 'no backup recorded on this host', tone: 'warn' }, ...walRows(s)] };
   return {
     title: 'Backup',
     rows: [
       { label: 'last', value: `${b.lastSuccessAt} (${formatDuration((b.ageSeconds ?? 0) * 1000)} ago)`, tone: 'ok' },
       { label: 'verify', value: b.verifyOk === null ? 'never verified' : `${b.verifyOk ? 'passed' : 'FAILED'}${b.verifiedAt ? ` at ${b.verifiedAt}` : ''}`, tone: b.verifyOk === false ? 'bad' : b.verifyOk ? 'ok' : 'warn' },
+      ...walRows(s),
     ],
   };
 }

@@ -2,6 +2,7 @@
 // each number. Pure.
 import { METRICS, SLI_ROUTES } from '../../contract/index.js';
 import type { NodeStatus, ServiceStatus } from '../../targets/types.js';
+import type { ArchiverStatus } from '../../backup/wal/read-archiver.js';
 
 export interface FiringAlert {
   name: string;
@@ -29,6 +30,8 @@ export interface StatusSnapshot {
   backup: { source: string | null; lastSuccessAt: string | null; ageSeconds: number | null; verifyOk: boolean | null; verifiedAt: string | null };
   /** Error budget left per SLO over the profile's slo.window (`prodctl slo` has the details). */
   slo: { window: string; budgets: { slo: string; target: number; budgetRemaining: number | null }[] | null; error?: string };
+  /** backup.wal.archive on: pg_stat_archiver, and the age past which PostgresWalArchiveLagging fires. */
+  walArchive?: (ArchiverStatus & { lagLimitSeconds: number }) | { error: string; lagLimitSeconds: number };
 }
 
 const H = METRICS.httpDuration.name;

@@ -2,6 +2,7 @@
 // spec inputs. Shared by up, deploy, status and scale.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { prodctlArgv } from '../../lib/prodctl-argv.js';
 import { ConfigError, TargetError } from '../../lib/errors.js';
 import { serviceUser } from '../../lib/system-user.js';
 import type { StackPlan } from '../../plan/types.js';
@@ -97,6 +98,7 @@ export function specInput(env: NativeEnv, state: NativeState, configHashes: Spec
     postgresUser: pg ? { uid: pg.uid, gid: pg.gid } : null,
     configHashes,
     pathEnv: stackPath(),
+    prodctl: env.ctx.profile ? prodctlArgv({ profilePath: env.ctx.profile.path, envName: env.ctx.profile.env, stateDir: env.ctx.stateDir }) : undefined,
   };
 }
 

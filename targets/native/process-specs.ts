@@ -9,6 +9,7 @@ import type { NativeComponent } from './binaries.js';
 import { nativeHbaPaths, postgresSocketDir } from './postgres-hba.js';
 import type { NativePaths } from './supervisor/paths.js';
 import type { ProcessSpec } from './supervisor/types.js';
+import { walPushCommand } from '../../templates/postgres/wal-archive-settings.js';
 
 export const LOOPBACK = '127.0.0.1';
 
@@ -27,6 +28,8 @@ export interface SpecInput {
   configHashes: Partial<Record<NativeComponent, string>>;
   /** PATH for every process. */
   pathEnv: string;
+  /** argv of this prodctl with the profile and state folder: Postgres runs it to archive WAL. */
+  prodctl?: string[];
 }
 
 function service(plan: StackPlan, name: ServicePlan['name']): ServicePlan | undefined {
@@ -118,6 +121,8 @@ export function postgresSettings(i: SpecInput, renderedConf: string): string[] {
     `hba_file=${nativeHbaPaths(i.paths).hba}`,
     `ident_file=${nativeHbaPaths(i.paths).ident}`,
   ];
+  // WAL archiving: the rendered file says `prodctl wal-push`; here it is this prodctl, this profile.
+  if (i.plan.profile.backup.wal?.archive && i.prodctl) settings.push(`archive_command=${walPushCommand(i.prodctl)}`);
   return settings.flatMap((s) => ['-c', s]);
 }
 

@@ -198,6 +198,7 @@ export function buildAlertRules(s: MonitoringSettings): AlertRule[] {
       summary: 'The last backup verify failed',
       description: 'Restoring the last backup set into a scratch instance failed; that backup cannot be trusted.',
     },
+    ...walArchiveRules(s),
     {
       group: 'platform',
       alert: 'TlsCertificateExpiring',
@@ -264,4 +265,34 @@ function replicasRule(alert: string, job: 'api' | 'worker', desired: number, s: 
 
 function pct(ratio: number): string {
   return `${+(ratio * 100).toFixed(2)} %`;
+}
+
+/**
+ * WAL archiving (backup.wal), from postgres-exporter's pg_stat_archiver (Debian's 0.11 has it).
+ * Archiving only happens when there were writes, so "nothing archived for a while" alone is normal
+ * on an idle database: the lag alert needs writes in the same span.
+ */
+function walArchiveRules(s: MonitoringSettings): AlertRule[] {
+  if (!s.walArchive) return [];
+  const lag = s.walArchive.lagSeconds;
+  const writes = ['inserted', 'updated', 'deleted'].map((t) => `increase(pg_stat_database_tup_${t}[${lag}s])`).join(' + ');
+  return [
+    {
+      group: 'postgres',
+      alert: 'PostgresWalArchiveFailing',
+      expr: `increase(pg_stat_archiver_failed_count[${s.window}]) > 0 and on (instance) increase(pg_stat_archiver_archived_count[${s.window}]) == 0`,
+      for: s.forShort,
+      severity: 'critical',
+      summary: 'Postgres cannot archive WAL to the backup target',
+      description: `archive_command (prodctl wal-push) failed {{ $value }} times over the last ${s.window} and nothing was archived: the recovery point grows and pg_wal fills.`,
+    },
+    {
+      group: 'postgres',
+      alert: 'PostgresWalArchiveLagging',
+      expr: `max by (instance) (pg_stat_archiver_last_archive_age) > ${lag} and on (instance) sum by (instance) (${writes}) > 0`,
+      severity: 'warning',
+      summary: `The last archived WAL is older than ${lag}s while the database takes writes`,
+      description: `Last WAL archived {{ $value | humanizeDuration }} ago (limit ${lag}s = backup.wal.lag_alert_factor × archive_timeout ${s.walArchive.timeoutSeconds}s).`,
+    },
+  ];
 }

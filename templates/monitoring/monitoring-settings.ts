@@ -33,6 +33,8 @@ export interface MonitoringSettings {
     backupMaxAgeSeconds: number;
     tlsExpiryDays: number;
   };
+  /** backup.wal.archive on: archive_timeout and the lag that alerts (lag_alert_factor × archive_timeout), in seconds. */
+  walArchive: { timeoutSeconds: number; lagSeconds: number } | null;
 }
 
 export function deriveMonitoringSettings(plan: StackPlan): MonitoringSettings {
@@ -68,6 +70,7 @@ export function deriveMonitoringSettings(plan: StackPlan): MonitoringSettings {
       backupMaxAgeSeconds: backupMaxAgeSeconds(p.backup.schedule),
       tlsExpiryDays: 14,
     },
+    walArchive: p.backup.wal?.archive ? { timeoutSeconds: parseDuration(p.backup.wal.archive_timeout) / 1000, lagSeconds: (p.backup.wal.lag_alert_factor * parseDuration(p.backup.wal.archive_timeout)) / 1000 } : null,
   };
 }
 

@@ -7,6 +7,7 @@ import type { StackPlan } from '../../plan/types.js';
 import { parseDuration, parseSize } from '../../profile/units.js';
 import { formatConfLines, type ConfSetting } from '../conf-lines.js';
 import type { RenderedFile } from '../types.js';
+import { walArchiveSettings } from './wal-archive-settings.js';
 
 const KB = 1024;
 const MB = 1024 * KB;
@@ -97,6 +98,7 @@ export function postgresSettings(plan: StackPlan): ConfSetting[] {
     { name: 'log_autovacuum_min_duration', value: '10s' },
     { name: 'log_statement', value: quote('ddl'), why: 'schema changes leave a trace' },
     { name: 'log_connections', value: 'off', why: 'pooled connections; noise' },
+    ...walArchiveSettings(plan),
   ];
 }
 

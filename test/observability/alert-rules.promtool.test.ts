@@ -5,7 +5,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { ALERT_CASES, type AlertCase, type AlertCheck } from '../fixtures/observability/alert-cases.js';
+import { ALERT_CASES, WAL_ARCHIVE_OVERRIDES, type AlertCase, type AlertCheck } from '../fixtures/observability/alert-cases.js';
 import { makeTempDir } from '../support/services.js';
 import { PROMTOOL, planFor, renderInto } from './monitoring-fixtures.js';
 
@@ -24,7 +24,7 @@ const ruleFileOf = new Map<string, string>();
 
 beforeAll(() => {
   dir = makeTempDir('prodctl-promtool-');
-  renderInto(planFor('medium'), path.join(dir, 'rendered'));
+  renderInto(planFor('medium', WAL_ARCHIVE_OVERRIDES), path.join(dir, 'rendered'));
   const rulesDir = path.join(dir, 'rendered/prometheus/rules');
   mkdirSync(path.join(dir, 'under-test'));
   // The description carries {{ $value }}; promtool compares annotations exactly, so the copy
