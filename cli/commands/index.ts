@@ -22,9 +22,10 @@ import * as check from './check.js';
 import * as backup from './backup.js';
 import * as restore from './restore.js';
 import * as loadtest from './loadtest.js';
+import * as tls from './tls.js';
 
 export function registerCommands(program: Command): void {
-  for (const mod of [init, schema, validate, plan, render, build, up, deploy, status, scale, rollback, releases, lock, logs, down, migrate, keys, check, backup, restore, loadtest]) {
+  for (const mod of [init, schema, validate, plan, render, build, up, deploy, status, scale, rollback, releases, lock, logs, down, migrate, keys, check, backup, restore, loadtest, tls]) {
     mod.register(program);
   }
 }

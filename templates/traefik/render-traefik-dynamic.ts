@@ -5,7 +5,8 @@ import { stringify } from 'yaml';
 import { HEALTH_PATHS } from '../../contract/index.js';
 import { secretPath, RENDER_PATHS } from '../../plan/file-paths.js';
 import type { StackPlan } from '../../plan/types.js';
-import { parseDuration } from '../../profile/units.js';
+import { tlsSettings } from '../../plan/tls-settings.js';
+import { EDGE_CERT_FILES, TRAEFIK_TLS12_CIPHER_SUITES } from '../tls-ciphers.js';
 import type { RenderedFile } from '../types.js';
 import { API_SERVICE, CERT_RESOLVER, ENTRYPOINTS, MIDDLEWARES, goDuration } from './traefik-names.js';
 
@@ -15,7 +16,7 @@ function hostRule(domains: string[]): string {
 
 function middlewaresOf(plan: StackPlan): Record<string, unknown> {
   const t = plan.profile.edge.traefik;
-  const tls = plan.profile.project.domains.length > 0;
+  const tls = tlsSettings(plan.profile);
   const headers: Record<string, unknown> = {
     contentTypeNosniff: true,
     frameDeny: true,
@@ -23,7 +24,8 @@ function middlewaresOf(plan: StackPlan): Record<string, unknown> {
     referrerPolicy: 'no-referrer',
     customResponseHeaders: { Server: '', 'X-Powered-By': '' },
   };
-  if (tls) Object.assign(headers, { stsSeconds: Math.floor(parseDuration(t.hsts.max_age) / 1000), stsIncludeSubdomains: t.hsts.include_subdomains, stsPreload: t.hsts.preload, forceSTSHeader: true });
+  const hsts = plan.profile.edge.tls.hsts;
+  if (tls.enabled) Object.assign(headers, { stsSeconds: tls.hstsSeconds, stsIncludeSubdomains: hsts.include_subdomains, stsPreload: hsts.preload, forceSTSHeader: true });
   const out: Record<string, unknown> = {
     [MIDDLEWARES.headers]: { headers },
     [MIDDLEWARES.rateLimit]: { rateLimit: { average: t.rate_limit.average, burst: t.rate_limit.burst, period: goDuration(t.rate_limit.period) } },
@@ -35,9 +37,10 @@ function middlewaresOf(plan: StackPlan): Record<string, unknown> {
 
 function routersOf(plan: StackPlan): Record<string, unknown> {
   const domains = plan.profile.project.domains;
-  const tls = domains.length > 0;
-  const entry = tls ? { entryPoints: [ENTRYPOINTS.websecure], tls: { certResolver: CERT_RESOLVER } } : { entryPoints: [ENTRYPOINTS.web] };
-  const hosts = tls ? hostRule(domains) : 'PathPrefix(`/`)';
+  const tls = tlsSettings(plan.profile);
+  const routerTls = tls.mode === 'acme' ? { certResolver: CERT_RESOLVER } : {};
+  const entry = tls.enabled ? { entryPoints: [ENTRYPOINTS.websecure], tls: routerTls } : { entryPoints: [ENTRYPOINTS.web] };
+  const hosts = domains.length > 0 ? hostRule(domains) : 'PathPrefix(`/`)';
   const out: Record<string, unknown> = {
     [API_SERVICE]: { rule: hosts, service: API_SERVICE, middlewares: [MIDDLEWARES.headers, MIDDLEWARES.rateLimit, MIDDLEWARES.retry], ...entry },
   };
@@ -55,6 +58,13 @@ function apiServers(plan: StackPlan): { url: string }[] {
   return api ? [{ url: `http://api:${port}` }] : [];
 }
 
+/** The same protocol floor and ciphers as HAProxy (tls-ciphers.ts); mode files adds the certificate pair. */
+function traefikTls(plan: StackPlan): Record<string, unknown> {
+  const out: Record<string, unknown> = { options: { default: { minVersion: 'VersionTLS12', cipherSuites: TRAEFIK_TLS12_CIPHER_SUITES } } };
+  if (tlsSettings(plan.profile).enabled && plan.profile.edge.tls.mode === 'files') out.certificates = [{ certFile: EDGE_CERT_FILES.cert, keyFile: EDGE_CERT_FILES.key }];
+  return out;
+}
+
 export function buildTraefikDynamic(plan: StackPlan): Record<string, unknown> {
   return {
     http: {
@@ -70,7 +80,7 @@ export function buildTraefikDynamic(plan: StackPlan): Record<string, unknown> {
         },
       },
     },
-    tls: { options: { default: { minVersion: 'VersionTLS12' } } },
+    tls: traefikTls(plan),
   };
 }
 
