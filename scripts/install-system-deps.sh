@@ -6,6 +6,8 @@ PKGS=(postgresql redis-server haproxy prometheus prometheus-alertmanager prometh
       prometheus-redis-exporter prometheus-node-exporter qpdf poppler-utils wrk tmux zstd procps iproute2)
 [ "${WITH_DOCKER:-0}" = 1 ] && PKGS+=(docker.io debootstrap)
 [ "${WITH_BROWSER:-0}" = 1 ] && PKGS+=(chromium)
+# TLS: Let's Encrypt's test ACME server (pebble, pebble-challtestsrv) for the edge's certificate tests.
+PKGS+=(pebble)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

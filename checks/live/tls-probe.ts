@@ -62,7 +62,8 @@ export async function probeTls(t: TlsProbeTarget): Promise<TlsProbeReport> {
       const peer = s.getPeerCertificate();
       cert = { subject: String(peer.subject?.CN ?? ''), issuer: String(peer.issuer?.CN ?? ''), validTo: new Date(peer.valid_to).toISOString(), serial: peer.serialNumber };
       const hostErr = tls.checkServerIdentity(t.servername, peer);
-      verifyError = s.authorized ? (hostErr ? hostErr.message : null) : String(s.authorizationError);
+      // Node folds a hostname mismatch into authorizationError as a bare code: say which names it has.
+      verifyError = !s.authorized && String(s.authorizationError) !== 'ERR_TLS_CERT_ALTNAME_INVALID' ? String(s.authorizationError) : (hostErr?.message ?? null);
     }
     s.destroy();
   }
