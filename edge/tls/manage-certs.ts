@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { TlsError } from '../../lib/errors.js';
+import type { Profile } from '../../profile/schema.js';
 import { createSelfSignedCert } from '../../lib/self-signed-cert.js';
 import { createEcKeyPem } from '../acme/acme-client-issuer.js';
 import type { AcmeIssuer, Http01Responder } from '../acme/types.js';
@@ -37,6 +38,19 @@ export async function ensurePlaceholderCert(paths: TlsPaths, domains: string[]):
   if (existsSync(file)) return file;
   const p = await createSelfSignedCert({ commonName: domains[0], altNames: domains });
   writeSecretFile(file, p.cert + p.key);
+  return file;
+}
+
+/**
+ * What the edge loads at start: the user's pair (edge.tls.mode files, combined as HAProxy wants)
+ * or, for ACME, the issued certificate or a placeholder until `prodctl tls issue` runs.
+ */
+export async function installEdgeCert(paths: TlsPaths, tls: Profile['edge']['tls'], domains: string[], profileDir: string): Promise<string> {
+  if (tls.mode !== 'files') return ensurePlaceholderCert(paths, domains);
+  const file = certFileOf(paths, domains);
+  const pem = `${readSecretPem(path.resolve(profileDir, tls.cert_file!)).trim()}\n${readSecretPem(path.resolve(profileDir, tls.key_file!)).trim()}\n`;
+  if (!existsSync(paths.acmeMap)) writeSecretFile(paths.acmeMap, '');
+  if (!existsSync(file) || readSecretPem(file) !== pem) writeSecretFile(file, pem);
   return file;
 }
 

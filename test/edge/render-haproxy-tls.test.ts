@@ -77,3 +77,25 @@ describe('HAProxy TLS rendering', () => {
     expect(bad.details.join('\n')).toMatch(/TLSv9\.9/);
   });
 });
+
+describe('native target with TLS', () => {
+  it('HTTPS on the state\'s port, certificates and the ACME map from <state>/tls; a fresh state picks an HTTPS port', async () => {
+    const { renderNativeHaproxy } = await import('../../targets/native/native-config.js');
+    const { nativePaths } = await import('../../targets/native/supervisor/paths.js');
+    const { planNativeState } = await import('../../targets/native/native-ports.js');
+    const plan = await loadExamplePlan('small', ['target=native', ...HAPROXY, 'edge.bind=127.0.0.1']);
+    const release = { version: 'v1', build: '/opt/b', at: '2026-01-01T00:00:00Z' };
+    const { state, notes } = await planNativeState(null, plan, release);
+    expect(state.ports.edgeHttps).toBeGreaterThanOrEqual(1024);
+    expect(state.ports.edgeHttps).not.toBe(state.ports.edge);
+    expect(notes.some((n) => n.startsWith('edge.https_port 443 is privileged'))).toBe(true);
+    const cfg = renderNativeHaproxy(plan, state, nativePaths('/srv/pdf/.prodctl'), false).split('\n');
+    expect(cfg).toContain(`  bind 127.0.0.1:${state.ports.edgeHttps} ssl crt /srv/pdf/.prodctl/tls/certs alpn h2,http/1.1 ssl-min-ver TLSv1.2`);
+    expect(cfg.some((l) => l.includes('map(/srv/pdf/.prodctl/tls/acme-challenges.map)'))).toBe(true);
+    // A state written before TLS gets an HTTPS port on the next `up`; TLS off picks none.
+    const { edgeHttps: _drop, ...old } = state.ports;
+    expect((await planNativeState({ ...state, ports: old }, plan, release)).state.ports.edgeHttps).toBeGreaterThan(0);
+    const off = await loadExamplePlan('small', ['target=native', ...HAPROXY, 'edge.tls.mode=off']);
+    expect((await planNativeState(null, off, release)).state.ports.edgeHttps).toBeUndefined();
+  });
+});
