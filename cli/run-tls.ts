@@ -5,6 +5,7 @@ import { cronToOnCalendar } from '../backup/schedule.js';
 import { createAcmeIssuer } from '../edge/acme/acme-client-issuer.js';
 import { certFileOf, readCertInfo, tlsPaths } from '../edge/tls/cert-store.js';
 import { renewCert, renewalReason } from '../edge/tls/manage-certs.js';
+import { writeTlsTextfile } from '../edge/tls/tls-textfile.js';
 import { UsageError } from '../lib/errors.js';
 import { printJson, printLine } from '../lib/output.js';
 import { tlsSettings } from '../plan/tls-settings.js';
@@ -38,6 +39,7 @@ export async function runTls(ctx: CliContext, action: 'issue' | 'renew' | 'statu
   if (action === 'schedule') return writeSchedule(ctx, plan);
   const admin = o.edgeAdmin ?? edgeSocketPath(nativePaths(ctx.stateDir));
   const out = await renewCert({ paths, domains, email: acme.email, renewBeforeMs, admin, issuer: createAcmeIssuer(acme.directory) }, { force: action === 'issue' || o.force });
+  writeTlsTextfile(ctx.stateDir, out.current);
   if (ctx.json) return printJson(out);
   const c = out.current;
   if (out.action === 'kept') return printLine(`certificate for ${domains.join(', ')} kept: ${out.reason} (serial ${c.serial})`);
@@ -51,6 +53,7 @@ function printStatus(ctx: CliContext, plan: StackPlan, renewBeforeMs: number): v
   const info = t.enabled ? readCertInfo(file) : null;
   const now = new Date();
   const due = t.enabled && t.mode === 'acme' ? renewalReason(info, t.domains, renewBeforeMs, now) : null;
+  if (info) writeTlsTextfile(ctx.stateDir, info);
   const daysLeft = info ? Math.floor((Date.parse(info.notAfter) - now.getTime()) / 86_400_000) : null;
   if (ctx.json) return printJson({ enabled: t.enabled, mode: t.mode, domains: t.domains, certificate: info, daysLeft, renewalDue: due });
   if (!t.enabled) return printLine('TLS is off (edge.tls.mode off or no project.domains)');

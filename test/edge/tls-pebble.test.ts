@@ -108,6 +108,8 @@ describe.skipIf(!pebble)('TLS on the HAProxy edge with certificates from Pebble'
     expect(await listSslCerts(admin)).toEqual([certFileOf(paths, [DOMAIN])]);
     for (const f of [paths.accountKey, certFileOf(paths, [DOMAIN])]) expect((statSync(f).mode & 0o777).toString(8)).toBe('600');
     expect(readCertInfo(certFileOf(paths, [DOMAIN]))!.serial).toBe(out.current.serial);
+    // The metric the TlsCertificateExpiring alert reads (node_exporter textfile collector).
+    expect(readFileSync(path.join(stateDir, 'textfile', 'prodctl_tls.prom'), 'utf8')).toContain(`prodctl_tls_certificate_not_after_timestamp_seconds{domain="${DOMAIN}"} ${Date.parse(out.current.notAfter) / 1000}\n`);
   });
 
   it('a client trusting only Pebble\'s root reaches the API over HTTPS, with HSTS; an untrusting one is refused', async () => {
