@@ -118,7 +118,7 @@ export const edgeChecks: StaticCheck[] = [
       if (nd) return nd;
       const kind = edgeKind(i);
       if (kind === 'haproxy') {
-        const l = haproxyLines(i).find((x) => /redirect\s+scheme\s+https/.test(x));
+        const l = haproxyLines(i).find((x) => /redirect\s+(scheme\s+https|location\s+https:\/\/)/.test(x));
         return l ? pass(`${i.parsed.haproxy!.path}: ${l}`) : fail(`${i.parsed.haproxy!.path}: no \`redirect scheme https\``);
       }
       if (kind !== 'traefik') return noEdge();

@@ -64,7 +64,8 @@ export function renderNativeHaproxy(plan: StackPlan, state: NativeState, paths: 
 function nativeTlsOptions(plan: StackPlan, state: NativeState, paths: NativePaths): HaproxyTlsOptions {
   if (!tlsSettings(plan.profile).enabled) return {};
   const tls = tlsPaths(path.dirname(paths.root));
-  return { httpsBind: `${plan.profile.edge.bind}:${state.ports.edgeHttps ?? plan.profile.edge.https_port}`, certDir: tls.certDir, acmeMap: tls.acmeMap };
+  const port = state.ports.edgeHttps ?? plan.profile.edge.https_port;
+  return { httpsBind: `${plan.profile.edge.bind}:${port}`, httpsPublicPort: port, certDir: tls.certDir, acmeMap: tls.acmeMap };
 }
 
 /** The rendered postgresql.conf in the state folder; Postgres runs with `-c config_file=` this. */

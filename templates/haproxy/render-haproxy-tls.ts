@@ -13,6 +13,8 @@ export interface HaproxyTlsOptions {
   certDir?: string;
   /** Map file of ACME HTTP-01 tokens (may be empty; prodctl adds entries at run time). */
   acmeMap?: string;
+  /** The HTTPS port clients reach (the redirect's target). Default: edge.https_port. */
+  httpsPublicPort?: number;
 }
 
 /** Lines for the `global` section: the defaults every `bind … ssl` inherits. */
@@ -44,7 +46,13 @@ export function renderHaproxyTlsFrontend(plan: StackPlan, o: HaproxyTlsOptions =
     `  http-request return status 200 content-type text/plain lf-string "%[${token}]" if acme_challenge { ${token} -m found }`,
     '  http-request deny deny_status 404 if acme_challenge',
   ];
-  if (t.httpsRedirect) lines.push('  http-request redirect scheme https code 301 unless { ssl_fc }');
+  if (t.httpsRedirect) lines.push(redirectLine(o.httpsPublicPort ?? plan.profile.edge.https_port));
   lines.push(`  http-response set-header Strict-Transport-Security "${t.hstsHeader}" if { ssl_fc }`);
   return lines;
+}
+
+/** On 443 the scheme alone changes; on another port the Host header's port must change too. */
+function redirectLine(port: number): string {
+  if (port === 443) return '  http-request redirect scheme https code 301 unless { ssl_fc }';
+  return `  http-request redirect location https://%[req.hdr(host),field(1,:)]:${port}%[capture.req.uri] code 301 unless { ssl_fc }`;
 }

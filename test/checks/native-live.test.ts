@@ -120,7 +120,7 @@ describe('prodctl check --live on the native stack', () => {
   it('the full check (static + live) finishes in under 10 s', async () => {
     const { run, ms } = await check([]);
     console.log(`prodctl check (static + live) on the native stack: ${ms} ms wall, ${run.results.length} checks; summary ${JSON.stringify(run.summary)}`);
-    expect(run.results.length).toBe(75);
+    expect(run.results.length).toBe(79);
     const low = await isHostDiskLow(stack.dir);
     for (const r of withoutLowDiskWarning(run.results, low).filter((x) => x.scope === 'live')) expect(r.status === 'pass' || NATIVE_SKIPS[r.id], `${r.id}: ${r.evidence.join('; ')}`).toBeTruthy();
     // The native haproxy.cfg keeps its metrics listener on loopback: no public frontend routes metrics.

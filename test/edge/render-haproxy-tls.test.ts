@@ -53,6 +53,17 @@ describe('HAProxy TLS rendering', () => {
     expect(l.some((x) => x.includes('Strict-Transport-Security'))).toBe(true);
   });
 
+  it('on an HTTPS port other than 443 the redirect names that port, and haproxy -c accepts it', async () => {
+    const plan = await loadExamplePlan('small', HAPROXY);
+    const l = renderHaproxyTlsFrontend(plan, { httpsPublicPort: 18443 });
+    expect(l.filter((x) => x.includes('redirect'))).toEqual(['  http-request redirect location https://%[req.hdr(host),field(1,:)]:18443%[capture.req.uri] code 301 unless { ssl_fc }']);
+    const dir = makeTempDir('prodctl-tls-redirect-');
+    mkdirSync(path.join(dir, 'haproxy'));
+    writeFileSync(path.join(dir, 'haproxy', 'haproxy.cfg'), renderHaproxyConfig(plan, { httpsPublicPort: 18443 }));
+    const r = await validateHaproxy(dir);
+    expect(r.ok, r.details.join('\n')).toBe(true);
+  });
+
   for (const sets of [['edge.tls.mode=off'], ['project.domains=[]']]) {
     it(`no TLS lines at all with ${sets[0]}`, async () => {
       const plan = await loadExamplePlan('small', [...HAPROXY, ...sets]);

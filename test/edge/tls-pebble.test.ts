@@ -51,6 +51,7 @@ describe.skipIf(!pebble)('TLS on the HAProxy edge with certificates from Pebble'
     const cfg = renderHaproxyConfig(plan, {
       bind: `127.0.0.1:${p.httpPort}`,
       httpsBind: `127.0.0.1:${httpsPort}`,
+      httpsPublicPort: httpsPort,
       certDir: paths.certDir,
       acmeMap: paths.acmeMap,
       adminSocket: admin,
@@ -133,11 +134,12 @@ describe.skipIf(!pebble)('TLS on the HAProxy edge with certificates from Pebble'
   });
 
   it('plain HTTP redirects to HTTPS, except an ACME challenge path (404 for an unknown token, never a redirect)', async () => {
-    const get = (pathname: string) =>
-      new Promise<http.IncomingMessage>((resolve, reject) => http.get({ host: '127.0.0.1', port: p.httpPort, path: pathname, headers: { host: DOMAIN }, agent: false }, (res) => (res.resume(), resolve(res))).on('error', reject));
+    const get = (pathname: string, host = `${DOMAIN}:${p.httpPort}`) =>
+      new Promise<http.IncomingMessage>((resolve, reject) => http.get({ host: '127.0.0.1', port: p.httpPort, path: pathname, headers: { host }, agent: false }, (res) => (res.resume(), resolve(res))).on('error', reject));
     const r = await get('/v1/jobs?x=1');
     expect(r.statusCode).toBe(301);
-    expect(r.headers.location).toBe(`https://${DOMAIN}/v1/jobs?x=1`);
+    expect(r.headers.location).toBe(`https://${DOMAIN}:${httpsPort}/v1/jobs?x=1`);
+    expect((await get('/', DOMAIN)).headers.location).toBe(`https://${DOMAIN}:${httpsPort}/`);
     expect(r.headers['strict-transport-security']).toBeUndefined();
     expect((await get('/.well-known/acme-challenge/no-such-token')).statusCode).toBe(404);
   });
@@ -167,15 +169,18 @@ describe.skipIf(!pebble)('TLS on the HAProxy edge with certificates from Pebble'
         }
       }
     })();
-    // wrk runs 16 s: the renewal starts 2 s in and must be done (swap included) well before wrk stops.
+    // wrk loads the edge from 2 s before the renewal until 3 s after its swap; SIGINT makes wrk stop and report.
     const wrkStart = Date.now();
-    const wrk = execa('wrk', ['-t1', '-c16', '-d16s', `https://127.0.0.1:${httpsPort}/`], { reject: false });
+    const wrk = execa('wrk', ['-t1', '-c16', '-d120s', `https://127.0.0.1:${httpsPort}/`], { reject: false });
     await new Promise((r) => setTimeout(r, 2000));
     const t0 = Date.now();
     const renew = await cli(['tls', 'renew', '--edge-admin', admin, '--json'], ['edge.tls.acme.renew_before=3650d']);
     const renewMs = Date.now() - t0;
     const swappedAtS = (Date.now() - wrkStart) / 1000;
+    await new Promise((r) => setTimeout(r, 3000));
+    wrk.kill('SIGINT');
     const w = await wrk;
+    const wrkS = (Date.now() - wrkStart) / 1000;
     stop = true;
     await fresh;
     expect(renew.exitCode, renew.stderr).toBe(0);
@@ -186,8 +191,7 @@ describe.skipIf(!pebble)('TLS on the HAProxy edge with certificates from Pebble'
     const requests = Number(/(\d+) requests in/.exec(w.stdout)?.[1] ?? 0);
     const socketErrors = /Socket errors: (.*)/.exec(w.stdout)?.[1] ?? 'none';
     const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(w.stdout)?.[1] ?? 0);
-    console.log(`renewal under load: renew took ${renewMs} ms, swapped ${swappedAtS.toFixed(1)} s into a 16 s wrk run; wrk ${requests} requests, socket errors: ${socketErrors}, non-2xx: ${non2xx}; fresh TLS clients ${ok} ok / ${failed} failed; serials seen ${JSON.stringify(Object.fromEntries(seen))} (${before.serial} → ${out.current.serial})`);
-    expect(swappedAtS).toBeLessThan(14);
+    console.log(`renewal under load: renew took ${renewMs} ms, swapped ${swappedAtS.toFixed(1)} s into a ${wrkS.toFixed(1)} s wrk run; wrk ${requests} requests, socket errors: ${socketErrors}, non-2xx: ${non2xx}; fresh TLS clients ${ok} ok / ${failed} failed; serials seen ${JSON.stringify(Object.fromEntries(seen))} (${before.serial} → ${out.current.serial})`);
     expect(requests).toBeGreaterThan(1000);
     expect(socketErrors).toBe('none');
     expect(non2xx).toBe(0);
