@@ -1,7 +1,6 @@
 // A self-signed certificate (ECDSA P-256) with chosen dates: the edge's placeholder until ACME
 // has issued one (HAProxy will not start on an empty certificate folder), and test fixtures.
 import { webcrypto } from 'node:crypto';
-import * as x509 from '@peculiar/x509';
 
 export interface SelfSignedPem {
   cert: string;
@@ -11,6 +10,8 @@ export interface SelfSignedPem {
 const ALG = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 
 export async function createSelfSignedCert(o: { commonName: string; altNames?: string[]; notBefore?: Date; notAfter?: Date }): Promise<SelfSignedPem> {
+  // Loaded on use: the module takes over a second to import, and most commands never need it.
+  const x509 = await import('@peculiar/x509');
   x509.cryptoProvider.set(webcrypto as unknown as Crypto);
   const keys = (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as CryptoKeyPair;
   const now = Date.now();

@@ -6,7 +6,6 @@ import path from 'node:path';
 import { TlsError } from '../../lib/errors.js';
 import type { Profile } from '../../profile/schema.js';
 import { createSelfSignedCert } from '../../lib/self-signed-cert.js';
-import { createEcKeyPem } from '../acme/acme-client-issuer.js';
 import type { AcmeIssuer, Http01Responder } from '../acme/types.js';
 import { addMapEntry, deleteMapEntry, listMaps, listSslCerts, swapSslCert } from '../haproxy/tls-runtime.js';
 import { certFileOf, describeCert, readCertInfo, readSecretPem, writeSecretFile, type CertInfo, type TlsPaths } from './cert-store.js';
@@ -87,6 +86,8 @@ export async function renewCert(job: CertJob, o: { force?: boolean } = {}): Prom
   if (!due && !o.force) return { action: 'kept', reason: `valid until ${previous!.notAfter}`, previous, current: previous!, swappedInto: null };
   const map = await findLoaded(job.admin, listMaps, path.basename(job.paths.acmeMap), 'ACME challenge map');
   const loadedCert = await findLoaded(job.admin, listSslCerts, path.basename(file), 'certificate');
+  // The ACME package loads only when an order runs (installing a certificate at `up` does not need it).
+  const { createEcKeyPem } = await import('../acme/acme-client-issuer.js');
   if (!existsSync(job.paths.accountKey)) writeSecretFile(job.paths.accountKey, await createEcKeyPem());
   const certKey = await createEcKeyPem();
   const chain = await job.issuer.issue({ domains: job.domains, email: job.email, accountKeyPem: readSecretPem(job.paths.accountKey), certKeyPem: certKey, responder: mapResponder(job.admin, map) });

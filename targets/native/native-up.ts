@@ -6,7 +6,6 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { tlsPaths } from '../../edge/tls/cert-store.js';
-import { installEdgeCert } from '../../edge/tls/manage-certs.js';
 import { TargetError } from '../../lib/errors.js';
 import { serviceUser } from '../../lib/system-user.js';
 import { tlsSettings } from '../../plan/tls-settings.js';
@@ -86,7 +85,7 @@ export async function nativeUp(ctx: TargetContext, release?: NativeState['releas
   for (const d of ['uploads', 'redis', 'prometheus', 'alertmanager']) mkdirSync(path.join(paths.dataDir, d), { recursive: true });
   mkdirSync(path.join(ctx.stateDir, 'textfile'), { recursive: true });
   // HAProxy does not start on an empty certificate folder: the user's pair, or a placeholder until `prodctl tls issue`.
-  if (tlsSettings(plan.profile).enabled && !env.skipped.has('edge')) await installEdgeCert(tlsPaths(ctx.stateDir), plan.profile.edge.tls, plan.profile.project.domains, plan.profileDir);
+  if (tlsSettings(plan.profile).enabled && !env.skipped.has('edge')) await (await import('../../edge/tls/manage-certs.js')).installEdgeCert(tlsPaths(ctx.stateDir), plan.profile.edge.tls, plan.profile.project.domains, plan.profileDir);
   const hashes = writeNativeConfig({ plan, state, paths, redisPassword: secrets.redis, skipped: env.skipped });
   const input = specInput(env, state, hashes);
   const { deployTimeoutMs } = rolloutTimings(plan);
