@@ -8,6 +8,8 @@ export default defineConfig({
     hookTimeout: 180_000,
     pool: 'forks',
     maxWorkers: 2,
+    // One Pebble (ACME test CA) per run for the TLS tests.
+    globalSetup: ['test/support/pebble-global.ts'],
     reporters: ['default'],
     // One 3-node Docker Swarm per run, only when swarm tests are selected (test/swarm/global-setup.ts), and one
     // throwaway Ceph RADOS Gateway (real S3) per run (test/support/rgw.ts).

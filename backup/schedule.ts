@@ -11,6 +11,8 @@ export interface ScheduleInput {
   user?: string;
   /** On the Docker target the backup talks to the engine: the unit waits for docker.service. */
   target?: 'native' | 'docker' | 'swarm';
+  /** What the unit runs, in its descriptions: 'backup' (default) or e.g. 'certificate renewal'. */
+  job?: string;
 }
 
 const DOW = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
@@ -63,13 +65,13 @@ export function cronToOnCalendar(cron: string): string {
 
 export function renderCronEntry(s: ScheduleInput): string {
   parseCronFields(s.cron);
-  return `# prodctl backup for ${s.project} (from backup.schedule in the profile)\n${s.cron} ${s.user ?? 'root'} ${s.command.map(shellQuote).join(' ')}\n`;
+  return `# prodctl ${s.job ?? 'backup'} for ${s.project} (from ${s.job ? 'prodctl' : 'backup.schedule in the profile'})\n${s.cron} ${s.user ?? 'root'} ${s.command.map(shellQuote).join(' ')}\n`;
 }
 
 export function renderSystemdUnits(s: ScheduleInput): { service: string; timer: string } {
   const service = [
     '[Unit]',
-    `Description=prodctl backup of ${s.project}`,
+    `Description=prodctl ${s.job ?? 'backup'} of ${s.project}`,
     ...(s.target && s.target !== 'native' ? ['After=network-online.target docker.service', 'Wants=docker.service'] : ['After=network-online.target']),
     '',
     '[Service]',
@@ -83,7 +85,7 @@ export function renderSystemdUnits(s: ScheduleInput): { service: string; timer: 
   ].join('\n');
   const timer = [
     '[Unit]',
-    `Description=Run the prodctl backup of ${s.project} on schedule (${s.cron})`,
+    `Description=Run the prodctl ${s.job ?? 'backup'} of ${s.project} on schedule (${s.cron})`,
     '',
     '[Timer]',
     `OnCalendar=${cronToOnCalendar(s.cron)}`,

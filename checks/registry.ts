@@ -2,6 +2,7 @@
 import { datastoreLiveChecks } from './live/datastore-live.js';
 import { hostLiveChecks } from './live/host-live.js';
 import { serviceLiveChecks } from './live/service-live.js';
+import { tlsLiveChecks } from './live/tls-live.js';
 import { appChecks } from './static/app-checks.js';
 import { backupChecks } from './static/backup-checks.js';
 import { containerChecks } from './static/container-checks.js';
@@ -11,7 +12,7 @@ import { monitoringChecks } from './static/monitoring-checks.js';
 import type { Check, LiveCheck, StaticCheck } from './types.js';
 
 export const STATIC_CHECKS: StaticCheck[] = [...containerChecks, ...edgeChecks, ...datastoreChecks, ...appChecks, ...monitoringChecks, ...backupChecks];
-export const LIVE_CHECKS: LiveCheck[] = [...datastoreLiveChecks, ...serviceLiveChecks, ...hostLiveChecks];
+export const LIVE_CHECKS: LiveCheck[] = [...datastoreLiveChecks, ...serviceLiveChecks, ...hostLiveChecks, ...tlsLiveChecks];
 export const ALL_CHECKS: Check[] = [...STATIC_CHECKS, ...LIVE_CHECKS];
 
 export function findCheck(id: string): Check | undefined {

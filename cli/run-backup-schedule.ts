@@ -1,12 +1,12 @@
 // `prodctl backup schedule`: renders the profile's schedule as a cron entry and a systemd timer
 // into <state>/backup-schedule/ and prints how to install them. It installs nothing itself:
 // writing /etc is the operator's call.
-import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { cronToOnCalendar, renderCronEntry, renderSystemdUnits } from '../backup/schedule.js';
+import { cronToOnCalendar } from '../backup/schedule.js';
 import { printJson, printLine } from '../lib/output.js';
 import type { CliContext } from './context.js';
 import { loadPlan } from './load-stack.js';
+import { writeScheduleFiles } from './write-schedule.js';
 
 export async function runBackupSchedule(ctx: CliContext, o: { prodctlBin?: string }): Promise<void> {
   const plan = await loadPlan(ctx);
@@ -15,12 +15,7 @@ export async function runBackupSchedule(ctx: CliContext, o: { prodctlBin?: strin
   const command = [bin, '-f', ctx.profilePath, '--state-dir', ctx.stateDir, ...(ctx.envName ? ['-e', ctx.envName] : []), ...ctx.sets.flatMap((v) => ['--set', v]), 'backup', '--json'];
   const input = { cron: plan.profile.backup.schedule, command, project: plan.project, target: plan.target };
   const dir = path.join(ctx.stateDir, 'backup-schedule');
-  mkdirSync(dir, { recursive: true });
-  const { service, timer } = renderSystemdUnits(input);
-  const files = { cron: path.join(dir, unit), service: path.join(dir, `${unit}.service`), timer: path.join(dir, `${unit}.timer`) };
-  writeFileSync(files.cron, renderCronEntry(input));
-  writeFileSync(files.service, service);
-  writeFileSync(files.timer, timer);
+  const files = writeScheduleFiles(dir, unit, input);
   const install = {
     systemd: [`cp ${files.service} ${files.timer} /etc/systemd/system/`, 'systemctl daemon-reload', `systemctl enable --now ${unit}.timer`, `systemctl list-timers ${unit}.timer`],
     cron: [`cp ${files.cron} /etc/cron.d/${unit}`, `chmod 644 /etc/cron.d/${unit}`],

@@ -28,7 +28,7 @@ export const METRICS = {
   backupLastSuccess: { name: 'prodctl_backup_last_success_timestamp_seconds', type: 'gauge', unit: 'seconds', help: 'Unix time of the last complete backup set (textfile collector).', labels: [], emittedBy: ['backup'] },
   backupLastVerifyOk: { name: 'prodctl_backup_last_verify_ok', type: 'gauge', unit: 'boolean', help: '1 when the last backup verify passed, 0 when it failed (textfile collector).', labels: [], emittedBy: ['backup'] },
   backupLastVerifyTime: { name: 'prodctl_backup_last_verify_timestamp_seconds', type: 'gauge', unit: 'seconds', help: 'Unix time of the last backup verify (textfile collector).', labels: [], emittedBy: ['backup'] },
-  tlsCertNotAfter: { name: 'prodctl_tls_certificate_not_after_timestamp_seconds', type: 'gauge', unit: 'seconds', help: 'Unix time when the certificate served for a domain expires (textfile collector, written by whoever renews or checks certificates).', labels: ['domain'], emittedBy: ['edge'] },
+  tlsCertNotAfter: { name: 'prodctl_tls_certificate_not_after_timestamp_seconds', type: 'gauge', unit: 'seconds', help: 'Unix time when the certificate the edge serves for a domain expires (textfile collector; written by prodctl tls issue, renew and status).', labels: ['domain'], emittedBy: ['edge'] },
 } as const satisfies Record<string, MetricSpec>;
 
 /**

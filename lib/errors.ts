@@ -70,6 +70,11 @@ export class ThresholdError extends ProdctlError {
   readonly exitCode = EXIT.thresholds;
 }
 
+/** A certificate could not be issued, renewed, installed or checked. */
+export class TlsError extends ProdctlError {
+  readonly exitCode = EXIT.failed;
+}
+
 export function exitCodeOf(err: unknown): number {
   return err instanceof ProdctlError ? err.exitCode : EXIT.failed;
 }

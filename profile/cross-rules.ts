@@ -25,7 +25,7 @@ const MiB = 1024 ** 2;
 const fmtMiB = (b: number) => `${Math.round(b / MiB)}M`;
 
 export function checkCrossRules(p: Profile): CrossProblem[] {
-  return [...checkPool(p), ...checkRedis(p), ...checkWorkerMemory(p), ...checkHostFit(p), ...checkSecretRefs(p), ...checkPostgresRoles(p), ...checkTarget(p), ...checkStorage(p), ...checkWalArchive(p)];
+  return [...checkPool(p), ...checkRedis(p), ...checkWorkerMemory(p), ...checkHostFit(p), ...checkSecretRefs(p), ...checkPostgresRoles(p), ...checkTarget(p), ...checkStorage(p), ...checkWalArchive(p), ...checkTlsFiles(p)];
 }
 
 function checkPool(p: Profile): CrossProblem[] {
@@ -151,4 +151,14 @@ function checkTarget(p: Profile): CrossProblem[] {
 function checkWalArchive(p: Profile): CrossProblem[] {
   if (!p.backup.wal?.archive || p.target === 'native') return [];
   return [{ path: ['backup', 'wal', 'archive'], message: `expected false when target is ${p.target}: the Postgres image has no prodctl to archive WAL with yet (native only)`, alternatives: [['target']] }];
+}
+
+/** mode files needs both halves of the pair; the other modes must not carry a pair that would be ignored. */
+function checkTlsFiles(p: Profile): CrossProblem[] {
+  const t = p.edge.tls;
+  if (t.mode === 'files') {
+    const missing = (['cert_file', 'key_file'] as const).filter((k) => !t[k]);
+    return missing.length ? [{ path: ['edge', 'tls', 'mode'], message: `expected "files" to come with edge.tls.cert_file and key_file, found no ${missing.join(' and no ')}` }] : [];
+  }
+  return (['cert_file', 'key_file'] as const).filter((k) => t[k]).map((k) => ({ path: ['edge', 'tls', k], message: `expected no ${k} when edge.tls.mode is ${t.mode} (it would be ignored), found ${JSON.stringify(t[k])} — set edge.tls.mode: files` }));
 }

@@ -50,3 +50,17 @@ export function suggestKey(key: string, allowed: string[]): string {
   const best = closest(key, allowed);
   return distance(key, best) <= Math.max(2, Math.floor(best.length / 3)) ? ` — did you mean '${best}'?` : ` — allowed: ${allowed.join(', ')}`;
 }
+
+/** Keys that moved: an old profile gets told where the key lives now instead of a bare "unknown key". */
+const MOVED_KEYS: Record<string, string> = {
+  'edge.traefik.acme_email': 'edge.tls.acme.email',
+  'edge.traefik.acme_ca_server': 'edge.tls.acme.directory',
+  'edge.traefik.https_redirect': 'edge.tls.https_redirect',
+  'edge.traefik.hsts': 'edge.tls.hsts',
+};
+
+/** " — moved to edge.tls.hsts (…)" for a key that moved, else null. */
+export function movedKeyHint(keyPath: string): string | null {
+  const to = MOVED_KEYS[keyPath];
+  return to ? ` — it moved to ${to} (both edges, HAProxy and Traefik, read it there)` : null;
+}

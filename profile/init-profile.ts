@@ -68,10 +68,13 @@ project:
 # Where the stack runs: native (processes + HAProxy), docker (compose + Traefik) or swarm.
 # target: ${preset.target}
 
-# Edge: Traefik on docker/swarm (ACME certificates, HSTS, rate limits), HAProxy on native.
+# Edge: Traefik on docker/swarm (rate limits), HAProxy on native. Both terminate TLS for the
+# domains: certificates from ACME (mode acme), your own files (mode files) or none (off).
 # edge:
-#   traefik:
-#     acme_email: ${preset.edge.traefik.acme_email}
+#   tls:
+#     mode: ${preset.edge.tls.mode}
+#     acme:
+#       email: ${preset.edge.tls.acme.email}
 
 # API and workers: replicas and limits must fit the host; the Postgres pool must fit
 # max_connections (pool_size × (api + worker replicas) + reserved_connections).

@@ -5,7 +5,7 @@ import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../lib/errors.js';
 import { checkCrossRules } from './cross-rules.js';
-import { describeIssue, suggestKey } from './describe-issue.js';
+import { describeIssue, suggestKey, movedKeyHint } from './describe-issue.js';
 import { mergeDeep } from './merge.js';
 import { parseSetLayer } from './parse-set.js';
 import { loadPreset, PRESET_NAMES } from './presets.js';
@@ -57,7 +57,7 @@ export async function loadProfile(o: LoadProfileOptions): Promise<LoadedProfile>
         const allowed = allowedKeysAt(profileSchema, issue.path as KeyPath);
         return issue.keys.map((k) => {
           const p = [...(issue.path as KeyPath), k];
-          return `${where(p, 'key')}: ${formatPath(p)}: expected a known key, found '${k}'${suggestKey(k, allowed)}`;
+          return `${where(p, 'key')}: ${formatPath(p)}: expected a known key, found '${k}'${movedKeyHint(formatPath(p)) ?? suggestKey(k, allowed)}`;
         });
       }
       return [`${where(issue.path as KeyPath)}: ${formatPath(issue.path as KeyPath)}: ${describeIssue(issue, (issue as { input?: unknown }).input)}`];

@@ -17,10 +17,13 @@ const medium: Omit<Profile, 'extends' | '$schema'> = {
     https_port: 443,
     bind: '0.0.0.0',
     resources: { cpus: 0.5, memory: '256M', pids: 256 },
-    traefik: {
-      acme_email: 'ops@example.com',
+    tls: {
+      mode: 'acme',
+      acme: { directory: 'https://acme-v02.api.letsencrypt.org/directory', email: 'ops@example.com', renew_before: '30d' },
       https_redirect: true,
       hsts: { max_age: '365d', include_subdomains: true, preload: true },
+    },
+    traefik: {
       dashboard: { enabled: true, users_secret: 'edge_dashboard_users' },
       rate_limit: { average: 200, burst: 400, period: '1s' },
       retry: { attempts: 3, initial_interval: '100ms' },

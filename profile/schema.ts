@@ -31,6 +31,26 @@ export const resourcesSchema = z
   })
   .strict();
 
+// TLS at the edge: one set of keys that both edges (HAProxy and Traefik) render the same way.
+const tlsSchema = z
+  .object({
+    mode: z.enum(['acme', 'files', 'off']).meta({ description: 'acme: prodctl (HAProxy) or Traefik obtains and renews certificates for project.domains; files: cert_file/key_file (an internal CA); off: plain HTTP only' }),
+    cert_file: z.string().min(1).optional().meta({ description: 'mode files: PEM certificate chain, relative to the profile' }),
+    key_file: z.string().min(1).optional().meta({ description: 'mode files: PEM private key, relative to the profile (a secret file, mode 0600)' }),
+    acme: z
+      .object({
+        directory: z.url().meta({ description: "ACME directory URL (Let's Encrypt's by default; a staging or internal CA's for tests)" }),
+        email: z.email({ message: 'expected an e-mail address for ACME registration' }),
+        renew_before: duration.meta({ description: 'Renew a certificate when less than this is left' }),
+      })
+      .strict(),
+    https_redirect: z.boolean().meta({ description: 'Redirect plain HTTP to HTTPS (except /.well-known/acme-challenge/)' }),
+    hsts: z
+      .object({ max_age: duration, include_subdomains: z.boolean(), preload: z.boolean() })
+      .strict(),
+  })
+  .strict();
+
 const edgeSchema = z
   .object({
     kind: z.enum(['traefik', 'haproxy']).meta({ description: 'traefik for docker/swarm; haproxy for native, and an option everywhere' }),
@@ -38,14 +58,9 @@ const edgeSchema = z
     https_port: port,
     bind: z.string().meta({ description: 'Address the edge listens on' }),
     resources: resourcesSchema,
+    tls: tlsSchema,
     traefik: z
       .object({
-        acme_email: z.email({ message: 'expected an e-mail address for ACME registration' }),
-        acme_ca_server: z.url().optional(),
-        https_redirect: z.boolean(),
-        hsts: z
-          .object({ max_age: duration, include_subdomains: z.boolean(), preload: z.boolean() })
-          .strict(),
         dashboard: z.object({ enabled: z.boolean(), users_secret: secretRef }).strict(),
         rate_limit: z.object({ average: posInt.min(1), burst: posInt.min(1), period: duration }).strict(),
         retry: z.object({ attempts: posInt.min(0), initial_interval: duration }).strict(),

@@ -8,6 +8,8 @@ PKGS=(postgresql redis-server haproxy prometheus prometheus-alertmanager prometh
 [ "${WITH_BROWSER:-0}" = 1 ] && PKGS+=(chromium)
 # S3 storage and backup tests: a throwaway single-node Ceph RADOS Gateway (real S3; test/support/rgw-cluster.ts).
 [ "${WITH_RGW:-0}" = 1 ] && PKGS+=(radosgw ceph-mon ceph-osd)
+# TLS tests: Let's Encrypt's test ACME server (pebble, pebble-challtestsrv; test/support/pebble-global.ts).
+[ "${WITH_PEBBLE:-0}" = 1 ] && PKGS+=(pebble)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

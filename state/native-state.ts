@@ -19,6 +19,8 @@ export interface NativePorts {
   postgres: number;
   redis: number;
   edge: number;
+  /** The HTTPS listener when edge.tls is on (absent in state written before TLS). */
+  edgeHttps?: number;
   edgeMetrics: number;
   prometheus: number;
   alertmanager: number;
@@ -49,7 +51,7 @@ export interface NativeEndpoints {
   redis: { host: string; port: number };
   api: { id: string; host: string; port: number; metricsPort: number }[];
   workers: { id: string; host: string; metricsPort: number }[];
-  edge: { host: string; port: number; socket: string } | null;
+  edge: { host: string; port: number; socket: string; httpsPort?: number } | null;
   prometheus: { url: string } | null;
   alertmanager: { url: string } | null;
   /** The uploads folder (backup reads it); absent in files written before it was recorded. */

@@ -66,7 +66,7 @@ export const edgeChecks: StaticCheck[] = [
   {
     id: 'SEC-020', title: 'TLS terminates at the edge for the domain', category: 'security', severity: 'critical', scope: 'static', section: 'security',
     rationale: 'Uploads carry user documents and API keys; without TLS both travel in clear text.',
-    remediation: 'Set `project.domains` and an ACME e-mail (Traefik) or a certificate on the HAProxy https bind.',
+    remediation: 'Set `project.domains` and `edge.tls.mode: acme` (or `files` with cert_file/key_file); both edges render TLS from edge.tls.',
     references: ['OWASP ASVS 9.1', 'Traefik docs: HTTPS & TLS, ACME'],
     run: (i) => {
       const domains = i.plan.profile.project.domains;
@@ -91,7 +91,7 @@ export const edgeChecks: StaticCheck[] = [
   {
     id: 'SEC-021', title: 'HSTS header of at least 180 days', category: 'security', severity: 'high', scope: 'static', section: 'security',
     rationale: 'HSTS stops downgrade and cookie-stripping attacks after the first visit.',
-    remediation: 'Enable `edge.traefik.hsts` with max_age ≥ 180d (HAProxy: `http-response set-header Strict-Transport-Security`).',
+    remediation: 'Set `edge.tls.hsts.max_age` ≥ 180d (both edges render it; HAProxy: `http-response set-header Strict-Transport-Security`).',
     references: ['OWASP HTTP Strict Transport Security Cheat Sheet', 'RFC 6797'],
     run: (i) => {
       const nd = noDomain(i);
@@ -112,14 +112,14 @@ export const edgeChecks: StaticCheck[] = [
   {
     id: 'SEC-022', title: 'HTTP redirects to HTTPS', category: 'security', severity: 'high', scope: 'static', section: 'security',
     rationale: 'Plain-HTTP requests must never be served: a redirect moves every client to TLS.',
-    remediation: 'Set `edge.traefik.https_redirect: true` (HAProxy: `http-request redirect scheme https unless { ssl_fc }`).',
+    remediation: 'Set `edge.tls.https_redirect: true` (HAProxy: `http-request redirect scheme https unless { ssl_fc }`; the ACME challenge path stays on HTTP).',
     references: ['Traefik docs: EntryPoints redirections'],
     run: (i) => {
       const nd = noDomain(i);
       if (nd) return nd;
       const kind = edgeKind(i);
       if (kind === 'haproxy') {
-        const l = haproxyLines(i).find((x) => /redirect\s+scheme\s+https/.test(x));
+        const l = haproxyLines(i).find((x) => /redirect\s+(scheme\s+https|location\s+https:\/\/)/.test(x));
         return l ? pass(`${i.parsed.haproxy!.path}: ${l}`) : fail(`${i.parsed.haproxy!.path}: no \`redirect scheme https\``);
       }
       if (kind !== 'traefik') return noEdge();
@@ -128,6 +128,31 @@ export const edgeChecks: StaticCheck[] = [
       if (ep) return pass(`${st.path}: entryPoints.${ep[0]}.http.redirections.entryPoint.to = ${ep[1].http.redirections.entryPoint.to}`);
       const mw = middlewares(i).find(([, m]) => m.redirectScheme?.scheme === 'https');
       return mw ? pass(`${mw[2]}: http.middlewares.${mw[0]}.redirectScheme.scheme = https`) : fail(`${st.path}: no entry point redirection and no redirectScheme middleware`);
+    },
+  },
+  {
+    id: 'SEC-025', title: 'Edge refuses TLS below 1.2', category: 'security', severity: 'high', scope: 'static', section: 'security',
+    rationale: 'TLS 1.0 and 1.1 are deprecated (RFC 8996) and allow downgrades to weak ciphers.',
+    remediation: 'Render the edge from edge.tls (HAProxy: `ssl-min-ver TLSv1.2` on the bind or in ssl-default-bind-options; Traefik: tls.options.default.minVersion VersionTLS12).',
+    references: ['RFC 8996', 'Mozilla Server Side TLS: intermediate'],
+    run: (i) => {
+      if (i.plan.profile.project.domains.length === 0) return warn('project.domains is empty: no TLS, so no minimum version applies');
+      const kind = edgeKind(i);
+      if (kind === 'haproxy') {
+        const l = haproxyLines(i);
+        const ssl = l.filter((x) => /^bind\s.*\sssl\b/.test(x));
+        if (!ssl.length) return fail(`${i.parsed.haproxy!.path}: no \`bind … ssl\` line`);
+        const global = l.find((x) => /^ssl-default-bind-options\s.*ssl-min-ver\s+TLSv1\.[23]\b/.test(x));
+        const floor = (b: string) => /\sssl-min-ver\s+TLSv1\.[23]\b/.test(b) || (/\sno-tlsv10\b/.test(b) && /\sno-tlsv11\b/.test(b)) || (global !== undefined && !/\sssl-min-ver\s/.test(b));
+        const weak = ssl.filter((b) => !floor(b));
+        return judgeAll(weak.map((b) => `${i.parsed.haproxy!.path}: ${b} (no ssl-min-ver TLSv1.2)`), `${i.parsed.haproxy!.path}: ${global ?? ssl.join('; ')}`);
+      }
+      if (kind !== 'traefik') return noEdge();
+      const opts = (i.parsed.traefikDynamic ?? []).flatMap((d) => Object.entries<Record<string, any>>(d.doc.tls?.options ?? {}).map(([n, o]) => [n, o, d.path] as const));
+      const weak = opts.filter(([, o]) => o.minVersion !== undefined && !['VersionTLS12', 'VersionTLS13'].includes(o.minVersion));
+      if (weak.length) return fail(...weak.map(([n, o, p]) => `${p}: tls.options.${n}.minVersion = ${o.minVersion}`));
+      const set = opts.find(([, o]) => o.minVersion);
+      return pass(set ? `${set[2]}: tls.options.${set[0]}.minVersion = ${set[1].minVersion}` : "no tls.options minVersion: Traefik's default is VersionTLS12");
     },
   },
   {

@@ -25,9 +25,10 @@ import * as restore from './restore.js';
 import * as wal from './wal.js';
 import * as loadtest from './loadtest.js';
 import * as node from './node.js';
+import * as tls from './tls.js';
 
 export function registerCommands(program: Command): void {
-  for (const mod of [init, schema, validate, plan, render, build, up, deploy, status, slo, scale, rollback, releases, lock, logs, down, migrate, keys, check, backup, restore, wal, loadtest, node]) {
+  for (const mod of [init, schema, validate, plan, render, build, up, deploy, status, slo, scale, rollback, releases, lock, logs, down, migrate, keys, check, backup, restore, wal, loadtest, node, tls]) {
     mod.register(program);
   }
 }

@@ -11,7 +11,10 @@ import os from 'node:os';
 import path from 'node:path';
 import type { StackPlan } from '../../plan/types.js';
 import type { NativeState } from '../../state/native-state.js';
+import { tlsPaths } from '../../edge/tls/cert-store.js';
+import { tlsSettings } from '../../plan/tls-settings.js';
 import { renderHaproxyConfig } from '../../templates/haproxy/render-haproxy.js';
+import type { HaproxyTlsOptions } from '../../templates/haproxy/render-haproxy-tls.js';
 import { renderMonitoring } from '../../templates/monitoring/render-monitoring.js';
 import { renderPostgresqlConf } from '../../templates/postgres/render-postgresql-conf.js';
 import { renderRedisConf } from '../../templates/redis/render-redis-conf.js';
@@ -55,7 +58,16 @@ export function renderNativeHaproxy(plan: StackPlan, state: NativeState, paths: 
     metricsBind: `${LOOPBACK}:${state.ports.edgeMetrics}`,
     maxConnections: maxEdgeConnections(plan.profile.edge.haproxy.max_connections),
     servers: withServers ? state.api.map((r) => ({ name: r.id, address: `${LOOPBACK}:${r.port}` })) : [],
+    ...nativeTlsOptions(plan, state, paths),
   });
+}
+
+/** HTTPS on the state's port, certificates and the ACME map from <state>/tls (edge/tls/cert-store). */
+function nativeTlsOptions(plan: StackPlan, state: NativeState, paths: NativePaths): HaproxyTlsOptions {
+  if (!tlsSettings(plan.profile).enabled) return {};
+  const tls = tlsPaths(path.dirname(paths.root));
+  const port = state.ports.edgeHttps ?? plan.profile.edge.https_port;
+  return { httpsBind: `${plan.profile.edge.bind}:${port}`, httpsPublicPort: port, certDir: tls.certDir, acmeMap: tls.acmeMap };
 }
 
 /** The rendered postgresql.conf in the state folder; Postgres runs with `-c config_file=` this. */

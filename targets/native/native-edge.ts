@@ -55,7 +55,7 @@ export function endpointsOf(env: NativeEnv, s: NativeState): NativeStackEndpoint
     redis: { host: LOOPBACK, port: s.ports.redis },
     api: s.api.map((r) => ({ id: r.id, host: LOOPBACK, port: r.port, metricsPort: r.metricsPort })),
     workers: s.workers.map((w) => ({ id: w.id, host: LOOPBACK, metricsPort: w.metricsPort })),
-    edge: env.skipped.has('edge') ? null : { host, port: s.ports.edge, socket: edgeSocketPath(env.paths) },
+    edge: env.skipped.has('edge') ? null : { host, port: s.ports.edge, socket: edgeSocketPath(env.paths), ...(s.ports.edgeHttps ? { httpsPort: s.ports.edgeHttps } : {}) },
     prometheus: env.skipped.has('prometheus') || !env.plan.profile.monitoring.enabled ? null : { url: `http://${LOOPBACK}:${s.ports.prometheus}` },
     alertmanager: env.skipped.has('alertmanager') || !env.plan.profile.monitoring.enabled ? null : { url: `http://${LOOPBACK}:${s.ports.alertmanager}` },
   };

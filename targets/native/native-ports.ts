@@ -3,6 +3,7 @@
 // (pickServicePort), where no outgoing connection can be holding one when its service restarts.
 import type { StackPlan } from '../../plan/types.js';
 import { isPortFree, pickServicePort } from '../../lib/net.js';
+import { tlsSettings } from '../../plan/tls-settings.js';
 import type { NativePorts, NativeReplica, NativeState, NativeWorker } from '../../state/native-state.js';
 
 /**
@@ -19,24 +20,35 @@ async function pickPort(taken: Set<number>, host = '127.0.0.1'): Promise<number>
   return port;
 }
 
-/** The profile's edge port, unless it is privileged (native never binds below 1024) or taken. */
-export async function pickEdgePort(plan: StackPlan): Promise<{ port: number; note?: string }> {
-  const wanted = plan.profile.edge.http_port;
+/** The profile's edge port (http or https), unless it is privileged (native never binds below 1024) or taken. */
+export async function pickEdgePort(plan: StackPlan, which: 'http' | 'https' = 'http', taken: Set<number> = new Set()): Promise<{ port: number; note?: string }> {
+  const wanted = which === 'http' ? plan.profile.edge.http_port : plan.profile.edge.https_port;
   const host = plan.profile.edge.bind;
+  const key = `edge.${which}_port`;
   if (wanted < 1024) {
-    const port = await pickServicePort(host);
-    return { port, note: `edge.http_port ${wanted} is privileged; the native edge listens on ${port} instead (set edge.http_port ≥ 1024 to pin it)` };
+    const port = await pickServicePort(host, taken);
+    return { port, note: `${key} ${wanted} is privileged; the native edge listens on ${port} instead (set ${key} ≥ 1024 to pin it)` };
   }
-  if (await isPortFree(wanted, host)) return { port: wanted };
-  const port = await pickServicePort(host);
-  return { port, note: `edge.http_port ${wanted} is in use; the native edge listens on ${port} instead` };
+  if (!taken.has(wanted) && (await isPortFree(wanted, host))) return { port: wanted };
+  const port = await pickServicePort(host, taken);
+  return { port, note: `${key} ${wanted} is in use; the native edge listens on ${port} instead` };
+}
+
+/** The HTTPS port, only when the edge terminates TLS. */
+async function pickHttpsPort(plan: StackPlan, taken: Set<number>): Promise<{ port?: number; note?: string }> {
+  if (!tlsSettings(plan.profile).enabled) return {};
+  const https = await pickEdgePort(plan, 'https', taken);
+  taken.add(https.port);
+  return https;
 }
 
 async function pickPorts(plan: StackPlan): Promise<{ ports: NativePorts; notes: string[] }> {
   const edge = await pickEdgePort(plan);
   const taken = new Set([edge.port]);
+  const https = await pickHttpsPort(plan, taken);
   const free = () => pickPort(taken);
   const ports: NativePorts = {
+    ...(https.port ? { edgeHttps: https.port } : {}),
     postgres: await free(),
     redis: await free(),
     edge: edge.port,
@@ -47,7 +59,7 @@ async function pickPorts(plan: StackPlan): Promise<{ ports: NativePorts; notes: 
     redisExporter: await free(),
     nodeExporter: await free(),
   };
-  return { ports, notes: edge.note ? [edge.note] : [] };
+  return { ports, notes: [edge.note, https.note].filter((n): n is string => Boolean(n)) };
 }
 
 type ReplicaState = Pick<NativeState, 'seq' | 'ports' | 'api' | 'workers'>;
@@ -68,6 +80,11 @@ export async function planNativeState(prev: NativeState | null, plan: StackPlan,
   let state: NativeState;
   if (prev) {
     state = structuredClone(prev);
+    if (!state.ports.edgeHttps) {
+      const https = await pickHttpsPort(plan, portsInState(state));
+      if (https.port) state.ports.edgeHttps = https.port;
+      if (https.note) notes.push(https.note);
+    }
   } else {
     const picked = await pickPorts(plan);
     notes.push(...picked.notes);

@@ -5,8 +5,10 @@
 import { chmodSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
+import { tlsPaths } from '../../edge/tls/cert-store.js';
 import { TargetError } from '../../lib/errors.js';
 import { serviceUser } from '../../lib/system-user.js';
+import { tlsSettings } from '../../plan/tls-settings.js';
 import { readNativeState, type NativeState } from '../../state/native-state.js';
 import { assertServiceRole } from '../service-role.js';
 import { writeLastPlan } from '../../state/last-plan.js';
@@ -90,6 +92,8 @@ export async function nativeUp(ctx: TargetContext, release?: NativeState['releas
     chmodSync(path.join(paths.dataDir, d), 0o700);
   }
   mkdirSync(path.join(ctx.stateDir, 'textfile'), { recursive: true });
+  // HAProxy does not start on an empty certificate folder: the user's pair, or a placeholder until `prodctl tls issue`.
+  if (tlsSettings(plan.profile).enabled && !env.skipped.has('edge')) await (await import('../../edge/tls/manage-certs.js')).installEdgeCert(tlsPaths(ctx.stateDir), plan.profile.edge.tls, plan.profile.project.domains, plan.profileDir);
   const hashes = writeNativeConfig({ plan, state, paths, redisPassword: secrets.redis, skipped: env.skipped });
   const input = specInput(env, state, hashes);
   const { deployTimeoutMs } = rolloutTimings(plan);

@@ -9,6 +9,7 @@ import { parseDuration } from '../../profile/units.js';
 import type { RenderedFile } from '../types.js';
 import { clientLimits, haproxyClientGuardLines, haproxyErrorLines, haproxyResponseHeaderLines } from './haproxy-client-guards.js';
 import { edgeCheckTimings, haproxyCheckArgs } from './haproxy-health.js';
+import { renderHaproxyTlsFrontend, renderHaproxyTlsGlobal, type HaproxyTlsOptions } from './render-haproxy-tls.js';
 
 export const HAPROXY_API_BACKEND = 'api';
 /** Admin socket inside the container (a tmpfs at /run/haproxy in the plan). */
@@ -20,7 +21,7 @@ export interface HaproxyServer {
   address: string;
 }
 
-export interface HaproxyRenderOptions {
+export interface HaproxyRenderOptions extends HaproxyTlsOptions {
   /** Public listener, `addr:port`. Default: all addresses on the edge's container http port. */
   bind?: string;
   /** Unix path of the admin socket. */
@@ -59,6 +60,9 @@ export function renderHaproxyConfig(plan: StackPlan, o: HaproxyRenderOptions = {
   const sockets = [`  stats socket ${o.adminSocket ?? HAPROXY_CONTAINER_SOCKET} mode 600 level admin`];
   if (o.adminTcp) sockets.push(`  stats socket ipv4@${o.adminTcp} level admin`);
   const servers = (o.servers ?? []).map((s) => `  server ${s.name} ${s.address}`);
+  // TLS (render-haproxy-tls.ts): no lines at all when edge.tls is off or there is no domain.
+  const tlsGlobal = renderHaproxyTlsGlobal(plan).map((l) => `${l}\n`).join('');
+  const tlsFrontend = renderHaproxyTlsFrontend(plan, o).map((l) => `${l}\n`).join('');
   return `# HAProxy edge for ${plan.project}. Rendered by prodctl from the profile; edit the profile, not this file.
 # API servers come and go through the admin socket (prodctl deploy); see docs/native.md.
 global
@@ -66,7 +70,7 @@ global
 ${sockets.join('\n')}
   stats timeout 30s
   log stdout format raw local0 info
-
+${tlsGlobal}
 defaults
   mode http
   log global
@@ -88,7 +92,7 @@ ${haproxyErrorLines().join('\n')}
 
 frontend public
   bind ${o.bind ?? `:${EDGE_PORTS.http}`}
-  maxconn ${maxconn}
+${tlsFrontend}  maxconn ${maxconn}
 ${haproxyClientGuardLines(limits).join('\n')}
   option forwardfor
   http-request set-header X-Forwarded-Proto https if { ssl_fc }

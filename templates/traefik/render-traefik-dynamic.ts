@@ -5,6 +5,8 @@ import { stringify } from 'yaml';
 import { secretPath, RENDER_PATHS } from '../../plan/file-paths.js';
 import type { StackPlan } from '../../plan/types.js';
 import { parseDuration } from '../../profile/units.js';
+import { tlsSettings } from '../../plan/tls-settings.js';
+import { EDGE_CERT_FILES, TRAEFIK_TLS12_CIPHER_SUITES } from '../tls-ciphers.js';
 import type { RenderedFile } from '../types.js';
 import { clientLimits } from '../haproxy/haproxy-client-guards.js';
 import { edgeCheckTimings } from '../haproxy/haproxy-health.js';
@@ -16,7 +18,7 @@ function hostRule(domains: string[]): string {
 
 function middlewaresOf(plan: StackPlan): Record<string, unknown> {
   const t = plan.profile.edge.traefik;
-  const tls = plan.profile.project.domains.length > 0;
+  const tls = tlsSettings(plan.profile);
   const headers: Record<string, unknown> = {
     contentTypeNosniff: true,
     // Stored files are served as stored: opened in a browser, they run sandboxed (no scripts,
@@ -27,7 +29,8 @@ function middlewaresOf(plan: StackPlan): Record<string, unknown> {
     referrerPolicy: 'no-referrer',
     customResponseHeaders: { Server: '', 'X-Powered-By': '' },
   };
-  if (tls) Object.assign(headers, { stsSeconds: Math.floor(parseDuration(t.hsts.max_age) / 1000), stsIncludeSubdomains: t.hsts.include_subdomains, stsPreload: t.hsts.preload, forceSTSHeader: true });
+  const hsts = plan.profile.edge.tls.hsts;
+  if (tls.enabled) Object.assign(headers, { stsSeconds: tls.hstsSeconds, stsIncludeSubdomains: hsts.include_subdomains, stsPreload: hsts.preload, forceSTSHeader: true });
   const out: Record<string, unknown> = {
     [MIDDLEWARES.headers]: { headers },
     [MIDDLEWARES.rateLimit]: { rateLimit: { average: t.rate_limit.average, burst: t.rate_limit.burst, period: goDuration(t.rate_limit.period) } },
@@ -41,9 +44,10 @@ function middlewaresOf(plan: StackPlan): Record<string, unknown> {
 
 function routersOf(plan: StackPlan): Record<string, unknown> {
   const domains = plan.profile.project.domains;
-  const tls = domains.length > 0;
-  const entry = tls ? { entryPoints: [ENTRYPOINTS.websecure], tls: { certResolver: CERT_RESOLVER } } : { entryPoints: [ENTRYPOINTS.web] };
-  const hosts = tls ? hostRule(domains) : 'PathPrefix(`/`)';
+  const tls = tlsSettings(plan.profile);
+  const routerTls = tls.mode === 'acme' ? { certResolver: CERT_RESOLVER } : {};
+  const entry = tls.enabled ? { entryPoints: [ENTRYPOINTS.websecure], tls: routerTls } : { entryPoints: [ENTRYPOINTS.web] };
+  const hosts = domains.length > 0 ? hostRule(domains) : 'PathPrefix(`/`)';
   const out: Record<string, unknown> = {
     [API_SERVICE]: { rule: hosts, service: API_SERVICE, middlewares: [MIDDLEWARES.headers, MIDDLEWARES.clientLimits, MIDDLEWARES.rateLimit, MIDDLEWARES.retry], ...entry },
   };
@@ -70,6 +74,13 @@ function traefikHealthCheck(plan: StackPlan): { path: string; interval: string; 
   return { path: edgeCheckTimings(plan.profile).path, interval: goDuration(`${interval}ms`), timeout: goDuration(`${timeout}ms`) };
 }
 
+/** The same protocol floor and ciphers as HAProxy (tls-ciphers.ts); mode files adds the certificate pair. */
+function traefikTls(plan: StackPlan): Record<string, unknown> {
+  const out: Record<string, unknown> = { options: { default: { minVersion: 'VersionTLS12', cipherSuites: TRAEFIK_TLS12_CIPHER_SUITES } } };
+  if (tlsSettings(plan.profile).enabled && plan.profile.edge.tls.mode === 'files') out.certificates = [{ certFile: EDGE_CERT_FILES.cert, keyFile: EDGE_CERT_FILES.key }];
+  return out;
+}
+
 export function buildTraefikDynamic(plan: StackPlan): Record<string, unknown> {
   return {
     http: {
@@ -85,7 +96,7 @@ export function buildTraefikDynamic(plan: StackPlan): Record<string, unknown> {
         },
       },
     },
-    tls: { options: { default: { minVersion: 'VersionTLS12' } } },
+    tls: traefikTls(plan),
   };
 }
 

@@ -4,22 +4,26 @@
 import { stringify } from 'yaml';
 import { EDGE_PORTS } from '../../plan/edge-service.js';
 import { MOUNT_PATHS, RENDER_PATHS } from '../../plan/file-paths.js';
+import { tlsSettings } from '../../plan/tls-settings.js';
 import type { StackPlan } from '../../plan/types.js';
 import type { RenderedFile } from '../types.js';
 import { CERT_RESOLVER, ENTRYPOINTS, goDuration } from './traefik-names.js';
 
 export function buildTraefikStatic(plan: StackPlan): Record<string, unknown> {
   const t = plan.profile.edge.traefik;
-  const tls = plan.profile.project.domains.length > 0;
+  const tls = tlsSettings(plan.profile);
+  const acmeKeys = plan.profile.edge.tls.acme;
   // A whole request, body included, must arrive within api.request_timeout (Traefik's default is 60 s):
   // slow bodies hold a connection no longer than the API would wait for them.
   const transport = { respondingTimeouts: { readTimeout: goDuration(plan.profile.api.request_timeout) } };
   const web: Record<string, unknown> = { address: `:${EDGE_PORTS.http}`, transport };
-  if (tls && t.https_redirect) web.http = { redirections: { entryPoint: { to: ENTRYPOINTS.websecure, scheme: 'https', permanent: true } } };
+  if (tls.httpsRedirect) web.http = { redirections: { entryPoint: { to: ENTRYPOINTS.websecure, scheme: 'https', permanent: true } } };
   const websecure: Record<string, unknown> = { address: `:${EDGE_PORTS.https}`, transport };
-  if (tls) websecure.http = { tls: { certResolver: CERT_RESOLVER } };
-  const acme: Record<string, unknown> = { email: t.acme_email, storage: '/acme/acme.json', tlsChallenge: {} };
-  if (t.acme_ca_server) acme.caServer = t.acme_ca_server;
+  // mode files: the certificate comes from dynamic.yml's tls.certificates; no resolver.
+  const acmeOn = tls.enabled && tls.mode === 'acme';
+  if (acmeOn) websecure.http = { tls: { certResolver: CERT_RESOLVER } };
+  else if (tls.enabled) websecure.http = { tls: {} };
+  const acme = { email: acmeKeys.email, storage: '/acme/acme.json', tlsChallenge: {}, caServer: acmeKeys.directory };
   return {
     global: { checkNewVersion: false, sendAnonymousUsage: false },
     entryPoints: {
@@ -32,7 +36,7 @@ export function buildTraefikStatic(plan: StackPlan): Record<string, unknown> {
     api: { dashboard: t.dashboard.enabled, insecure: false },
     ping: { entryPoint: ENTRYPOINTS.admin },
     metrics: { prometheus: { entryPoint: ENTRYPOINTS.metrics, addEntryPointsLabels: true, addRoutersLabels: true, addServicesLabels: true } },
-    certificatesResolvers: { [CERT_RESOLVER]: { acme } },
+    ...(acmeOn ? { certificatesResolvers: { [CERT_RESOLVER]: { acme } } } : {}),
     providers: { file: { filename: MOUNT_PATHS.traefikDynamic, watch: true } },
     log: { level: 'INFO', format: 'json' },
     // RequestPath carries the query string (a credential put in a URL would be logged); the API's

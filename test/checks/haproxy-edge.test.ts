@@ -9,7 +9,7 @@ import type { StackPlan } from '../../plan/types.js';
 import { makeTempDir } from '../support/services.js';
 import { applyScenario, baselineFiles, baselinePlan, FIXTURES, loadScenario } from './fixture-stack.js';
 
-const EDGE_CHECKS = ['SEC-020', 'SEC-021', 'SEC-022', 'SEC-023', 'SEC-024', 'REL-020', 'REL-021', 'PERF-005'];
+const EDGE_CHECKS = ['SEC-020', 'SEC-021', 'SEC-022', 'SEC-025', 'SEC-023', 'SEC-024', 'REL-020', 'REL-021', 'PERF-005'];
 const SCENARIOS = path.join(FIXTURES, 'haproxy-static');
 const tmp = makeTempDir('prodctl-check-haproxy-');
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -49,6 +49,8 @@ describe('edge checks on HAProxy', () => {
     const plan = baselinePlan((p) => (p.project.domains = []));
     const run = await runChecks({ plan, files: baselineFiles('haproxy'), failOn: 'high', probes: null, staticOnly: true, only: ['SEC-020', 'SEC-021', 'SEC-022'] });
     expect(run.results.map((r) => [r.id, r.status])).toEqual([['SEC-020', 'warn'], ['SEC-021', 'warn'], ['SEC-022', 'warn']]);
+    const min = await runChecks({ plan, files: baselineFiles('haproxy'), failOn: 'high', probes: null, staticOnly: true, only: ['SEC-025'] });
+    expect(min.results[0].status).toBe('warn');
   });
 
   it('REL-020 accepts `check` once on default-server (servers added at run time inherit it)', async () => {

@@ -128,8 +128,12 @@ describe('live checks against real servers', () => {
       'SEC-020 warn: project.domains is empty: no certificate can be issued (fine only for a private network)',
       'SEC-021 warn: project.domains is empty: no TLS, so HSTS and the HTTPS redirect cannot apply',
       'SEC-022 warn: project.domains is empty: no TLS, so HSTS and the HTTPS redirect cannot apply',
+      'SEC-025 warn: project.domains is empty: no TLS, so no minimum version applies',
       'SEC-102 skip: project.domains is empty: no certificate to check',
       'SEC-103 skip: native target: no Docker containers to inspect',
+      'SEC-104 skip: project.domains is empty or edge.tls.mode is off: no TLS to check',
+      'SEC-105 skip: project.domains is empty or edge.tls.mode is off: no TLS to check',
+      'SEC-106 skip: project.domains is empty or edge.tls.mode is off: no TLS to check',
     ]);
     expect(run.results.filter((r) => r.scope === 'live').length).toBe(LIVE_CHECKS.length);
     expect(run.results.filter((r) => r.scope === 'static').length).toBe(STATIC_CHECKS.length);

@@ -5,12 +5,15 @@ import { describe, expect, it } from 'vitest';
 import { runChecks } from '../../checks/run-checks.js';
 import { renderAll } from '../../templates/render-all.js';
 import { renderHaproxy, renderHaproxyConfig } from '../../templates/haproxy/render-haproxy.js';
+import { withStandInFiles } from '../../validate/validate-haproxy.js';
 import { makeTempDir } from '../support/services.js';
 import { loadExamplePlan } from './support.js';
 
-function check(cfg: string): { status: number | null; output: string } {
-  const file = path.join(makeTempDir('prodctl-hx-'), 'haproxy.cfg');
-  writeFileSync(file, cfg);
+/** `haproxy -c` on the config, its certificate folder and ACME map replaced by stand-ins (as validate/ does). */
+async function check(cfg: string): Promise<{ status: number | null; output: string }> {
+  const dir = makeTempDir('prodctl-hx-');
+  const file = path.join(dir, 'haproxy.cfg');
+  writeFileSync(file, await withStandInFiles(cfg, dir));
   const r = spawnSync('haproxy', ['-c', '-f', file], { encoding: 'utf8' });
   return { status: r.status, output: r.stdout + r.stderr };
 }
@@ -20,7 +23,7 @@ describe('renderHaproxy', () => {
     const plan = await loadExamplePlan('small', ['edge.kind=haproxy']);
     const files = renderHaproxy(plan);
     expect(files.map((f) => f.path)).toEqual(['haproxy/haproxy.cfg']);
-    const r = check(files[0].content);
+    const r = await check(files[0].content);
     expect(r.output).toContain('Configuration file is valid');
     expect(r.status).toBe(0);
   });
@@ -111,14 +114,14 @@ describe('renderHaproxy', () => {
     const lines = cfg.split('\n').map((l) => l.trim());
     expect(lines.filter((l) => l.startsWith('server '))).toEqual(['server api-1 127.0.0.1:3001', 'server api-2 127.0.0.1:3002']);
     expect(lines).toContain('stats socket ipv4@127.0.0.1:9999 level admin');
-    expect(check(cfg).status).toBe(0);
+    expect((await check(cfg)).status).toBe(0);
   });
 
   it('a native plan binds the metrics listener on loopback only (SEC-024 passes); containers keep every address', async () => {
     const native = await loadExamplePlan('small', ['target=native', 'edge.kind=haproxy']);
     const lines = renderHaproxyConfig(native).split('\n').map((l) => l.trim());
     expect(lines.slice(lines.indexOf('frontend internal'))[1]).toBe('bind 127.0.0.1:8082');
-    expect(check(renderHaproxyConfig(native)).status).toBe(0);
+    expect((await check(renderHaproxyConfig(native))).status).toBe(0);
     const run = await runChecks({ plan: native, files: renderAll(native), failOn: 'high', probes: null, staticOnly: true, only: ['SEC-024'] });
     const sec024 = run.results.find((r) => r.id === 'SEC-024')!;
     expect(sec024.status, sec024.evidence.join('\n')).toBe('pass');
@@ -128,7 +131,7 @@ describe('renderHaproxy', () => {
 
   it('`haproxy -c` rejects a broken variant (the check is real)', async () => {
     const plan = await loadExamplePlan();
-    const r = check(renderHaproxyConfig(plan).replace('balance roundrobin', 'balance no-such-algorithm'));
+    const r = await check(renderHaproxyConfig(plan).replace('balance roundrobin', 'balance no-such-algorithm'));
     expect(r.status).not.toBe(0);
   });
 

@@ -58,7 +58,9 @@ const cases: BadCase[] = [
   },
   { fixture: 'bad-target', line: '{file}:4:9: target: expected "native" or "docker" or "swarm", found "kubernetes"' },
   { fixture: 'bad-postgres-version', line: '{file}:5:12: postgres.version: expected 15, 16 or 17, found 14' },
-  { fixture: 'bad-acme-email', line: '{file}:6:17: edge.traefik.acme_email: expected an e-mail address for ACME registration, found "not-an-email"' },
+  { fixture: 'bad-acme-email', line: '{file}:7:14: edge.tls.acme.email: expected an e-mail address for ACME registration, found "not-an-email"' },
+  { fixture: 'moved-traefik-hsts', line: "{file}:6:5: edge.traefik.hsts: expected a known key, found 'hsts' — it moved to edge.tls.hsts (both edges, HAProxy and Traefik, read it there)" },
+  { fixture: 'tls-files-without-key', line: '{file}:6:11: edge.tls.mode: expected "files" to come with edge.tls.cert_file and key_file, found no key_file' },
   { fixture: 'bad-project-name', line: '{file}:5:9: project.name: expected 3–40 lowercase letters, digits or dashes, found "PDF_Service"' },
   {
     fixture: 'bad-threshold',

@@ -19,7 +19,7 @@ describe('traefik static', () => {
       traefik: { address: `:${EDGE_PORTS.admin}` },
       metrics: { address: `:${EDGE_PORTS.metrics}` },
     });
-    expect(doc.certificatesResolvers.letsencrypt.acme).toEqual({ email: plan.profile.edge.traefik.acme_email, storage: '/acme/acme.json', tlsChallenge: {} });
+    expect(doc.certificatesResolvers.letsencrypt.acme).toEqual({ email: 'ops@example.com', storage: '/acme/acme.json', tlsChallenge: {}, caServer: 'https://acme-v02.api.letsencrypt.org/directory' });
     expect(doc.api).toEqual({ dashboard: true, insecure: false });
     expect(doc.metrics.prometheus.entryPoint).toBe('metrics');
     // the metrics and admin entry points are not published by the edge service
@@ -40,6 +40,39 @@ describe('traefik static', () => {
   });
 });
 
+describe('traefik from edge.tls (the keys HAProxy reads too)', () => {
+  it('mode files: the certificate pair in tls.certificates, routers with tls and no resolver, no ACME', async () => {
+    const plan = await planExample('medium', ['edge.tls.mode=files', 'edge.tls.cert_file=certs/edge.pem', 'edge.tls.key_file=certs/edge.key']);
+    const st = parse(renderTraefikStatic(plan).content);
+    const dyn = parse(renderTraefikDynamic(plan).content);
+    expect(st.certificatesResolvers).toBeUndefined();
+    expect(st.entryPoints.websecure).toEqual({ address: `:${EDGE_PORTS.https}`, http: { tls: {} } });
+    expect(dyn.http.routers.api.tls).toEqual({});
+    expect(dyn.tls.certificates).toEqual([{ certFile: '/etc/traefik/certs/tls.crt', keyFile: '/etc/traefik/certs/tls.key' }]);
+  });
+
+  it('mode off: plain HTTP on web, no redirect, no HSTS, no resolver', async () => {
+    const plan = await planExample('medium', ['edge.tls.mode=off']);
+    const st = parse(renderTraefikStatic(plan).content);
+    const dyn = parse(renderTraefikDynamic(plan).content);
+    expect(st.entryPoints.web).toEqual({ address: `:${EDGE_PORTS.http}` });
+    expect(st.certificatesResolvers).toBeUndefined();
+    expect(dyn.http.routers.api.entryPoints).toEqual(['web']);
+    expect(dyn.http.middlewares['security-headers'].headers.stsSeconds).toBeUndefined();
+  });
+
+  it("TLS 1.2 minimum and Mozilla intermediate's ECDHE AEAD suites; HSTS max_age and flags from edge.tls.hsts", async () => {
+    const plan = await planExample('medium', ['edge.tls.hsts.max_age=180d', 'edge.tls.hsts.preload=false', 'edge.tls.acme.directory=https://acme.internal/dir']);
+    const dyn = parse(renderTraefikDynamic(plan).content);
+    expect(dyn.tls.options.default).toEqual({
+      minVersion: 'VersionTLS12',
+      cipherSuites: ['TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256', 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256', 'TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384', 'TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384', 'TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305', 'TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305'],
+    });
+    expect(dyn.http.middlewares['security-headers'].headers).toMatchObject({ stsSeconds: 15_552_000, stsIncludeSubdomains: true, stsPreload: false });
+    expect(parse(renderTraefikStatic(plan).content).certificatesResolvers.letsencrypt.acme.caServer).toBe('https://acme.internal/dir');
+  });
+});
+
 describe('traefik dynamic', () => {
   it('API router with headers, per-source in-flight limit, rate limit, retry; health-checked load balancer on /livez; dashboard behind basic auth', async () => {
     const plan = await planExample('medium');
@@ -52,7 +85,7 @@ describe('traefik dynamic', () => {
       entryPoints: ['websecure'],
       tls: { certResolver: 'letsencrypt' },
     });
-    expect(doc.http.middlewares['security-headers'].headers).toMatchObject({ stsSeconds: 31_536_000, stsIncludeSubdomains: t.hsts.include_subdomains, stsPreload: t.hsts.preload, contentTypeNosniff: true, frameDeny: true });
+    expect(doc.http.middlewares['security-headers'].headers).toMatchObject({ stsSeconds: 31_536_000, stsIncludeSubdomains: true, stsPreload: true, contentTypeNosniff: true, frameDeny: true });
     expect(doc.http.middlewares['rate-limit']).toEqual({ rateLimit: { average: t.rate_limit.average, burst: t.rate_limit.burst, period: goDuration(t.rate_limit.period) } });
     expect(doc.http.middlewares['client-limits']).toEqual({ inFlightReq: { amount: 100 } });
     expect(doc.http.middlewares.retry).toEqual({ retry: { attempts: t.retry.attempts, initialInterval: goDuration(t.retry.initial_interval) } });
