@@ -8,11 +8,10 @@ export default defineConfig({
     hookTimeout: 180_000,
     pool: 'forks',
     maxWorkers: 2,
-    // One Pebble (ACME test CA) per run for the TLS tests.
-    globalSetup: ['test/support/pebble-global.ts'],
     reporters: ['default'],
-    // One 3-node Docker Swarm per run, only when swarm tests are selected (test/swarm/global-setup.ts), and one
-    // throwaway Ceph RADOS Gateway (real S3) per run (test/support/rgw.ts).
-    globalSetup: ['test/swarm/global-setup.ts', 'test/support/rgw-global-setup.ts'],
+    // Shared services, one per run: a 3-node Docker Swarm, only when swarm tests are selected
+    // (test/swarm/global-setup.ts); a throwaway Ceph RADOS Gateway, real S3 (test/support/rgw.ts);
+    // Pebble, the ACME test CA, for the TLS tests (test/support/pebble-global.ts).
+    globalSetup: ['test/swarm/global-setup.ts', 'test/support/rgw-global-setup.ts', 'test/support/pebble-global.ts'],
   },
 });

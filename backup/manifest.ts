@@ -4,7 +4,6 @@
 import { createHash } from 'node:crypto';
 import { BackupError } from '../lib/errors.js';
 import type { Compression } from './stream/compress.js';
-import type { BaseBackupInfo } from './parts/pg-basebackup.js';
 
 export const MANIFEST_FORMAT = 1;
 export type PartName = 'postgres' | 'redis' | 'files';
@@ -111,4 +110,21 @@ export const blobKey = (address: string) => `blobs/${address.slice(0, 2)}/${addr
 /** Set ids sort by time: 20261128T154700Z-ab12. */
 export function newSetId(now: Date, rand: string): string {
   return `${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${rand}`;
+}
+
+export interface BaseBackupInfo {
+  format: 'tar';
+  /** Store key of the tar (also listed in the part's files, so checksums cover it). */
+  key: string;
+  timeline: number;
+  startLsn: string;
+  stopLsn: string;
+  /** First WAL segment a restore of this base backup needs. */
+  startWal: string;
+  /** Last WAL segment it needs before it is consistent. */
+  stopWal: string;
+  walSegmentSize: number;
+  startTime: string;
+  /** A restore to any time at or after this one can start from this base backup. */
+  stopTime: string;
 }

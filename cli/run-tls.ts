@@ -13,9 +13,13 @@ import type { StackPlan } from '../plan/types.js';
 import { parseDuration } from '../profile/units.js';
 import { edgeSocketPath } from '../targets/native/native-config.js';
 import { nativePaths } from '../targets/native/supervisor/paths.js';
-import type { TlsOptions } from './commands/tls.js';
 import type { CliContext } from './context.js';
 import { loadPlan } from './load-stack.js';
+
+export interface TlsOptions {
+  edgeAdmin?: string;
+  force?: boolean;
+}
 import { writeScheduleFiles } from './write-schedule.js';
 
 /** Daily, off the hour: renewal is due 30 days ahead, so one run a day has many chances. */

@@ -12,23 +12,8 @@ import { writeObject, type StoredObject, type StreamCodec } from '../stream/pipe
 import { formatLsn, parseLsn, segmentOfLsn } from '../wal/wal-names.js';
 import type { PgConn } from './pg-tools.js';
 import { clientOf } from './postgres.js';
+import type { BaseBackupInfo } from '../manifest.js';
 
-export interface BaseBackupInfo {
-  format: 'tar';
-  /** Store key of the tar (also listed in the part's files, so checksums cover it). */
-  key: string;
-  timeline: number;
-  startLsn: string;
-  stopLsn: string;
-  /** First WAL segment a restore of this base backup needs. */
-  startWal: string;
-  /** Last WAL segment it needs before it is consistent. */
-  stopWal: string;
-  walSegmentSize: number;
-  startTime: string;
-  /** A restore to any time at or after this one can start from this base backup. */
-  stopTime: string;
-}
 
 export function pgBasebackupArgs(conn: PgConn): string[] {
   return ['-D', '-', '--format=tar', '--wal-method=fetch', '--checkpoint=fast', '--no-manifest', '--verbose', '--no-password', `--host=${conn.host}`, `--port=${conn.port}`, `--username=${conn.user}`];

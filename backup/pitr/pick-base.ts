@@ -3,7 +3,7 @@
 import { BackupError } from '../../lib/errors.js';
 import type { SetInfo } from '../catalog.js';
 import type { Manifest } from '../manifest.js';
-import type { BaseBackupInfo } from '../parts/pg-basebackup.js';
+import type { BaseBackupInfo } from '../manifest.js';
 import { parseLsn, walkWalChain, type WalChain } from '../wal/wal-names.js';
 
 /** latest: replay every archived WAL file (after losing the host). */

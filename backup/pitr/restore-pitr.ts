@@ -9,12 +9,12 @@ import { BackupError } from '../../lib/errors.js';
 import { chownTree, serviceUser } from '../../lib/system-user.js';
 import { listSets } from '../catalog.js';
 import { checkChecksums, checkKey } from '../check-checksums.js';
-import type { BaseBackupInfo } from '../parts/pg-basebackup.js';
+import type { BaseBackupInfo } from '../manifest.js';
 import { computeTableSums } from '../parts/pg-checksums.js';
 import type { BackupStore } from '../stores/types.js';
 import { readObject, type StreamCodec } from '../stream/pipeline.js';
 import { listWal } from '../wal/wal-archive.js';
-import { walFetchCommand } from '../../templates/postgres/wal-archive-settings.js';
+import { walFetchCommand } from '../../plan/wal-commands.js';
 import { describeTarget, walPastBase, pickBaseBackup, type PitrTarget } from './pick-base.js';
 import { readRecoveryStop, startRecoveryServer, waitForPromotion, type RecoveryServer } from './recovery-server.js';
 

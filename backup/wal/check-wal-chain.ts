@@ -1,7 +1,7 @@
 // `backup verify`'s WAL part: from a set's base backup on, the archived segments of its timeline
 // must follow one another without a hole; the first hole is reported (restores cannot pass it).
 // Segments not archived *yet* at the end are no problem: the tar is consistent on its own.
-import type { BaseBackupInfo } from '../parts/pg-basebackup.js';
+import type { BaseBackupInfo } from '../manifest.js';
 import type { BackupStore } from '../stores/types.js';
 import { listWal } from './wal-archive.js';
 import { walPastBase } from '../pitr/pick-base.js';

@@ -1,10 +1,6 @@
 import type { Command } from 'commander';
 import { createContext } from '../context.js';
-
-export interface TlsOptions {
-  edgeAdmin?: string;
-  force?: boolean;
-}
+import type { TlsOptions } from '../run-tls.js';
 
 export function register(program: Command): void {
   const tls = program

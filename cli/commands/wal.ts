@@ -11,9 +11,11 @@ export function register(program: Command): void {
     .addHelpText(
       'after',
       `
-Examples (rendered into postgresql.conf when backup.wal.archive is on; native fills in paths):
+Examples:
+  $ prodctl -f /srv/app/prodctl.yaml wal-push pg_wal/000000010000000000000003 000000010000000000000003
+
+Postgres runs it (rendered into postgresql.conf when backup.wal.archive is on; native fills in paths):
   archive_command = 'prodctl -f /srv/app/prodctl.yaml wal-push %p %f'
-  $ prodctl wal-push pg_wal/000000010000000000000003 000000010000000000000003
 
 Exit codes: 0 archived (or archived before with the same content) · 1 not archived: Postgres keeps
 the file and retries, nothing partial is ever visible in the target`,
@@ -31,7 +33,10 @@ the file and retries, nothing partial is ever visible in the target`,
     .addHelpText(
       'after',
       `
-Examples (prodctl restore --to-time sets this itself):
+Examples:
+  $ prodctl -f /srv/app/prodctl.yaml wal-fetch 000000010000000000000003 /tmp/000000010000000000000003
+
+Postgres runs it during a point-in-time restore (prodctl restore --to-time sets this itself):
   restore_command = 'prodctl -f /srv/app/prodctl.yaml wal-fetch %f %p'
 
 Exit codes: 0 fetched · 1 not archived (Postgres ends recovery there) · 126 archived but unreadable

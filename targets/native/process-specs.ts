@@ -9,7 +9,7 @@ import type { NativeComponent } from './binaries.js';
 import { nativeHbaPaths, postgresSocketDir } from './postgres-hba.js';
 import type { NativePaths } from './supervisor/paths.js';
 import type { ProcessSpec } from './supervisor/types.js';
-import { walPushCommand } from '../../templates/postgres/wal-archive-settings.js';
+import { walPushCommand } from '../../plan/wal-commands.js';
 
 export const LOOPBACK = '127.0.0.1';
 

@@ -62,7 +62,11 @@ export function renderHaproxyConfig(plan: StackPlan, o: HaproxyRenderOptions = {
   const servers = (o.servers ?? []).map((s) => `  server ${s.name} ${s.address}`);
   // TLS (render-haproxy-tls.ts): no lines at all when edge.tls is off or there is no domain.
   const tlsGlobal = renderHaproxyTlsGlobal(plan).map((l) => `${l}\n`).join('');
-  const tlsFrontend = renderHaproxyTlsFrontend(plan, o).map((l) => `${l}\n`).join('');
+  // Its bind comes with the other binds; its challenge and redirect rules after the client guards,
+  // whose tcp-request rules HAProxy runs before any http-request rule anyway.
+  const tlsLines = renderHaproxyTlsFrontend(plan, o);
+  const tlsBind = tlsLines.filter((l) => l.startsWith('  bind ')).map((l) => `${l}\n`).join('');
+  const tlsRules = tlsLines.filter((l) => !l.startsWith('  bind ')).map((l) => `${l}\n`).join('');
   return `# HAProxy edge for ${plan.project}. Rendered by prodctl from the profile; edit the profile, not this file.
 # API servers come and go through the admin socket (prodctl deploy); see docs/native.md.
 global
@@ -92,9 +96,9 @@ ${haproxyErrorLines().join('\n')}
 
 frontend public
   bind ${o.bind ?? `:${EDGE_PORTS.http}`}
-${tlsFrontend}  maxconn ${maxconn}
+${tlsBind}  maxconn ${maxconn}
 ${haproxyClientGuardLines(limits).join('\n')}
-  option forwardfor
+${tlsRules}  option forwardfor
   http-request set-header X-Forwarded-Proto https if { ssl_fc }
   http-request set-header X-Forwarded-Proto http unless { ssl_fc }
 ${haproxyResponseHeaderLines().join('\n')}

@@ -7,7 +7,10 @@ import type { StackPlan } from '../../plan/types.js';
 import { parseDuration, parseSize } from '../../profile/units.js';
 import { formatConfLines, type ConfSetting } from '../conf-lines.js';
 import type { RenderedFile } from '../types.js';
+import { formatDuration } from './pg-duration.js';
 import { walArchiveSettings } from './wal-archive-settings.js';
+
+export { formatDuration };
 
 const KB = 1024;
 const MB = 1024 * KB;
@@ -135,11 +138,3 @@ export function formatSize(bytes: number): string {
 }
 
 /** Postgres time units: the largest of h/min/s/ms that is exact. */
-export function formatDuration(d: string): string {
-  const ms = parseDuration(d);
-  if (ms === 0) return '0';
-  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
-  if (ms % 60_000 === 0) return `${ms / 60_000}min`;
-  if (ms % 1000 === 0) return `${ms / 1000}s`;
-  return `${ms}ms`;
-}

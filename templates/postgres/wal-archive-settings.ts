@@ -2,25 +2,8 @@
 // settings: archive_mode needs a restart, archive_command is overridden per target.
 import type { StackPlan } from '../../plan/types.js';
 import type { ConfSetting } from '../conf-lines.js';
-import { formatDuration } from './render-postgresql-conf.js';
-
-/** The argv prefix of prodctl in the rendered file; the native target passes its own absolute one. */
-export const RENDERED_PRODCTL = ['prodctl'];
-
-/** Single-quotes each word for /bin/sh (Postgres runs archive_command through the shell). */
-export function shellQuote(words: string[]): string {
-  return words.map((w) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`)).join(' ');
-}
-
-/** archive_command: `<prodctl …> wal-push %p %f`. */
-export function walPushCommand(prodctl: string[]): string {
-  return `${shellQuote(prodctl)} wal-push %p %f`;
-}
-
-/** restore_command: `<prodctl …> wal-fetch %f %p`. */
-export function walFetchCommand(prodctl: string[]): string {
-  return `${shellQuote(prodctl)} wal-fetch %f %p`;
-}
+import { RENDERED_PRODCTL, walPushCommand } from '../../plan/wal-commands.js';
+import { formatDuration } from './pg-duration.js';
 
 export function confQuote(v: string): string {
   return `'${v.replace(/'/g, "''")}'`;

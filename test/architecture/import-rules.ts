@@ -46,8 +46,8 @@ export const EFFECT_MODULES = [
 export const RESTRICTED: { module: string; only: string[]; why: string }[] = [
   {
     module: 'lib/local-postgres.ts',
-    only: ['validate/', 'backup/scratch.ts', 'backup/parts/pg-tools.ts', 'targets/native/postgres-bootstrap.ts', 'lib/local-redis.ts'],
-    why: 'starts throwaway Postgres servers (validate/, backup/scratch.ts); others use only findPgBin',
+    only: ['validate/', 'backup/scratch.ts', 'backup/parts/pg-tools.ts', 'backup/parts/pg-basebackup.ts', 'backup/pitr/recovery-server.ts', 'targets/native/postgres-bootstrap.ts', 'lib/local-redis.ts'],
+    why: 'starts throwaway Postgres servers (validate/, backup/scratch.ts, the WAL replay of a point-in-time restore); others use only findPgBin',
   },
   { module: 'lib/local-redis.ts', only: ['validate/', 'backup/scratch.ts'], why: 'starts throwaway Redis servers for validate/ and backup/scratch.ts' },
 ];

@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import type { SetInfo } from '../../backup/catalog.js';
 import type { Manifest } from '../../backup/manifest.js';
-import { parseBasebackupLog, type BaseBackupInfo } from '../../backup/parts/pg-basebackup.js';
+import type { BaseBackupInfo } from '../../backup/manifest.js';
+import { parseBasebackupLog } from '../../backup/parts/pg-basebackup.js';
 import { pickBaseBackup, walPastBase } from '../../backup/pitr/pick-base.js';
 import { pgTimestamp, recoverySettings } from '../../backup/pitr/restore-pitr.js';
 import { readRecoveryStop } from '../../backup/pitr/recovery-server.js';
@@ -10,7 +11,7 @@ import { formatLsn, isArchivableName, parseLsn, segmentOfLsn, walKey, walkWalCha
 import { parsePitrTarget } from '../../cli/run-restore-pitr.js';
 import { checkCrossRules } from '../../profile/cross-rules.js';
 import { renderPostgresqlConf } from '../../templates/postgres/render-postgresql-conf.js';
-import { walPushCommand } from '../../templates/postgres/wal-archive-settings.js';
+import { walPushCommand } from '../../plan/wal-commands.js';
 import { postgresSettings, type SpecInput } from '../../targets/native/process-specs.js';
 import { nativePaths } from '../../targets/native/supervisor/paths.js';
 import { planFor } from '../observability/monitoring-fixtures.js';

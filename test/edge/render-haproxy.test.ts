@@ -103,7 +103,7 @@ describe('renderHaproxy', () => {
     // One source never holds more than half of the edge's connections.
     const capped = renderHaproxyConfig(plan, { maxConnections: 60 }).split('\n').map((l) => l.trim());
     expect(capped).toContain('tcp-request connection reject if { sc_conn_cur(0) gt 30 }');
-    const r = check(cfg);
+    const r = await check(cfg);
     expect(r.output).not.toMatch(/WARNING/);
     expect(r.status).toBe(0);
   });

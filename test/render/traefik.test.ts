@@ -46,7 +46,7 @@ describe('traefik from edge.tls (the keys HAProxy reads too)', () => {
     const st = parse(renderTraefikStatic(plan).content);
     const dyn = parse(renderTraefikDynamic(plan).content);
     expect(st.certificatesResolvers).toBeUndefined();
-    expect(st.entryPoints.websecure).toEqual({ address: `:${EDGE_PORTS.https}`, http: { tls: {} } });
+    expect(st.entryPoints.websecure).toEqual({ address: `:${EDGE_PORTS.https}`, http: { tls: {} }, transport: { respondingTimeouts: { readTimeout: '30s' } } });
     expect(dyn.http.routers.api.tls).toEqual({});
     expect(dyn.tls.certificates).toEqual([{ certFile: '/etc/traefik/certs/tls.crt', keyFile: '/etc/traefik/certs/tls.key' }]);
   });
@@ -55,7 +55,7 @@ describe('traefik from edge.tls (the keys HAProxy reads too)', () => {
     const plan = await planExample('medium', ['edge.tls.mode=off']);
     const st = parse(renderTraefikStatic(plan).content);
     const dyn = parse(renderTraefikDynamic(plan).content);
-    expect(st.entryPoints.web).toEqual({ address: `:${EDGE_PORTS.http}` });
+    expect(st.entryPoints.web).toEqual({ address: `:${EDGE_PORTS.http}`, transport: { respondingTimeouts: { readTimeout: '30s' } } });
     expect(st.certificatesResolvers).toBeUndefined();
     expect(dyn.http.routers.api.entryPoints).toEqual(['web']);
     expect(dyn.http.middlewares['security-headers'].headers.stsSeconds).toBeUndefined();
