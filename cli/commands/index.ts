@@ -11,6 +11,7 @@ import * as up from './up.js';
 import * as deploy from './deploy.js';
 import * as status from './status.js';
 import * as scale from './scale.js';
+import * as autoscale from './autoscale.js';
 import * as rollback from './rollback.js';
 import * as releases from './releases.js';
 import * as lock from './lock.js';
@@ -24,7 +25,7 @@ import * as restore from './restore.js';
 import * as loadtest from './loadtest.js';
 
 export function registerCommands(program: Command): void {
-  for (const mod of [init, schema, validate, plan, render, build, up, deploy, status, scale, rollback, releases, lock, logs, down, migrate, keys, check, backup, restore, loadtest]) {
+  for (const mod of [init, schema, validate, plan, render, build, up, deploy, status, scale, autoscale, rollback, releases, lock, logs, down, migrate, keys, check, backup, restore, loadtest]) {
     mod.register(program);
   }
 }
