@@ -25,6 +25,8 @@ export interface StatusSnapshot {
   redis: { usedBytes: number | null; maxBytes: number | null; up: boolean | null };
   alerts: { url: string; reachable: boolean; error?: string; firing: FiringAlert[] };
   backup: { source: string | null; lastSuccessAt: string | null; ageSeconds: number | null; verifyOk: boolean | null; verifiedAt: string | null };
+  /** The worker autoscaler's last decision (state folder), when it runs. */
+  autoscale?: { at: string; current: number; desired: number; reason: string; why: string };
 }
 
 const H = METRICS.httpDuration.name;

@@ -66,4 +66,13 @@ describe('prodctl autoscale run on the native target', () => {
     // Idle queue, min back at 2: the recommendation is 2, but the window (kept across runs) saw 3.
     expect(await once()).toMatchObject({ current: 3, desired: 3, reason: 'down-window', applied: true });
   });
+
+  it('shows the last decision and why in `prodctl status`', async () => {
+    const json = await stack.cli(['status', '--json']);
+    expect(JSON.parse(String(json.stdout)).autoscale).toMatchObject({ current: 3, desired: 3, reason: 'down-window' });
+    const text = String((await stack.cli(['status'])).stdout);
+    expect(text).toMatch(/^Autoscaler \(/m);
+    expect(text).toMatch(/^ {2}workers +3 → 3$/m);
+    expect(text).toMatch(/^ {2}why +down-window: wants 2, holding 3: wanted 3 within 20s \(waiting 0, active 0, oldest 0s\)$/m);
+  });
 });
