@@ -13,7 +13,7 @@ import { endpointsFile, readEndpoints } from '../checks/live/create-probes.js';
 import { selectTarget } from '../targets/select-target.js';
 import type { Target, TargetContext } from '../targets/types.js';
 import { appendAudit } from '../state/audit.js';
-import { readAutoscaleState, writeAutoscaleState, type AutoscaleRecord } from '../state/autoscale-state.js';
+import { readAutoscaleState, writeAutoscaleState, writeAutoscaleTextfile, type AutoscaleRecord } from '../state/autoscale-state.js';
 import { acquireLock, createFileLockStore, describeSelf } from '../state/lock.js';
 import { runControllerLoop } from './autoscale-controller.js';
 import type { CliContext } from './context.js';
@@ -39,7 +39,7 @@ export async function runAutoscale(ctx: CliContext, o: { once?: boolean; target?
         sample: () => sampler.sample(),
         readCurrent: () => countWorkers(target, tctx),
         apply: (desired) => scaleUnderLock(target, tctx, desired),
-        record: (r) => recordDecision(ctx, r),
+        record: (r) => recordDecision(ctx, r, cfg.max),
         now: Date.now,
         sleep: (ms) => sleep(ms),
         stopped: () => stop,
@@ -79,8 +79,9 @@ async function scaleUnderLock(target: Target, tctx: TargetContext, desired: numb
   }
 }
 
-function recordDecision(ctx: CliContext, r: AutoscaleRecord): void {
+function recordDecision(ctx: CliContext, r: AutoscaleRecord, max: number): void {
   writeAutoscaleState(ctx.stateDir, r);
+  writeAutoscaleTextfile(ctx.stateDir, r, max);
   if (r.desired !== r.current || !r.applied) {
     appendAudit(ctx.stateDir, { command: 'autoscale', args: [`workers=${r.desired}`], outcome: r.applied ? 'ok' : 'refused', durationMs: 0, detail: `${r.reason}: ${r.why}` });
   }
