@@ -2,7 +2,10 @@ import type { Command } from 'commander';
 import { createContext } from '../context.js';
 
 export function register(program: Command): void {
-  const autoscale = program.command('autoscale').description('The queue-depth worker autoscaler (docs/autoscale.md)');
+  const autoscale = program
+    .command('autoscale')
+    .description('The queue-depth worker autoscaler (docs/autoscale.md)')
+    .addHelpText('after', `\nExamples:\n  $ prodctl autoscale run\n  $ prodctl autoscale run --once --json`);
   autoscale
     .command('run')
     .description('Poll the queue and scale the workers between autoscale.min and autoscale.max')
