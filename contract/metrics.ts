@@ -7,7 +7,7 @@ export interface MetricSpec {
   help: string;
   unit: string;
   labels: readonly string[];
-  emittedBy: readonly ('api' | 'worker' | 'backup' | 'edge')[];
+  emittedBy: readonly ('api' | 'worker' | 'backup' | 'edge' | 'autoscaler')[];
 }
 
 export const METRICS = {
@@ -29,6 +29,10 @@ export const METRICS = {
   backupLastVerifyOk: { name: 'prodctl_backup_last_verify_ok', type: 'gauge', unit: 'boolean', help: '1 when the last backup verify passed, 0 when it failed (textfile collector).', labels: [], emittedBy: ['backup'] },
   backupLastVerifyTime: { name: 'prodctl_backup_last_verify_timestamp_seconds', type: 'gauge', unit: 'seconds', help: 'Unix time of the last backup verify (textfile collector).', labels: [], emittedBy: ['backup'] },
   tlsCertNotAfter: { name: 'prodctl_tls_certificate_not_after_timestamp_seconds', type: 'gauge', unit: 'seconds', help: 'Unix time when the certificate the edge serves for a domain expires (textfile collector; written by prodctl tls issue, renew and status).', labels: ['domain'], emittedBy: ['edge'] },
+  autoscalerDesired: { name: 'prodctl_autoscaler_desired_workers', type: 'gauge', unit: 'workers', help: 'Workers the autoscaler decided on at its last poll (textfile collector).', labels: [], emittedBy: ['autoscaler'] },
+  autoscalerCurrent: { name: 'prodctl_autoscaler_current_workers', type: 'gauge', unit: 'workers', help: 'Workers running when the autoscaler last polled (textfile collector).', labels: [], emittedBy: ['autoscaler'] },
+  autoscalerMax: { name: 'prodctl_autoscaler_max_workers', type: 'gauge', unit: 'workers', help: 'autoscale.max, so alerts can tell when the autoscaler has nothing left to add (textfile collector).', labels: [], emittedBy: ['autoscaler'] },
+  autoscalerDecision: { name: 'prodctl_autoscaler_decision', type: 'gauge', unit: 'info', help: 'Always 1; the reason label says why of the last decision (steady, backlog, oldest-wait, at-max, down-window, cooldown, scale-down, deploy-running, …) (textfile collector).', labels: ['reason'], emittedBy: ['autoscaler'] },
 } as const satisfies Record<string, MetricSpec>;
 
 /**

@@ -25,7 +25,7 @@ const MiB = 1024 ** 2;
 const fmtMiB = (b: number) => `${Math.round(b / MiB)}M`;
 
 export function checkCrossRules(p: Profile): CrossProblem[] {
-  return [...checkPool(p), ...checkRedis(p), ...checkWorkerMemory(p), ...checkHostFit(p), ...checkSecretRefs(p), ...checkPostgresRoles(p), ...checkTarget(p), ...checkStorage(p), ...checkWalArchive(p), ...checkTlsFiles(p)];
+  return [...checkPool(p), ...checkAutoscale(p), ...checkRedis(p), ...checkWorkerMemory(p), ...checkHostFit(p), ...checkSecretRefs(p), ...checkPostgresRoles(p), ...checkTarget(p), ...checkStorage(p), ...checkWalArchive(p), ...checkTlsFiles(p)];
 }
 
 function checkPool(p: Profile): CrossProblem[] {
@@ -38,6 +38,25 @@ function checkPool(p: Profile): CrossProblem[] {
       alternatives: [['postgres', 'pool_size'], ['api', 'replicas'], ['workers', 'replicas'], ['postgres', 'reserved_connections']],
       // Worded to read right at any of the values the error may point at (the one the user wrote).
       message: `expected pool_size × (api + worker replicas) + reserved_connections ≤ max_connections ${p.postgres.max_connections}, found ${p.postgres.pool_size} × (${p.api.replicas} + ${p.workers.replicas}) + ${p.postgres.reserved_connections} = ${need}`,
+    },
+  ];
+}
+
+// min ≤ max, and the autoscaler may run up to autoscale.max workers: their pools must fit too.
+// (Only when the fixed pool fits: one problem per cause.)
+function checkAutoscale(p: Profile): CrossProblem[] {
+  if (!p.autoscale?.enabled) return [];
+  if (p.autoscale.min > p.autoscale.max) {
+    return [{ path: ['autoscale', 'max'], alternatives: [['autoscale', 'min']], message: `expected autoscale.min ≤ autoscale.max, found ${p.autoscale.min} > ${p.autoscale.max}` }];
+  }
+  if (checkPool(p).length > 0) return [];
+  const need = p.postgres.pool_size * (p.api.replicas + p.autoscale.max) + p.postgres.reserved_connections;
+  if (need <= p.postgres.max_connections) return [];
+  return [
+    {
+      path: ['autoscale', 'max'],
+      alternatives: [['postgres', 'max_connections'], ['postgres', 'pool_size']],
+      message: `expected pool_size × (api replicas + autoscale.max) + reserved_connections ≤ max_connections ${p.postgres.max_connections}, found ${p.postgres.pool_size} × (${p.api.replicas} + ${p.autoscale.max}) + ${p.postgres.reserved_connections} = ${need}`,
     },
   ];
 }

@@ -87,6 +87,7 @@ project:
 #   max_connections: ${preset.postgres.max_connections}
 #   pool_size: ${preset.postgres.pool_size}
 
+${renderAutoscaleLines(preset)}
 # Alert receivers (Alertmanager): a webhook or an e-mail address.
 # monitoring:
 #   alertmanager:
@@ -98,4 +99,14 @@ project:
 secrets:
 ${referenced.map((s) => `  ${`${s.name}:`.padEnd(width + 1)} { file: ${s.file} }`).join('\n')}
 `;
+}
+
+// The worker autoscaler (docs/autoscale.md), commented like the keys above: the preset turns it on (medium, large) or off (small).
+function renderAutoscaleLines(preset: Profile): string {
+  const a = preset.autoscale;
+  if (!a) return '';
+  const keys = `autoscale:\n  enabled: true\n  min: ${a.min}\n  max: ${a.max}\n  target_jobs_per_worker: ${a.target_jobs_per_worker}\n  scale_down_window: ${a.scale_down_window}`;
+  const text = keys.replace(/^/gm, '# ');
+  const lead = a.enabled ? '# Worker autoscaler: on in this preset, between min and max by queue depth.' : '# Worker autoscaler: off in this preset; uncomment to scale workers by queue depth.';
+  return `${lead}\n${text}\n`;
 }

@@ -1,7 +1,7 @@
 // The one schema behind the profile: validation, the TypeScript types (z.infer) and the
 // published JSON Schema (`prodctl schema`) all come from here.
 import { z } from 'zod';
-import { isDuration, isSize } from './units.js';
+import { isDuration, isSize, parseDuration } from './units.js';
 import { DEFAULT_SLO, sloSchema } from './slo-schema.js';
 
 const duration = z
@@ -144,6 +144,25 @@ const workersSchema = z
       .meta({ description: "A killed worker's jobs return to the queue within lock_duration + check_interval" }),
     remove_on_complete: z.object({ age: duration, count: posInt.min(0) }).strict(),
     remove_on_fail: z.object({ age: duration, count: posInt.min(0) }).strict(),
+  })
+  .strict();
+
+// The queue-depth worker autoscaler (docs/autoscale.md): its controller sets workers.replicas
+// between min and max from the BullMQ backlog.
+const autoscaleSchema = z
+  .object({
+    enabled: z.boolean(),
+    min: replicas.meta({ description: 'Fewest workers; the controller never goes below' }),
+    max: replicas.meta({ description: 'Most workers; at max with a growing backlog the AutoscalerAtMax alert fires' }),
+    target_jobs_per_worker: posInt.min(1, { message: 'must be ≥ 1' }).meta({ description: 'Waiting + active jobs one worker should carry' }),
+    max_wait: duration.meta({ description: 'Oldest waiting job older than this: one more worker even if the count says no' }),
+    step_up: posInt.min(1, { message: 'must be ≥ 1' }).meta({ description: 'Most workers added at once' }),
+    scale_up_window: duration
+      .refine((v) => !isDuration(v) || parseDuration(v) <= 15_000, { message: 'expected a duration from 0s to 15s' })
+      .meta({ description: 'A higher need must last this long before workers are added (0s–15s)' }),
+    scale_down_window: duration.meta({ description: 'Workers are removed only when the need stayed lower this long; one scale-down per window' }),
+    poll_interval: duration.meta({ description: 'How often the controller reads the queue' }),
+    metrics_port: port.meta({ description: 'Health and metrics port of the controller' }),
   })
   .strict();
 
@@ -322,6 +341,7 @@ export const profileSchema = z
     edge: edgeSchema,
     api: apiSchema,
     workers: workersSchema,
+    autoscale: autoscaleSchema.optional(),
     postgres: postgresSchema,
     redis: redisSchema,
     storage: z

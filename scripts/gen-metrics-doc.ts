@@ -12,6 +12,7 @@ const SOURCES: Record<MetricSpec['emittedBy'][number], string> = {
   worker: 'worker replicas, on `METRICS_PORT` (`workers.metrics_port`)',
   backup: '`prodctl backup`, as a textfile (`<state>/textfile/prodctl_backup.prom`) read by node-exporter',
   edge: 'the certificate owner, as a textfile (`<state>/textfile/*.prom`) read by node-exporter',
+  autoscaler: '`prodctl autoscale run`, as a textfile (`<state>/textfile/prodctl_autoscale.prom`) read by node-exporter',
 };
 
 export function renderMetricsDoc(): string {

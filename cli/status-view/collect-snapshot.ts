@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { TEXTFILE_NAME } from '../../backup/textfile.js';
+import { readAutoscaleState } from '../../state/autoscale-state.js';
 import type { StackPlan } from '../../plan/types.js';
 import type { Target, TargetContext } from '../../targets/types.js';
 import { collectSloRows } from '../slo-collect.js';
@@ -28,6 +29,8 @@ export async function collectSnapshot(src: StatusSources): Promise<StatusSnapsho
   const snap = emptySnapshot(src.plan.project, src.plan.target, src.prometheusUrl, src.alertmanagerUrl, src.plan.profile.slo.window);
   await Promise.all([collectServices(src, snap), collectMetrics(src, snap), collectAlerts(src, snap), collectSlo(src, snap), collectWalArchive(src, snap)]);
   collectBackup(src, snap);
+  const a = readAutoscaleState(src.targetCtx.stateDir);
+  if (a) snap.autoscale = { at: a.at, current: a.current, desired: a.desired, reason: a.reason, why: a.why };
   return snap;
 }
 

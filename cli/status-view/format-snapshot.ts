@@ -12,7 +12,7 @@ const NA = '—';
 
 export function formatSections(s: StatusSnapshot): Section[] {
   const swarm = s.nodes && s.services ? formatSwarmSections(s.nodes, s.services) : [];
-  return [servicesSection(s), ...swarm, apiSection(s), queueSection(s), dataSection(s), sloSection(s), alertsSection(s), backupSection(s)];
+  return [servicesSection(s), ...swarm, apiSection(s), queueSection(s), ...autoscaleSection(s), dataSection(s), sloSection(s), alertsSection(s), backupSection(s)];
 }
 
 function servicesSection(s: StatusSnapshot): Section {
@@ -59,6 +59,22 @@ function queueSection(s: StatusSnapshot): Section {
       { label: 'throughput', value: `${num(w.jobsPerSecond, 2)} jobs/s  failed ${num(w.failedPerSecond, 2)}/s  running ${num(w.activeJobs, 0)}`, tone: 'ok' },
     ],
   };
+}
+
+// The "why" of the worker count: the autoscaler's last decision, in its own words.
+function autoscaleSection(s: StatusSnapshot): Section[] {
+  const a = s.autoscale;
+  if (!a) return [];
+  const tone: Tone = a.reason === 'at-max' || a.reason === 'unreadable' ? 'bad' : a.reason === 'deploy-running' ? 'warn' : 'ok';
+  return [
+    {
+      title: `Autoscaler (${a.at})`,
+      rows: [
+        { label: 'workers', value: `${a.current} → ${a.desired}`, tone: 'ok' },
+        { label: 'why', value: `${a.reason}: ${a.why}`, tone },
+      ],
+    },
+  ];
 }
 
 function dataSection(s: StatusSnapshot): Section {

@@ -32,6 +32,8 @@ export interface StatusSnapshot {
   slo: { window: string; budgets: { slo: string; target: number; budgetRemaining: number | null }[] | null; error?: string };
   /** backup.wal.archive on: pg_stat_archiver, and the age past which PostgresWalArchiveLagging fires. */
   walArchive?: (ArchiverStatus & { lagLimitSeconds: number }) | { error: string; lagLimitSeconds: number };
+  /** The worker autoscaler's last decision (state folder), when it runs. */
+  autoscale?: { at: string; current: number; desired: number; reason: string; why: string };
 }
 
 const H = METRICS.httpDuration.name;

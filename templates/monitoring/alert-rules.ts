@@ -32,6 +32,8 @@ const M = {
   backupOk: METRICS.backupLastSuccess.name,
   verifyOk: METRICS.backupLastVerifyOk.name,
   tls: METRICS.tlsCertNotAfter.name,
+  autoscaled: METRICS.autoscalerCurrent.name,
+  autoscaleMax: METRICS.autoscalerMax.name,
 };
 
 // Health probes are not user traffic: they stay out of latency and error SLIs.
@@ -65,6 +67,16 @@ export function buildAlertRules(s: MonitoringSettings): AlertRule[] {
       severity: 'warning',
       summary: 'Job backlog keeps growing',
       description: `{{ $value }} jobs waiting and the backlog grew over the last ${w}; workers do not keep up.`,
+    },
+    {
+      group: 'queue',
+      alert: 'AutoscalerAtMax',
+      // The autoscaler has added all it may and the backlog still grows: capacity is exhausted.
+      expr: `max(${M.autoscaled}) >= max(${M.autoscaleMax}) and max(delta(${M.queue}{state="waiting"}[${w}])) > 0`,
+      for: s.forMedium,
+      severity: 'warning',
+      summary: 'Workers at autoscale.max and the backlog still grows',
+      description: `{{ $value }} workers, as many as autoscale.max allows, and the backlog grew over the last ${w}.`,
     },
     {
       group: 'queue',

@@ -29,7 +29,8 @@ let key = '';
 let fileId = '';
 let base = '';
 // No Traefik on the native target, and no domain so no certificate whose expiry anybody records.
-const ABSENT_BY_DESIGN = new Set(['traefik_tls_certs_not_after', 'prodctl_tls_certificate_not_after_timestamp_seconds']);
+// No certificates on this stack, and no autoscaler (it is off in the small preset): their series never appear.
+const ABSENT_BY_DESIGN = new Set(['traefik_tls_certs_not_after', 'prodctl_tls_certificate_not_after_timestamp_seconds', 'prodctl_autoscaler_current_workers', 'prodctl_autoscaler_max_workers']);
 
 async function query(expr: string): Promise<{ status: string; error?: string; errorType?: string; warnings?: string[]; data?: { result: { metric: Record<string, string>; value: [number, string] }[] } }> {
   return (await fetch(`${stack.endpoints().prometheus.url}/api/v1/query?query=${encodeURIComponent(expr)}`)).json() as Promise<any>;

@@ -69,6 +69,12 @@ const cases: BadCase[] = [
   { fixture: 'bad-image-ref', line: '{file}:5:8: images.api: expected an image reference like postgres:15.8-bookworm, found "Prodctl/Runtime:latest!"' },
   { fixture: 'bad-extends', line: '{file}:2:10: extends: expected "small", "medium" or "large", found "huge"' },
   { fixture: 'bad-set-value', args: ['--set', 'api.replicas=-3'], line: '--set#1:1:14: api.replicas: expected a number ≥ 1, found -3' },
+  { fixture: 'autoscale-min-above-max', line: '{file}:6:8: autoscale.max: expected autoscale.min ≤ autoscale.max, found 8 > 4' },
+  { fixture: 'autoscale-slow-scale-up', line: '{file}:5:20: autoscale.scale_up_window: expected a duration from 0s to 15s, found "1m"' },
+  {
+    fixture: 'autoscale-max-beyond-pool',
+    line: '{file}:5:8: autoscale.max: expected pool_size × (api replicas + autoscale.max) + reserved_connections ≤ max_connections 100, found 10 × (2 + 12) + 10 = 150',
+  },
   { fixture: 'yaml-syntax-error', line: '{file}:5:1: Flow map in block collection must be sufficiently indented and end with a }' },
 ];
 
