@@ -16,6 +16,7 @@ import { createEngine, pingEngine } from './engine.js';
 import { createEngineLockStore } from './engine-lock.js';
 import { LABEL } from './labels.js';
 import { pruneImages } from './prune-images.js';
+import { assertEdgeTlsSupported } from '../edge-tls-support.js';
 import { assertServiceRole } from '../service-role.js';
 
 export async function engineAnswers(): Promise<boolean> {
@@ -76,6 +77,7 @@ export async function deployWithLock(
   step: ApplyStep = { apply: applyStack, pruneImages: true },
 ): Promise<DeployResult> {
   assertServiceRole(ctx.plan);
+  assertEdgeTlsSupported(ctx.plan);
   const started = Date.now();
   const api = ctx.plan.services.find((s) => s.name === 'api');
   const appImage = opts.build ?? api?.image ?? ctx.plan.services[0]?.image ?? '';
