@@ -80,7 +80,7 @@ const edgeSchema = z
     client_limits: z
       .object({
         connections_per_source: posInt.min(1).optional().meta({ description: 'Open connections one client address may hold at the edge (default 100, at most half the edge maxconn)' }),
-        requests_per_source_per_10s: posInt.min(1).optional().meta({ description: 'Requests one client address may send per 10 s before the edge answers 429 (default 10000)' }),
+        requests_per_source_per_10s: posInt.min(1).optional().meta({ description: 'Requests one client address may send per 10 s before the edge answers 429 (default 100000: a flood guard that one client load test or a shared office address does not reach)' }),
         request_timeout: duration.optional().meta({ description: 'Time a whole request, body included, may take to arrive at the edge on routes that are not uploads (default 10s)' }),
       })
       .strict()

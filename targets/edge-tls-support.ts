@@ -9,6 +9,8 @@ import type { StackPlan } from '../plan/types.js';
 
 export function assertEdgeTlsSupported(plan: StackPlan): void {
   const p = plan.profile;
+  // Plans made by hand for an engine (no profile behind them) carry no edge TLS settings.
+  if (!p?.edge?.tls) return;
   if (p.edge.kind !== 'haproxy' || plan.target === 'native' || !tlsSettings(p).enabled) return;
   throw new ConfigError(
     `edge.tls.mode is ${p.edge.tls.mode} with the HAProxy edge on target ${plan.target}: prodctl does not yet mount certificates into the edge container, so HAProxy would not start`,

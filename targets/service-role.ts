@@ -6,7 +6,7 @@ import { ConfigError } from '../lib/errors.js';
 import type { StackPlan } from '../plan/types.js';
 
 export function assertServiceRole(plan: StackPlan): void {
-  if (plan.profile.postgres.user === 'postgres') {
+  if (plan.profile?.postgres?.user === 'postgres') {
     throw new ConfigError('postgres.user is "postgres", the superuser: the stack would run its service as the superuser', 'name a role of its own for the service in postgres.user, e.g. pdfsvc');
   }
 }

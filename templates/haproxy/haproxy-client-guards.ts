@@ -12,7 +12,7 @@ export interface ClientLimits {
   maxUploadBytes: number;
 }
 
-export const CLIENT_LIMIT_DEFAULTS = { connections_per_source: 100, requests_per_source_per_10s: 10000, request_timeout: '10s' } as const;
+export const CLIENT_LIMIT_DEFAULTS = { connections_per_source: 100, requests_per_source_per_10s: 100000, request_timeout: '10s' } as const;
 
 /** Defaults for what the profile leaves out; one source never gets more than half the edge's connections. */
 export function clientLimits(profile: Pick<Profile, 'api' | 'edge'>, maxconn: number): ClientLimits {

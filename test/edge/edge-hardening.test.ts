@@ -38,7 +38,7 @@ async function startApi(name: string): Promise<RuntimeProcess> {
 
 beforeAll(async () => {
   stack = await startRuntimeStack();
-  plan = await loadExamplePlan('small', ['target=native', 'edge.kind=haproxy', `api.drain_window=${DRAIN}`, 'api.max_upload_size=2M', 'edge.haproxy.max_connections=1000', 'edge.client_limits.requests_per_source_per_10s=1000000']);
+  plan = await loadExamplePlan('small', ['target=native', 'edge.kind=haproxy', `api.drain_window=${DRAIN}`, 'api.max_upload_size=2M', 'edge.haproxy.max_connections=1000', 'edge.client_limits.requests_per_source_per_10s=1000000', 'edge.tls.mode=off']);
   const [a, b] = await Promise.all([startApi('api-a'), startApi('api-b')]);
   key = await mintKey(stack, 'edge-user');
   const file = (await uploadPdf(a.base, key, await makePdf(1))).body.id;

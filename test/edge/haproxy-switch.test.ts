@@ -51,7 +51,7 @@ describe('HAProxy switch (real HAProxy)', () => {
 
   beforeAll(async () => {
     const dir = makeTempDir('prodctl-edge-');
-    const plan = await loadExamplePlan('small', ['edge.haproxy.max_connections=1000']);
+    const plan = await loadExamplePlan('small', ['edge.haproxy.max_connections=1000', 'edge.tls.mode=off']);
     const [port, metrics] = [await getFreePort(), await getFreePort()];
     v1 = await startBackend('v1');
     v2 = await startBackend('v2');

@@ -39,7 +39,19 @@ function peakRss(pid: number): number {
   return Number(m![1]) * 1024;
 }
 
-/** Streams `total` bytes of a PDF-looking body in 1 MiB chunks; resolves with the status and the sha256 sent. */
+/** The end of a body of `total` bytes that has a PDF's structure: an xref table and trailer where startxref points. */
+function pdfTail(total: number): Buffer {
+  const tailOf = (offset: number) => `\nxref\n0 1\n0000000000 65535 f \ntrailer\n<< /Size 1 >>\nstartxref\n${offset}\n%%EOF\n`;
+  let tail = tailOf(total);
+  // The offset's digits change the tail's length, and the length the offset: settle both.
+  for (;;) {
+    const next = tailOf(total - tail.length + 1); // the xref keyword follows the leading newline
+    if (next.length === tail.length) return Buffer.from(next);
+    tail = next;
+  }
+}
+
+/** Streams `total` bytes with a PDF's structure (header, random body, xref and trailer) in 1 MiB chunks; resolves with the status and the sha256 sent. */
 function streamUpload(base: string, key: string, total: number): Promise<{ status: number; body: any; sha256: string }> {
   return new Promise((resolve, reject) => {
     const hash = createHash('sha256');
@@ -50,12 +62,14 @@ function streamUpload(base: string, key: string, total: number): Promise<{ statu
       res.on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(text), sha256: hash.digest('hex') }));
     });
     req.on('error', reject);
+    const tail = pdfTail(total);
     let sent = 0;
     const pump = () => {
       while (sent < total) {
         const chunk = Buffer.from(block.subarray(0, Math.min(MiB, total - sent)));
         if (sent === 0) chunk.write('%PDF-1.7\n');
         chunk.writeUInt32BE(sent / MiB, 100); // every MiB differs
+        if (sent + chunk.length === total) tail.copy(chunk, chunk.length - tail.length);
         hash.update(chunk);
         sent += chunk.length;
         if (!req.write(chunk)) return void req.once('drain', pump);

@@ -143,8 +143,11 @@ describe.skipIf(!cluster)('swarm target: the large preset on a real 3-node swarm
   }, 900_000);
 
   it('(f) with shared storage the pin is lifted: `prodctl scale worker=6` places workers on at least 2 nodes', async () => {
-    // storage.kind: s3 only in the profile here: this step checks placement, no job runs after it.
-    const shared = ['storage.kind=s3', 'host.nodes=3'];
+    // storage.kind: s3 lifts the pin. This step checks placement only and no job runs after it, so the
+    // bucket is a placeholder (a closed port; the API stays ready without its store) and its keys reuse
+    // two of the fixture's secret files.
+    const bucket = ['endpoint=http://127.0.0.1:9', 'region=us-east-1', 'bucket=placement-only', 'access_key_secret=redis_password', 'secret_key_secret=api_key_pepper'];
+    const shared = ['storage.kind=s3', 'host.nodes=3', ...bucket.map((kv) => `storage.s3.${kv}`)];
     const r = await cli(['scale', 'worker=6'], shared);
     expect(r.exitCode, r.stderr + r.stdout).toBe(0);
     await waitFor(async () => {
