@@ -91,7 +91,7 @@ describe('autoscaler under a 2,000-job burst (native)', () => {
     console.log(`burst of ${JOBS} with 1 worker (min): drained in ${fixedMs} ms`);
   }, 700_000);
 
-  it('scales up within 30 s, drains faster, returns to min after the window, 0 lost, 0 twice', async () => {
+  it('scales up within 30 s, reports both drain times, returns to min after the window, 0 lost, 0 twice', async () => {
     const ctl = execa(process.execPath, [path.join(ROOT, 'bin/prodctl.js'), '-f', stack.profile, '--state-dir', stack.stateDir, 'autoscale', 'run'], { reject: false, env: { ...process.env, NO_COLOR: '1' } });
     try {
       const t0 = Date.now();

@@ -151,7 +151,9 @@ describe.skipIf(!rgw)(`runtime on S3 storage (Ceph RGW)${rgw ? '' : ` (skipped: 
     console.log(`200 MiB upload to S3 (parts ${partSize / MiB} MiB × ${queueSize}): ${seconds.toFixed(1)} s (${(total / MiB / seconds).toFixed(1)} MiB/s); API peak RSS ${(before / MiB).toFixed(0)} MiB before, ${(after / MiB).toFixed(0)} MiB after (+${((after - before) / MiB).toFixed(0)} MiB)`);
     // Bounded by the part settings, not the body: parts in flight, the chunker's part being
     // filled (and the concatenation it slices), and buffers not yet collected.
-    expect(after - before).toBeLessThan(3 * (queueSize + 1) * partSize + 32 * MiB);
+    // The slack is the process's own noise (GC timing, TLS and SDK buffers): +44 to +61 MiB in quiet
+    // runs, +77 MiB once with the whole suite running beside it; far from the 200 MiB of the body.
+    expect(after - before).toBeLessThan(3 * (queueSize + 1) * partSize + 48 * MiB);
     await api.stop();
   });
 
