@@ -106,11 +106,9 @@ export async function resolveLiveSources(ctx: CliContext, env: BackupEnv, o: Bac
   if (env.plan.target !== 'native') {
     const fromEngine = parts.filter((part) => !(part === 'postgres' ? o.pgUrl : part === 'redis' ? o.redisUrl : o.uploads));
     const explicit = parts.filter((part) => !fromEngine.includes(part));
-    const { createEngine } = await import('../targets/docker/engine.js');
-    const { resolveDockerSources } = await import('../backup/docker/sources-docker.js');
-    const docker = await resolveDockerSources(
+    const { resolveEngineSources } = await import('../backup/docker/sources-docker.js');
+    const docker = await resolveEngineSources(
       {
-        docker: createEngine(),
         project: env.plan.project,
         postgres: { user: p.postgres.user, password: readSecretFile(env.plan, p.postgres.password_secret), database: p.postgres.database, port: p.postgres.port },
         redis: { password: readSecretFile(env.plan, p.redis.password_secret), port: p.redis.port },

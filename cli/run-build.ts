@@ -2,6 +2,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { printJson, printLine } from '../lib/output.js';
+import { selectBuildTarget } from '../targets/select-target.js';
 import type { CliContext } from './context.js';
 import { loadPlan } from './load-stack.js';
 
@@ -31,19 +32,17 @@ export async function runBuild(ctx: CliContext, o: BuildCliOptions): Promise<voi
   const repo = o.repo ?? (await loadPlan(ctx).then((p) => p.profile.images.api.replace(/:[^/]*$/, '')).catch(() => 'prodctl/runtime'));
   const version = await resolveVersion(o.version, contextDir);
   const tag = `${repo}:${version}`;
-  const { createEngine } = await import('../targets/docker/engine.js');
-  const { buildImage } = await import('../targets/docker/build-image.js');
+  const target = await selectBuildTarget();
   ctx.log.step(`building ${tag} from ${path.join(contextDir, o.dockerfile)}`);
   const started = Date.now();
-  const imageId = await buildImage(createEngine(), {
+  const { imageId } = await target.build!(ctx, {
     contextDir,
     dockerfile: o.dockerfile,
-    tags: [tag],
+    tag,
+    version,
     // The package folder holds tests, docs and dist too: send only what runtime/Dockerfile copies.
     include: o.context ? undefined : RUNTIME_CONTEXT,
     buildArgs: o.baseImage ? { BASE_IMAGE: o.baseImage } : undefined,
-    labels: { 'prodctl.version': version },
-    onLine: (l) => ctx.log.debug(l),
   });
   const result = { image: tag, imageId, version, durationMs: Date.now() - started };
   if (ctx.json) printJson(result);

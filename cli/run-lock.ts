@@ -2,19 +2,15 @@ import { TargetError, UsageError } from '../lib/errors.js';
 import { printJson, printLine } from '../lib/output.js';
 import { appendAudit } from '../state/audit.js';
 import { createFileLockStore, formatHolder, readLockState, type LockStore } from '../state/lock.js';
+import { selectTarget } from '../targets/select-target.js';
 import type { CliContext } from './context.js';
 import { loadPlan } from './load-stack.js';
 
 export async function runLock(ctx: CliContext, action: string, o: { target?: string }): Promise<void> {
   if (action !== 'status' && action !== 'release') throw new UsageError(`unknown lock action "${action}"`, 'use `prodctl lock status` or `prodctl lock release`');
   const plan = await loadPlan(ctx);
-  const kind = o.target ?? plan.target;
-  let store: LockStore;
-  if (kind === 'native') store = createFileLockStore(ctx.stateDir);
-  else {
-    const { openEngineLock } = await import('../targets/docker/docker-target.js');
-    store = openEngineLock(plan.project, plan.services.find((s) => s.name === 'api')?.image ?? '');
-  }
+  const target = await selectTarget(plan, ctx.log, o.target);
+  const store: LockStore = target.lockStore?.({ plan, renderedDir: '', stateDir: ctx.stateDir, log: ctx.log, yes: ctx.yes }) ?? createFileLockStore(ctx.stateDir);
   const state = await readLockState(store);
   if (action === 'status') {
     if (ctx.json) printJson({ held: Boolean(state.info), stale: state.stale, ...state.info, where: store.describe() });

@@ -1,11 +1,13 @@
-import { UsageError } from '../lib/errors.js';
+import { TargetError, UsageError } from '../lib/errors.js';
 import { printJson, printLine } from '../lib/output.js';
 import { parseDuration } from '../profile/units.js';
 import { findPreviousGood, readReleases } from '../state/releases.js';
+import { selectTarget } from '../targets/select-target.js';
 import type { CliContext } from './context.js';
 import { loadStack } from './load-stack.js';
+import { targetContext } from './target-context.js';
 
-export async function runRollback(ctx: CliContext, version: string | undefined, o: { lockWait?: string }): Promise<void> {
+export async function runRollback(ctx: CliContext, version: string | undefined, o: { lockWait?: string; target?: string }): Promise<void> {
   const releases = readReleases(ctx.stateDir);
   const to = version ? [...releases].reverse().find((r) => r.version === version && r.outcome === 'applied') : findPreviousGood(releases);
   if (!to) {
@@ -15,13 +17,16 @@ export async function runRollback(ctx: CliContext, version: string | undefined, 
     );
   }
   const stack = await loadStack(ctx);
-  if (stack.plan.target === 'native') throw new UsageError(`rollback works on the docker and swarm targets; this profile targets ${stack.plan.target}`, 'set target: docker, or redeploy the earlier build with `prodctl deploy --build`');
-  const { rollbackDocker } = stack.plan.target === 'swarm' ? { rollbackDocker: (await import('../targets/swarm/swarm-target.js')).rollbackSwarm } : await import('../targets/docker/docker-target.js');
+  const target = await selectTarget(stack.plan, ctx.log, o.target);
+  if (!target.rollback) throw new UsageError(`the ${target.kind} target cannot roll back`, 'deploy the earlier release with `prodctl deploy`');
   ctx.log.step(`rolling back to ${to.version} (${to.image})`);
-  const result = await rollbackDocker(
-    { plan: stack.plan, renderedDir: stack.renderedDir, stateDir: ctx.stateDir, log: ctx.log, yes: ctx.yes },
+  const result = await target.rollback(
+    targetContext(ctx, stack),
     { version: to.version, build: to.image, lockWait: o.lockWait ? parseDuration(o.lockWait) : undefined },
   );
   if (ctx.json) printJson(result);
   else printLine(result.outcome === 'noop' ? `already on ${to.version}: nothing to do` : `rolled back to ${to.version} (release ${result.release}) in ${(result.durationMs / 1000).toFixed(1)}s`);
+  if (result.outcome === 'failed' || result.outcome === 'rolled-back') {
+    throw new TargetError(`rollback ${result.outcome}: ${result.reason ?? 'see the log above'}`, 'the current release keeps serving; fix the cause and try again');
+  }
 }

@@ -2,6 +2,7 @@
 // with selectTarget() and never touches processes or dockerode itself.
 import type { Logger } from '../lib/log.js';
 import type { StackPlan } from '../plan/types.js';
+import type { LockStore } from '../state/lock.js';
 
 export interface TargetContext {
   plan: StackPlan;
@@ -85,4 +86,25 @@ export interface Target {
   scale(ctx: TargetContext, counts: Record<string, number>): Promise<DeployResult>;
   down(ctx: TargetContext, opts: { volumes: boolean }): Promise<void>;
   logs(ctx: TargetContext, service: string, opts: { follow: boolean; since?: string; tail?: number }): Promise<void>;
+  /** Return to an earlier release (`build`: its image, or its runtime build folder on native) through the same locked, health-gated rolling path as deploy. */
+  rollback?(ctx: TargetContext, opts: DeployOptions): Promise<DeployResult>;
+  /** Where this target keeps its deploy lock (for `prodctl lock`). */
+  lockStore?(ctx: TargetContext): LockStore;
+  /** Build the runtime image where this target runs it (engine targets). */
+  build?(ctx: Pick<TargetContext, 'log'>, opts: ImageBuildOptions): Promise<ImageBuildResult>;
+}
+
+export interface ImageBuildOptions {
+  contextDir: string;
+  dockerfile: string;
+  tag: string;
+  version: string;
+  /** Only these entries of the context folder are sent (all when absent). */
+  include?: string[];
+  buildArgs?: Record<string, string>;
+}
+
+export interface ImageBuildResult {
+  image: string;
+  imageId: string;
 }

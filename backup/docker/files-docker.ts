@@ -7,7 +7,7 @@ import { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import { BackupError } from '../../lib/errors.js';
 import { ADDRESS_RE, blobRelPath, missingBlobError, type BlobAccess } from '../parts/blob-access.js';
-import { execText } from '../../targets/docker/exec.js';
+import { execText } from '../../engine/exec.js';
 import { createTarWriter, readFirstFile, readTarEntries, type TarWriter } from './tar.js';
 
 function statusOf(err: unknown): number | undefined {

@@ -5,7 +5,7 @@ import type Docker from 'dockerode';
 import type { Readable, Writable } from 'node:stream';
 import { BackupError } from '../../lib/errors.js';
 import type { PgConn, PgTools, RunningTool } from '../parts/pg-tools.js';
-import { execInContainer } from '../../targets/docker/exec.js';
+import { execInContainer } from '../../engine/exec.js';
 
 function runInContainer<S>(docker: Docker, containerId: string, bin: string, conn: PgConn, args: string[], pick: (e: ReturnType<typeof execInContainer>) => S): RunningTool<S> {
   const run = execInContainer(docker, containerId, [bin, ...args], { env: [`PGPASSWORD=${conn.password ?? ''}`, 'PGCONNECT_TIMEOUT=10'], stdin: bin === 'pg_restore' });

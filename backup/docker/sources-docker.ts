@@ -5,8 +5,9 @@
 // SQL and Redis protocol sessions (snapshot, table checksums, BGSAVE, key copy, maintenance flag)
 // go to the containers' addresses on the stack network, which the engine's host can reach.
 import type Docker from 'dockerode';
+import { createEngine } from '../../engine/engine.js';
 import { BackupError } from '../../lib/errors.js';
-import { LABEL, projectFilter } from '../../targets/docker/labels.js';
+import { LABEL, projectFilter } from '../../engine/labels.js';
 import type { PartName } from '../manifest.js';
 import type { BackupSources } from '../sources.js';
 import { createDockerBlobAccess, openContainerFile } from './files-docker.js';
@@ -39,6 +40,11 @@ async function findService(a: DockerStackAccess, services: string[]): Promise<Fo
     return { id: c.Id, name: c.Names[0]?.slice(1) ?? c.Id.slice(0, 12), address };
   }
   throw new BackupError(`no running ${services.join(' or ')} container of project ${a.project} on the Docker engine`, 'bring the stack up with `prodctl up`, or check DOCKER_HOST');
+}
+
+/** The stack on the engine at DOCKER_HOST (the one the docker target deploys to). */
+export function resolveEngineSources(a: Omit<DockerStackAccess, 'docker'>, parts: PartName[]): Promise<BackupSources> {
+  return resolveDockerSources({ ...a, docker: createEngine() }, parts);
 }
 
 export async function resolveDockerSources(a: DockerStackAccess, parts: PartName[]): Promise<BackupSources> {

@@ -13,7 +13,7 @@ import { parseDuration } from '../../profile/units.js';
 import type { ServicePlan, StackPlan } from '../../plan/types.js';
 import { buildContainerSpec, type SpecInput } from './container-spec.js';
 import { createAndStart, listServiceContainers, readLogTail, stopAndRemove, waitHealthy } from './containers.js';
-import { ADMIN_PORT_NAME, LABEL } from './labels.js';
+import { ADMIN_PORT_NAME, LABEL } from '../../engine/labels.js';
 import { makeContainerName, rollService, type RollResult } from './roll-service.js';
 import { hashText, stageFiles } from './stage-files.js';
 import { assignVolumeOwners, selectVolumeOwners } from './volume-owner.js';

@@ -3,7 +3,7 @@
 // security options are copied exactly as the plan says them; nothing is added or loosened.
 import path from 'node:path';
 import type { ServicePlan } from '../../plan/types.js';
-import { ADMIN_PORT_NAME, LABEL } from './labels.js';
+import { ADMIN_PORT_NAME, LABEL } from '../../engine/labels.js';
 
 export interface SpecInput {
   project: string;

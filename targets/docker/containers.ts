@@ -3,7 +3,7 @@
 import type Docker from 'dockerode';
 import { TargetError } from '../../lib/errors.js';
 import type { ContainerSpec } from './container-spec.js';
-import { LABEL, projectFilter } from './labels.js';
+import { LABEL, projectFilter } from '../../engine/labels.js';
 
 export type ContainerInfo = Docker.ContainerInfo;
 

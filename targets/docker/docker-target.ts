@@ -9,12 +9,13 @@ import { TargetError } from '../../lib/errors.js';
 import { appendAudit, describeActor } from '../../state/audit.js';
 import { acquireLock, describeSelf } from '../../state/lock.js';
 import { findLastGood, makeReleaseId, readReleases, recordRelease, type ReleaseRecord } from '../../state/releases.js';
-import type { DeployOptions, DeployResult, StackStatus, Target, TargetContext } from '../types.js';
+import type { DeployOptions, DeployResult, ImageBuildOptions, ImageBuildResult, StackStatus, Target, TargetContext } from '../types.js';
 import { applyStack, type ApplyInput, type ApplyResult } from './apply-stack.js';
+import { buildImage } from './build-image.js';
 import { demuxLogs, listServiceContainers, stopAndRemove } from './containers.js';
-import { createEngine, pingEngine } from './engine.js';
+import { createEngine, pingEngine } from '../../engine/engine.js';
 import { createEngineLockStore } from './engine-lock.js';
-import { LABEL } from './labels.js';
+import { LABEL } from '../../engine/labels.js';
 import { pruneImages } from './prune-images.js';
 import { assertEdgeTlsSupported } from '../edge-tls-support.js';
 import { assertServiceRole } from '../service-role.js';
@@ -42,7 +43,29 @@ export function createDockerTarget(): Target {
     },
     down: (ctx, opts) => takeDown(docker, ctx, opts.volumes),
     logs: (ctx, service, opts) => printLogs(docker, ctx, service, opts),
+    rollback: (ctx, opts) => deployWithLock(docker, ctx, opts, 'rollback'),
+    lockStore: (ctx) => openEngineLock(docker, ctx.plan),
+    build: (ctx, opts) => buildOnEngine(docker, ctx, opts),
   };
+}
+
+/** The deploy lock of a stack on the engine host: a container made from the app image. */
+export function openEngineLock(docker: Docker, plan: TargetContext['plan']) {
+  return createEngineLockStore(docker, plan.project, async () => plan.services.find((s) => s.name === 'api')?.image ?? '');
+}
+
+/** `prodctl build`: the runtime image, built on the engine that runs it (no registry). */
+async function buildOnEngine(docker: Docker, ctx: Pick<TargetContext, 'log'>, o: ImageBuildOptions): Promise<ImageBuildResult> {
+  const imageId = await buildImage(docker, {
+    contextDir: o.contextDir,
+    dockerfile: o.dockerfile,
+    tags: [o.tag],
+    include: o.include,
+    buildArgs: o.buildArgs,
+    labels: { [LABEL.version]: o.version },
+    onLine: (l) => ctx.log.debug(l),
+  });
+  return { image: o.tag, imageId };
 }
 
 function scaleFile(stateDir: string): string {
@@ -166,14 +189,4 @@ async function printLogs(docker: Docker, ctx: TargetContext, service: string, op
     const buf = (await docker.getContainer(c.Id).logs({ stdout: true, stderr: true, tail: opts.tail ?? 100, follow: false })) as unknown as Buffer;
     for (const line of demuxLogs(buf).split('\n').filter(Boolean)) process.stdout.write(`${c.Names[0].slice(1)} | ${line}\n`);
   }
-}
-
-/** `prodctl rollback`: the same locked, health-gated path as deploy, recorded as a rollback. */
-export function rollbackDocker(ctx: TargetContext, opts: DeployOptions): Promise<DeployResult> {
-  return deployWithLock(createEngine(), ctx, opts, 'rollback');
-}
-
-/** The deploy lock store of a stack on the engine host (for `prodctl lock`). */
-export function openEngineLock(project: string, image: string) {
-  return createEngineLockStore(createEngine(), project, async () => image);
 }

@@ -3,7 +3,7 @@
 import type Docker from 'dockerode';
 import type { LockInfo, LockStore } from '../../state/lock.js';
 import { isStatus } from './containers.js';
-import { LABEL } from './labels.js';
+import { LABEL } from '../../engine/labels.js';
 
 export function createEngineLockStore(docker: Docker, project: string, image: () => Promise<string>): LockStore {
   const name = `${project}-prodctl-lock`;

@@ -12,8 +12,8 @@ import type { Logger } from '../../lib/log.js';
 import type { ServicePlan } from '../../plan/types.js';
 import { buildContainerSpec, type SpecInput } from './container-spec.js';
 import { createAndStart, listServiceContainers, sleep, stopAndRemove, waitHealthy, type ContainerInfo } from './containers.js';
-import { execText } from './exec.js';
-import { LABEL } from './labels.js';
+import { execText } from '../../engine/exec.js';
+import { LABEL } from '../../engine/labels.js';
 
 export interface EdgeBinding {
   edge: EdgeSwitch;

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../../lib/errors.js';
 import type { ServicePlan, StackPlan } from '../../plan/types.js';
-import { ADMIN_PORT_NAME } from './labels.js';
+import { ADMIN_PORT_NAME } from '../../engine/labels.js';
 
 
 export interface StagedFiles {

@@ -6,7 +6,7 @@ import type Docker from 'dockerode';
 import type { Logger } from '../../lib/log.js';
 import type { ServicePlan, StackPlan } from '../../plan/types.js';
 import { readLogTail } from './containers.js';
-import { LABEL } from './labels.js';
+import { LABEL } from '../../engine/labels.js';
 
 export interface VolumeOwner {
   volume: string;

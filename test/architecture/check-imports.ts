@@ -4,7 +4,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import ts from 'typescript';
-import { EFFECT_EXCEPTIONS, EFFECT_MODULES, EXCEPTIONS, LAYERS, PURE_LAYERS, RESTRICTED } from './import-rules.js';
+import { DOORS, EFFECT_EXCEPTIONS, EFFECT_MODULES, EXCEPTIONS, LAYERS, PURE_LAYERS, RESTRICTED } from './import-rules.js';
 
 export interface Edge {
   from: string;
@@ -66,8 +66,10 @@ export function findViolations(edges: Edge[]): string[] {
     const project = to.includes('/') && layerOf(to) !== null;
     if (project) {
       const toLayer = layerOf(to)!;
-      const allowed = toLayer === fromLayer || LAYERS[fromLayer].may.includes(toLayer) || EXCEPTIONS.some((e) => matches(from, e.from) && matches(to, e.to));
+      const excepted = EXCEPTIONS.some((e) => matches(from, e.from) && matches(to, e.to));
+      const allowed = toLayer === fromLayer || LAYERS[fromLayer].may.includes(toLayer) || excepted;
       if (!allowed) out.push(`${from} → ${to}: ${fromLayer}/ may import only ${LAYERS[fromLayer].may.map((m) => `${m}/`).join(', ') || 'itself'}`);
+      else if (toLayer !== fromLayer && DOORS[toLayer] && !DOORS[toLayer].includes(to) && !excepted) out.push(`${from} → ${to}: other layers reach ${toLayer}/ only through ${DOORS[toLayer].join(', ')}`);
       const restricted = RESTRICTED.find((r) => r.module === to);
       if (restricted && !restricted.only.some((p) => matches(from, p))) out.push(`${from} → ${to}: only ${restricted.only.join(', ')} may import it (${restricted.why})`);
     } else if (PURE_LAYERS.includes(fromLayer) && EFFECT_MODULES.some((re) => re.test(to)) && !EFFECT_EXCEPTIONS.some((e) => e.file === from)) {

@@ -18,11 +18,12 @@ export const LAYERS: Record<string, Layer> = {
   plan: { path: 'plan/', may: ['lib', 'contract', 'profile'] },
   templates: { path: 'templates/', may: ['lib', 'contract', 'profile', 'plan'] },
   validate: { path: 'validate/', may: ['lib', 'plan'] },
-  targets: { path: 'targets/', may: ['lib', 'contract', 'profile', 'plan', 'templates', 'edge', 'state'] },
+  targets: { path: 'targets/', may: ['lib', 'contract', 'profile', 'plan', 'templates', 'edge', 'state', 'engine'] },
+  engine: { path: 'engine/', may: ['lib'] },
   edge: { path: 'edge/', may: ['lib', 'contract', 'profile', 'plan', 'state'] },
   state: { path: 'state/', may: ['lib', 'contract', 'plan'] },
   checks: { path: 'checks/', may: ['lib', 'contract', 'profile', 'plan', 'templates', 'state', 'edge', 'backup'] },
-  backup: { path: 'backup/', may: ['lib', 'contract', 'profile', 'plan', 'state'] },
+  backup: { path: 'backup/', may: ['lib', 'contract', 'profile', 'plan', 'state', 'engine'] },
   loadtest: { path: 'loadtest/', may: ['lib', 'contract', 'profile', 'plan'] },
   'runtime/core': { path: 'runtime/core/', may: ['contract'] },
   'runtime/api': { path: 'runtime/api/', may: ['contract', 'runtime/core'] },
@@ -41,6 +42,14 @@ export const EFFECT_MODULES = [
   /^(dockerode|pg|ioredis|bullmq|execa|undici)$/,
   /^@aws-sdk\//,
 ];
+
+/**
+ * Layers other layers reach only through these files (one door per effect): the CLI picks a target
+ * and calls the Target interface, it does not reach into a target's parts.
+ */
+export const DOORS: Record<string, string[]> = {
+  targets: ['targets/types.ts', 'targets/select-target.ts'],
+};
 
 /** Modules only some places may import, whatever their layer allows. */
 export const RESTRICTED: { module: string; only: string[]; why: string }[] = [
@@ -61,8 +70,10 @@ export const EXCEPTIONS: { from: string; to: string; why: string }[] = [
   { from: 'templates/render-all.ts', to: 'loadtest/render-k6.ts', why: 'the k6 script is one of the files `prodctl render` writes; its renderer lives with the scenarios it renders' },
   { from: 'backup/stores/s3.ts', to: 'runtime/core/s3-client.ts', why: 'backups and the runtime reach a bucket through one S3 client setup (path style, checksums Ceph accepts, outage errors)' },
   { from: 'backup/stores/s3.ts', to: 'runtime/core/s3-upload-sink.ts', why: 'backup sets stream into a bucket through the runtime\'s multipart sink, checked by ETag the same way' },
-  { from: 'backup/docker/', to: 'targets/docker/exec.ts', why: 'backup parts on Docker run their tools in the stack\'s containers (to go behind a shared docker adapter)' },
-  { from: 'backup/docker/', to: 'targets/docker/labels.ts', why: 'backup finds the stack\'s containers by the labels the docker target sets (to go behind a shared docker adapter)' },
+  { from: 'cli/run-node.ts', to: 'targets/swarm/node-labels.ts', why: '`prodctl node label` labels Swarm nodes: a cluster operation with no stack (and no Target) to go through' },
+  { from: 'cli/run-node.ts', to: 'engine/engine.ts', why: '`prodctl node label` talks to the Swarm manager at DOCKER_HOST, with no stack to pick a target from' },
+  { from: 'cli/run-restore-pitr.ts', to: 'targets/native/', why: 'a point-in-time restore on native stops the stack\'s Postgres and finds its binaries and data folder (to go behind the target)' },
+  { from: 'cli/run-tls.ts', to: 'targets/native/', why: '`prodctl tls` on native swaps the certificate of the running HAProxy through its admin socket (to go behind the target)' },
 ];
 
 /** Files in a pure layer that may have effects, with why. */

@@ -6,8 +6,8 @@ import type { Writable } from 'node:stream';
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDockerBlobAccess } from '../../backup/docker/files-docker.js';
-import { createEngine } from '../../targets/docker/engine.js';
-import { LABEL } from '../../targets/docker/labels.js';
+import { createEngine } from '../../engine/engine.js';
+import { LABEL } from '../../engine/labels.js';
 import { checkEngine, ensureImages } from '../docker/engine-support.js';
 import { uniqueName } from '../support/services.js';
 

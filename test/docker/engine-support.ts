@@ -3,7 +3,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import { createEngine, pingEngine } from '../../targets/docker/engine.js';
+import { createEngine, pingEngine } from '../../engine/engine.js';
 
 export const REQUIRE_DOCKER = process.env.PRODCTL_REQUIRE_DOCKER === '1';
 

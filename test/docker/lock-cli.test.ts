@@ -6,7 +6,7 @@ import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { describeSelf } from '../../state/lock.js';
 import { recordRelease } from '../../state/releases.js';
-import { createEngine } from '../../targets/docker/engine.js';
+import { createEngine } from '../../engine/engine.js';
 import { createEngineLockStore } from '../../targets/docker/engine-lock.js';
 import { FIXTURE_DIR } from '../fixtures/docker/stack-plan.js';
 import { makeTempDir } from '../support/services.js';

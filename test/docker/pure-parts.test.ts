@@ -7,7 +7,7 @@ import { acquireLock, createFileLockStore, describeSelf, isStale, readLockState 
 import { findPreviousGood, makeReleaseId, selectVersionsToKeep, type ReleaseRecord } from '../../state/releases.js';
 import { appendAudit, readAudit } from '../../state/audit.js';
 import { buildContainerSpec, secretTarget } from '../../targets/docker/container-spec.js';
-import { parseEngineAddress } from '../../targets/docker/engine-options.js';
+import { parseEngineAddress } from '../../engine/engine-options.js';
 import { demuxLogs } from '../../targets/docker/containers.js';
 import { isIgnored } from '../../targets/docker/build-image.js';
 import { buildFixturePlan } from '../fixtures/docker/stack-plan.js';

@@ -9,7 +9,7 @@ import type { StackPlan } from '../../plan/types.js';
 import { loadProfile } from '../../profile/load-profile.js';
 import { buildImage } from '../../targets/docker/build-image.js';
 import { listServiceContainers } from '../../targets/docker/containers.js';
-import { execText } from '../../targets/docker/exec.js';
+import { execText } from '../../engine/exec.js';
 import { renderAll } from '../../templates/render-all.js';
 import { writeRendered } from '../../templates/write-rendered.js';
 import { FIXTURE_DIR } from '../fixtures/docker/stack-plan.js';

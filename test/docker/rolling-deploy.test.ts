@@ -10,10 +10,10 @@ import { readAudit } from '../../state/audit.js';
 import { acquireLock, describeSelf } from '../../state/lock.js';
 import { findPreviousGood, readReleases } from '../../state/releases.js';
 import { buildImage } from '../../targets/docker/build-image.js';
-import { createDockerTarget, rollbackDocker } from '../../targets/docker/docker-target.js';
-import { createEngine } from '../../targets/docker/engine.js';
+import { createDockerTarget } from '../../targets/docker/docker-target.js';
+import { createEngine } from '../../engine/engine.js';
 import { createEngineLockStore } from '../../targets/docker/engine-lock.js';
-import { LABEL } from '../../targets/docker/labels.js';
+import { LABEL } from '../../engine/labels.js';
 import type { TargetContext } from '../../targets/types.js';
 import { buildFixturePlan, FIXTURE_DIR } from '../fixtures/docker/stack-plan.js';
 import { makeTempDir } from '../support/services.js';
@@ -84,7 +84,7 @@ describe.skipIf(!engineHere)('docker target: rolling deploys on the real engine'
     }
     const previous = findPreviousGood(readReleases(ctx.stateDir));
     expect(previous?.version).toBe('v1');
-    const r = await rollbackDocker(ctx, { version: previous!.version, build: previous!.image });
+    const r = await target.rollback!(ctx, { version: previous!.version, build: previous!.image });
     expect(r.outcome).toBe('applied');
     expect(await fetchVersion()).toBe('v1');
     const audit = readAudit(ctx.stateDir).map((a) => `${a.command}:${a.outcome}`);

@@ -10,13 +10,27 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { normalisePgValue, normaliseRedisValue, parseConfFile } from '../../validate/conf-file.js';
 import { findSupervisor } from '../../targets/native/supervisor/supervisor-client.js';
-import { FIXTURES, makeBuild, makeStackDir, markBuild, parseWrk, processesOfStack, prodctl, replaceApiMain, waitUntil } from './support.js';
+import { FIXTURES, makeBuild, makeStackDir, markBuild, parseWrk, processesOfStack, prodctl, replaceApiMain, waitUntil, type WrkSummary } from './support.js';
 
 const PROFILE = path.join(FIXTURES, 'prodctl.yaml');
 
 interface StatusJson {
   release?: string;
   services: { name: string; desired: number; skipped?: string; replicas: { id: string; pid?: number; healthy: boolean | null; restarts: number; version?: string }[] }[];
+}
+
+/** Runs `fn` while wrk loads `url` (2 s of load before and after); wrk's summary and fn's result. */
+async function underLoad<T>(url: string, fn: () => Promise<T>): Promise<{ result: T; w: WrkSummary }> {
+  const wrk = spawn('wrk', ['-t1', '-c8', '-d120s', '--timeout', '10s', url], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  wrk.stdout.on('data', (d) => (out += d));
+  const wrkDone = new Promise<void>((r) => wrk.once('exit', () => r()));
+  await new Promise((r) => setTimeout(r, 2_000));
+  const result = await fn();
+  await new Promise((r) => setTimeout(r, 2_000));
+  wrk.kill('SIGINT');
+  await wrkDone;
+  return { result, w: parseWrk(out) };
 }
 
 describe('native target on the real stack', () => {
@@ -138,17 +152,8 @@ describe('native target on the real stack', () => {
   it('deploy of a changed build under wrk load through the edge: 0 failed requests', async () => {
     const before = await status();
     const build = makeBuild(path.join(dir, 'build-v2'), (b) => markBuild(b, 'v2'));
-    const wrk = spawn('wrk', ['-t1', '-c8', '-d120s', '--timeout', '10s', `${edgeUrl()}/readyz`], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    wrk.stdout.on('data', (d) => (out += d));
-    const wrkDone = new Promise<void>((r) => wrk.once('exit', () => r()));
-    await new Promise((r) => setTimeout(r, 2_000));
-    const deploy = await run(['deploy', '--build', build]);
-    await new Promise((r) => setTimeout(r, 2_000));
-    wrk.kill('SIGINT');
-    await wrkDone;
+    const { result: deploy, w } = await underLoad(`${edgeUrl()}/readyz`, () => run(['deploy', '--build', build]));
     expect(deploy.exitCode, `${deploy.stdout}\n${deploy.stderr}`).toBe(0);
-    const w = parseWrk(out);
     console.log(`deploy under load: ${w.requests} requests in ${w.seconds}s = ${w.rps} req/s; non-2xx ${w.non2xx}; socket errors ${JSON.stringify(w.socketErrors)}; deploy: ${String(deploy.stdout).trim()}`);
     expect(w.rps).toBeGreaterThanOrEqual(200);
     expect(w.non2xx).toBe(0);
@@ -163,6 +168,34 @@ describe('native target on the real stack', () => {
     // Deploying the same build again is a no-op.
     const again = await run(['deploy', '--build', build]);
     expect(String(again.stdout)).toContain('nothing to deploy');
+  }, 240_000);
+
+  it('rollback to the first release under wrk load through the edge: drained replica by replica, 0 failed requests', async () => {
+    const before = await status();
+    const releases = () => JSON.parse(readFileSync(path.join(stateDir, 'releases.json'), 'utf8')) as { version: string; image: string; outcome: string; kind: string }[];
+    const [first, second] = releases();
+    expect(releases().map((r) => `${r.kind}:${r.outcome}`)).toEqual(['deploy:applied', 'deploy:applied']);
+    expect(second.version).toBe(before.release);
+    const { result: rollback, w } = await underLoad(`${edgeUrl()}/readyz`, () => run(['rollback']));
+    expect(rollback.exitCode, `${rollback.stdout}\n${rollback.stderr}`).toBe(0);
+    console.log(`rollback under load: ${w.requests} requests in ${w.seconds}s = ${w.rps} req/s; non-2xx ${w.non2xx}; socket errors ${JSON.stringify(w.socketErrors)}; rollback: ${String(rollback.stdout).trim()}`);
+    expect(String(rollback.stdout)).toContain(`rolled back to ${first.version}`);
+    expect(w.rps).toBeGreaterThanOrEqual(200);
+    expect(w.non2xx).toBe(0);
+    expect(w.socketErrors).toEqual({ connect: 0, read: 0, write: 0, timeout: 0 });
+    const after = await status();
+    expect(after.release).toBe(first.version);
+    const apiAfter = after.services.find((x) => x.name === 'api')!.replicas;
+    expect(apiAfter.map((r) => r.id)).not.toEqual(before.services.find((x) => x.name === 'api')!.replicas.map((r) => r.id));
+    expect(apiAfter.every((r) => r.version === first.version && r.healthy)).toBe(true);
+    expect(after.services.find((x) => x.name === 'worker')!.replicas.every((r) => r.version === first.version)).toBe(true);
+    expect(releases().at(-1)).toMatchObject({ kind: 'rollback', outcome: 'applied', version: first.version, image: first.image });
+    // The release before is now the second build; a folder rebuilt since is refused before anything stops.
+    markBuild(second.image, 'rebuilt in place');
+    const refused = await run(['rollback']);
+    expect(refused.exitCode).toBe(1);
+    expect(String(refused.stderr)).toContain(`the build folder ${second.image} no longer holds release ${second.version}`);
+    expect((await status()).release).toBe(first.version);
   }, 240_000);
 
   it('a build whose /readyz never passes is refused with its log lines; the old version still serves', async () => {

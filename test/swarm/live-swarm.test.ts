@@ -10,7 +10,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { readReleases } from '../../state/releases.js';
-import { createEngine } from '../../targets/docker/engine.js';
+import { createEngine } from '../../engine/engine.js';
 import type { NodeStatus, ServiceStatus, StackStatus } from '../../targets/types.js';
 import { startOpenWrk, buildRuntimeVariant } from '../docker/real-stack-support.js';
 import { makeTempDir } from '../support/services.js';

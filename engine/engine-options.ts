@@ -2,7 +2,7 @@
 // dockerode options. unix:// (default /var/run/docker.sock), tcp:// (TLS when verify is set or a
 // cert path is given) and ssh://user@host (the engine's socket over SSH).
 import path from 'node:path';
-import { UsageError } from '../../lib/errors.js';
+import { UsageError } from '../lib/errors.js';
 
 export type EngineAddress =
   | { kind: 'unix'; socketPath: string }
