@@ -5,6 +5,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { TargetError } from '../../lib/errors.js';
+import { redactText } from '../../lib/redact.js';
 import { appendAudit, describeActor } from '../../state/audit.js';
 import { acquireLock, createFileLockStore, describeSelf } from '../../state/lock.js';
 import { readNativeState } from '../../state/native-state.js';
@@ -29,7 +30,8 @@ export async function withNativeRelease(ctx: TargetContext, command: Command, op
     appendAudit(ctx.stateDir, { command, args: [result.release ?? opts.version ?? ''], outcome: result.outcome === 'noop' ? 'noop' : 'ok', durationMs: Date.now() - started, detail: recorded });
     return result;
   } catch (err) {
-    const reason = (err as Error).message;
+    // An error may quote a failing service's output: what reaches the files on disk is redacted.
+    const reason = redactText((err as Error).message);
     if (command !== 'up') recordAttempt(ctx, command, opts, started, reason);
     appendAudit(ctx.stateDir, { command, args: [opts.version ?? ''], outcome: 'failed', durationMs: Date.now() - started, detail: reason });
     throw err;
