@@ -25,6 +25,8 @@ export async function withNativeRelease(ctx: TargetContext, command: Command, op
     onStale: (i) => ctx.log.warn(`taking over a stale deploy lock of ${i.holder}@${i.host} (pid ${i.pid} is gone)`),
   });
   try {
+    // A stack from before releases were recorded: what runs now becomes the release to return to.
+    recordRunningRelease(ctx, 'up', started);
     const result = await fn();
     const recorded = result.outcome === 'applied' ? recordRunningRelease(ctx, command, started) : undefined;
     appendAudit(ctx.stateDir, { command, args: [result.release ?? opts.version ?? ''], outcome: result.outcome === 'noop' ? 'noop' : 'ok', durationMs: Date.now() - started, detail: recorded });
@@ -40,13 +42,14 @@ export async function withNativeRelease(ctx: TargetContext, command: Command, op
   }
 }
 
-/** Records the release native state says runs now, unless it is already the last good one. */
+/** Records the release native state says runs now (for `up`: unless it is already the last good one). */
 function recordRunningRelease(ctx: TargetContext, command: Command, started: number): string | undefined {
   const running = readNativeState(nativePaths(ctx.stateDir).stateFile)?.release;
   if (!running) return undefined;
-  const imageId = buildVersion(running.build);
   const last = findLastGood(readReleases(ctx.stateDir));
-  if (command === 'up' && last?.version === running.version && last.image === running.build && last.imageId === imageId) return undefined;
+  // Already recorded: keep its hash, which is the build as it was when it started.
+  if (command === 'up' && last?.version === running.version && last.image === running.build) return undefined;
+  const imageId = buildVersion(running.build);
   const now = new Date(started);
   const id = makeReleaseId(now, running.version);
   recordRelease(ctx.stateDir, {
