@@ -137,10 +137,15 @@ function resolveNativeSources(ctx: CliContext, env: BackupEnv, o: BackupEnvOptio
         baseBackup: Boolean(p.backup.wal?.archive),
       };
     } else {
+      const host = ep.postgres?.host ?? '127.0.0.1';
+      const port = ep.postgres?.port ?? p.postgres.port;
+      const baseBackup = Boolean(p.backup.wal?.archive);
       sources.postgres = {
-        conn: { host: ep.postgres?.host ?? '127.0.0.1', port: ep.postgres?.port ?? p.postgres.port, user: p.postgres.user, password: readSecretFile(env.plan, p.postgres.password_secret), database: p.postgres.database },
+        conn: { host, port, user: p.postgres.user, password: readSecretFile(env.plan, p.postgres.password_secret), database: p.postgres.database },
         tools: createLocalPgTools(),
-        baseBackup: Boolean(p.backup.wal?.archive),
+        baseBackup,
+        // pg_basebackup needs REPLICATION, which the service role never has: the superuser takes it.
+        ...(baseBackup ? { baseBackupConn: { host, port, user: 'postgres', password: readSecretFile(env.plan, p.postgres.superuser_password_secret), database: 'postgres' } } : {}),
       };
     }
   }
