@@ -21,6 +21,7 @@ import { VERSION } from './version.js';
 import { loadPlan } from './load-stack.js';
 import { secretFileOf } from '../plan/secret-file.js';
 import { readSecret } from '../lib/secrets.js';
+import { parseDuration } from '../profile/units.js';
 
 export interface BackupEnvOptions {
   to?: string;
@@ -67,6 +68,7 @@ export async function resolveBackupEnv(ctx: CliContext, o: BackupEnvOptions): Pr
 
 /** The profile's backup bucket; its keys are read through the secret reader (redacted). */
 function openS3Target(plan: StackPlan, s3: NonNullable<StackPlan['profile']['backup']['target']['s3']>): BackupStore {
+  const lock = plan.profile.backup.target.object_lock;
   return createS3BackupStore({
     endpoint: s3.endpoint,
     region: s3.region,
@@ -75,6 +77,7 @@ function openS3Target(plan: StackPlan, s3: NonNullable<StackPlan['profile']['bac
     forcePathStyle: s3.path_style ?? false,
     accessKeyId: readSecretFile(plan, s3.access_key_secret),
     secretAccessKey: readSecretFile(plan, s3.secret_key_secret),
+    ...(lock ? { objectLock: { mode: lock.mode === 'compliance' ? 'COMPLIANCE' : 'GOVERNANCE', retainMs: parseDuration(lock.retain) } } : {}),
   });
 }
 
