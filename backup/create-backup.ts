@@ -46,7 +46,7 @@ export async function createBackup(o: CreateBackupOptions): Promise<Manifest> {
     parts.postgres = r.part;
     referenced = r.referencedBlobs;
     if (s.postgres.baseBackup) {
-      const b = await takeBaseBackup({ conn: s.postgres.conn, store: o.store, key: setKey(id, `postgres.base.tar${compressionSuffix(o.codec.compression)}${o.codec.key ? '.enc' : ''}`), codec: o.codec, onBytes: (n) => progress({ part: 'postgres', phase: 'bytes', bytes: n }) });
+      const b = await takeBaseBackup({ conn: s.postgres.baseBackupConn ?? s.postgres.conn, store: o.store, key: setKey(id, `postgres.base.tar${compressionSuffix(o.codec.compression)}${o.codec.key ? '.enc' : ''}`), codec: o.codec, onBytes: (n) => progress({ part: 'postgres', phase: 'bytes', bytes: n }) });
       parts.postgres = { ...r.part, files: [...r.part.files, b.file], base: b.info };
     }
     progress({ part: 'postgres', phase: 'done' });

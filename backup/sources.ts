@@ -7,8 +7,11 @@ import type { BlobAccess } from './parts/blob-access.js';
 import type { Readable } from 'node:stream';
 
 export interface BackupSources {
-  /** baseBackup: also take a pg_basebackup (backup.wal.archive on; local client tools only). */
-  postgres?: { conn: PgConn; tools: PgTools; referencedBlobsSql?: string; baseBackup?: boolean };
+  /**
+   * baseBackup: also take a pg_basebackup (backup.wal.archive on; local client tools only), as
+   * `baseBackupConn` when given: the superuser, since the service role has no REPLICATION.
+   */
+  postgres?: { conn: PgConn; tools: PgTools; referencedBlobsSql?: string; baseBackup?: boolean; baseBackupConn?: PgConn };
   /** openFile reads the RDB where Redis wrote it (default: the local disk; Docker: getArchive). */
   redis?: { conn: RedisConn; rdbPath?: string; openFile?: (path: string) => Promise<Readable> };
   /** access defaults to the local folder uploadsDir; Docker passes the container's volume. */

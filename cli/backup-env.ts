@@ -21,6 +21,7 @@ import { VERSION } from './version.js';
 import { loadPlan } from './load-stack.js';
 import { secretFileOf } from '../plan/secret-file.js';
 import { readSecret } from '../lib/secrets.js';
+import { parseDuration } from '../profile/units.js';
 
 export interface BackupEnvOptions {
   to?: string;
@@ -67,6 +68,7 @@ export async function resolveBackupEnv(ctx: CliContext, o: BackupEnvOptions): Pr
 
 /** The profile's backup bucket; its keys are read through the secret reader (redacted). */
 function openS3Target(plan: StackPlan, s3: NonNullable<StackPlan['profile']['backup']['target']['s3']>): BackupStore {
+  const lock = plan.profile.backup.target.object_lock;
   return createS3BackupStore({
     endpoint: s3.endpoint,
     region: s3.region,
@@ -75,6 +77,7 @@ function openS3Target(plan: StackPlan, s3: NonNullable<StackPlan['profile']['bac
     forcePathStyle: s3.path_style ?? false,
     accessKeyId: readSecretFile(plan, s3.access_key_secret),
     secretAccessKey: readSecretFile(plan, s3.secret_key_secret),
+    ...(lock ? { objectLock: { mode: lock.mode === 'compliance' ? 'COMPLIANCE' : 'GOVERNANCE', retainMs: parseDuration(lock.retain) } } : {}),
   });
 }
 
@@ -135,10 +138,15 @@ function resolveNativeSources(ctx: CliContext, env: BackupEnv, o: BackupEnvOptio
         baseBackup: Boolean(p.backup.wal?.archive),
       };
     } else {
+      const host = ep.postgres?.host ?? '127.0.0.1';
+      const port = ep.postgres?.port ?? p.postgres.port;
+      const baseBackup = Boolean(p.backup.wal?.archive);
       sources.postgres = {
-        conn: { host: ep.postgres?.host ?? '127.0.0.1', port: ep.postgres?.port ?? p.postgres.port, user: p.postgres.user, password: readSecretFile(env.plan, p.postgres.password_secret), database: p.postgres.database },
+        conn: { host, port, user: p.postgres.user, password: readSecretFile(env.plan, p.postgres.password_secret), database: p.postgres.database },
         tools: createLocalPgTools(),
-        baseBackup: Boolean(p.backup.wal?.archive),
+        baseBackup,
+        // pg_basebackup needs REPLICATION, which the service role never has: the superuser takes it.
+        ...(baseBackup ? { baseBackupConn: { host, port, user: 'postgres', password: readSecretFile(env.plan, p.postgres.superuser_password_secret), database: 'postgres' } } : {}),
       };
     }
   }

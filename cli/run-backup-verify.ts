@@ -31,12 +31,12 @@ export async function runBackupPrune(ctx: CliContext, o: BackupEnvOptions & { dr
   const plan = await prune(env.store, rule, { dryRun: Boolean(o.dryRun) });
   if (!o.dryRun) await refreshTextfile(ctx, env);
   if (ctx.json) {
-    printJson({ dryRun: Boolean(o.dryRun), rule, keep: plan.decision.keep, remove: plan.decision.remove, incomplete: plan.incomplete, blobs: plan.blobs.length });
+    printJson({ dryRun: Boolean(o.dryRun), rule, keep: plan.decision.keep, remove: plan.decision.remove, incomplete: plan.incomplete, blobs: plan.blobs.length, wal: { keepFrom: plan.wal.keepFrom, removed: plan.wal.remove.length } });
     return;
   }
   const verb = o.dryRun ? 'would remove' : 'removed';
   printLine(`retention keep_last=${rule.keep_last} daily=${rule.daily} weekly=${rule.weekly} monthly=${rule.monthly}${o.dryRun ? ' (dry run: nothing deleted)' : ''}`);
   printLine(formatTable(['KEEP', 'WHY'], plan.decision.keep.map((k) => [k.id, k.reasons.join(', ')])));
-  printLine(`${verb} ${plan.decision.remove.length} set(s), ${plan.incomplete.length} incomplete set(s), ${plan.blobs.length} unreferenced blob(s)`);
+  printLine(`${verb} ${plan.decision.remove.length} set(s), ${plan.incomplete.length} incomplete set(s), ${plan.blobs.length} unreferenced blob(s), ${plan.wal.remove.length} archived WAL file(s) ${plan.wal.keepFrom ? `before ${plan.wal.keepFrom}, the oldest kept base backup's start` : '(no kept base backup: WAL kept)'}`);
   for (const id of [...plan.decision.remove, ...plan.incomplete]) printLine(`  - ${id}`);
 }

@@ -156,6 +156,7 @@ function checkStorage(p: Profile): CrossProblem[] {
   const block = '(endpoint, region, bucket, access_key_secret, secret_key_secret)';
   if (p.storage.kind === 's3' && !p.storage.s3) problems.push({ path: ['storage', 'kind'], message: `expected a storage.s3 block ${block} when kind is s3` });
   if (p.backup.target.kind === 's3' && !p.backup.target.s3) problems.push({ path: ['backup', 'target', 'kind'], message: `expected a backup.target.s3 block ${block} when kind is s3` });
+  if (p.backup.target.object_lock && p.backup.target.kind !== 's3') problems.push({ path: ['backup', 'target', 'object_lock'], alternatives: [['backup', 'target', 'kind']], message: 'expected backup.target.kind s3: Object Lock is a bucket feature' });
   return problems;
 }
 

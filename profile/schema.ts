@@ -259,6 +259,15 @@ const backupSchema = z
         path: z.string().min(1).meta({ description: 'The backup folder (kind local); with kind s3, where restore-verify scratch data goes' }),
         separate_disk: z.boolean().optional().meta({ description: 'kind local: the folder is a separately mounted disk (DATA-008 passes only then)' }),
         s3: s3Schema.optional().meta({ description: 'The bucket when kind is s3 (prefix defaults to backups/)' }),
+        // S3 Object Lock on every backup object (sets and archived WAL); docs/backup.md.
+        object_lock: z
+          .object({
+            mode: z.enum(['governance', 'compliance']).meta({ description: 'governance: a user with s3:BypassGovernanceRetention may still delete; compliance: no one can until the date' }),
+            retain: duration.meta({ description: 'Each object is locked for this long after it is written, e.g. 30d' }),
+          })
+          .strict()
+          .optional()
+          .meta({ description: 'kind s3: lock every backup object against deletion and overwrite (the bucket must have been created with Object Lock enabled)' }),
       })
       .strict(),
     compression: z.enum(['zstd', 'gzip', 'none']),

@@ -49,7 +49,7 @@ export async function takeBaseBackup(o: { conn: PgConn; store: BackupStore; key:
     child.on('close', (code, signal) =>
       code === 0
         ? resolve()
-        : reject(new BackupError(`part postgres: pg_basebackup failed (${signal ?? `exit ${code}`}): ${stderr.trim().split('\n').slice(-3).join(' | ')}`, 'the backup role needs the REPLICATION attribute and a `replication` line in pg_hba.conf')),
+        : reject(new BackupError(`part postgres: pg_basebackup failed (${signal ?? `exit ${code}`}): ${stderr.trim().split('\n').slice(-3).join(' | ')}`, 'pg_basebackup runs as the postgres superuser (postgres.superuser_password_secret) and needs a `host replication postgres` line in pg_hba.conf; `prodctl up` writes it on the native target')),
     );
   });
   const [written] = await Promise.allSettled([writeObject(o.store, o.key, child.stdout, o.codec, o.onBytes), exited]).then(async ([w, e]) => {

@@ -2,7 +2,7 @@
 // under a prefix of one bucket. Objects stream in as multipart uploads (never buffered whole) and
 // become visible only when the upload completes; each is checked against the ETag computed from
 // the bytes sent. Small texts (manifests) are one PUT with Content-MD5, which S3 applies whole.
-import { DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, PutObjectRetentionCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { createHash } from 'node:crypto';
 import { PassThrough, Readable, Transform } from 'node:stream';
@@ -11,7 +11,13 @@ import { createS3Client, isNotFound, type S3Settings } from '../../runtime/core/
 import { PartHasher } from '../../runtime/core/s3-upload-sink.js';
 import type { BackupStore, StoreWriter } from './types.js';
 
-export type S3StoreSettings = Pick<S3Settings, 'endpoint' | 'region' | 'bucket' | 'prefix' | 'forcePathStyle' | 'accessKeyId' | 'secretAccessKey'>;
+/** Object Lock on every object written (backup.target.object_lock): locked for retainMs from its write. */
+export interface ObjectLockSettings {
+  mode: 'GOVERNANCE' | 'COMPLIANCE';
+  retainMs: number;
+}
+
+export type S3StoreSettings = Pick<S3Settings, 'endpoint' | 'region' | 'bucket' | 'prefix' | 'forcePathStyle' | 'accessKeyId' | 'secretAccessKey'> & { objectLock?: ObjectLockSettings };
 
 const PART_SIZE = 16 * 1024 * 1024;
 const QUEUE_SIZE = 4;
@@ -19,6 +25,8 @@ const QUEUE_SIZE = 4;
 export function createS3BackupStore(s: S3StoreSettings): BackupStore & { client: S3Client } {
   const client = createS3Client({ ...s, partSize: PART_SIZE, queueSize: QUEUE_SIZE, maxAttempts: 4 });
   const { bucket } = s;
+  // Each object carries its own retention; a prune then only hides it (a delete marker) until the date.
+  const lock = () => (s.objectLock ? { ObjectLockMode: s.objectLock.mode, ObjectLockRetainUntilDate: new Date(Date.now() + s.objectLock.retainMs) } : {});
   const full = (key: string) => {
     if (key.split('/').some((p) => p === '..' || p === '.')) throw new BackupError(`bad store key ${key}`, 'keys must stay inside the backup prefix');
     return `${s.prefix}${key}`;
@@ -60,7 +68,7 @@ export function createS3BackupStore(s: S3StoreSettings): BackupStore & { client:
     const body = new PassThrough();
     stream.pipe(body);
     stream.on('error', (err) => body.destroy(err));
-    const upload = new Upload({ client, params: { Bucket: bucket, Key: full(key), Body: body }, partSize: PART_SIZE, queueSize: QUEUE_SIZE, leavePartsOnError: false });
+    const upload = new Upload({ client, params: { Bucket: bucket, Key: full(key), Body: body, ...lock() }, partSize: PART_SIZE, queueSize: QUEUE_SIZE, leavePartsOnError: false });
     const done = upload.done();
     done.catch(() => {}); // awaited by commit() or abort()
     return {
@@ -71,6 +79,13 @@ export function createS3BackupStore(s: S3StoreSettings): BackupStore & { client:
         const etag = (h?.ETag ?? '').replace(/"/g, '');
         if (!h || h.ContentLength !== bytes || etag !== parts.etag()) {
           throw new BackupError(`${full(key)} in bucket ${bucket} holds other bytes than were sent`, 'run the backup again; check the object store');
+        }
+        // Ceph RGW 16 left a multipart object without the retention its CreateMultipartUpload asked
+        // for (measured): it is set on the finished object, before commit returns (so before the
+        // manifest names it).
+        if (s.objectLock) {
+          const l = lock();
+          await client.send(new PutObjectRetentionCommand({ Bucket: bucket, Key: full(key), Retention: { Mode: l.ObjectLockMode, RetainUntilDate: l.ObjectLockRetainUntilDate } }));
         }
       },
       async abort() {
@@ -120,7 +135,7 @@ export function createS3BackupStore(s: S3StoreSettings): BackupStore & { client:
     },
     async writeTextAtomic(key, text) {
       const data = Buffer.from(text, 'utf8');
-      await client.send(new PutObjectCommand({ Bucket: bucket, Key: full(key), Body: data, ContentLength: data.length, ContentMD5: createHash('md5').update(data).digest('base64') }));
+      await client.send(new PutObjectCommand({ Bucket: bucket, Key: full(key), Body: data, ContentLength: data.length, ContentMD5: createHash('md5').update(data).digest('base64'), ...lock() }));
     },
     async remove(key) {
       await client.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: [{ Key: full(key) }], Quiet: true } }));

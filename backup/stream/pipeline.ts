@@ -46,9 +46,11 @@ export function createMeter(onBytes?: (n: number) => void): Meter {
 export async function writeObject(store: BackupStore, key: string, source: Readable, codec: StreamCodec, onBytes?: (n: number) => void): Promise<StoredObject> {
   const plain = createMeter(onBytes);
   const stored = createMeter();
-  const writer = await store.openWriter(key);
+  // The codec's streams first: one that cannot start (zstd missing) must fail before the store has
+  // a half-written object to leave behind (wal-push retries every few seconds).
   const stages: (Readable | Writable | Transform)[] = [source, plain.stream, createCompressStream(codec.compression)];
   if (codec.key) stages.push(createEncryptStream(codec.key));
+  const writer = await store.openWriter(key);
   stages.push(stored.stream, writer.stream);
   try {
     await pipeline(stages as unknown as [Readable, Writable]);

@@ -3,6 +3,8 @@
 // - the local socket (its folder 0700, owned by the server's account): the superuser only by peer,
 //   for the server's own account and the account prodctl runs as; every other role by scram;
 // - loopback TCP: scram for every role (the runtime, migrations, backups, checks, exporters);
+// - replication (pg_basebackup): the superuser only, loopback TCP, scram; the service role stays
+//   NOREPLICATION, and `all` in the database column never matches a replication connection;
 // - nothing else: the server listens on 127.0.0.1 only.
 import path from 'node:path';
 import type { NativePaths } from './supervisor/paths.js';
@@ -17,6 +19,8 @@ export function renderNativeHba(): string {
     'local   all       all                      scram-sha-256',
     'host    all       all       127.0.0.1/32   scram-sha-256',
     'host    all       all       ::1/128        scram-sha-256',
+    'host    replication  postgres  127.0.0.1/32   scram-sha-256',
+    'host    replication  postgres  ::1/128        scram-sha-256',
     '',
   ].join('\n');
 }

@@ -143,6 +143,27 @@ describe('point-in-time restore (native archiving, real Postgres)', () => {
     expect(kept.filter((t) => !ids.has(t.id))).toEqual([]);
   }, timeoutMs * 4 + 120_000);
 
+  it('backup prune deletes the archived WAL before the oldest kept base backup; verify still passes', async () => {
+    const tliDir = path.join(env.dir, 'backups/wal/00000001');
+    const segs = () => readdirSync(tliDir).filter((n) => /^[0-9A-F]{24}\./.test(n)).map((n) => n.slice(0, 24)).sort();
+    const before = segs();
+    const keepLast1 = ['--set', 'backup.retention.keep_last=1', '--set', 'backup.retention.daily=0'];
+    const r = JSON.parse((await env.cli([...keepLast1, '--json', 'backup', 'prune'])).stdout);
+    expect(r.remove).toHaveLength(1);
+    const list = JSON.parse((await env.cli(['--json', 'backup', 'list'])).stdout) as { id: string }[];
+    expect(list).toHaveLength(1);
+    const kept = JSON.parse(readFileSync(path.join(env.dir, 'backups', list[0].id, 'manifest.json'), 'utf8')).parts.postgres.base;
+    expect(r.wal.keepFrom).toBe(kept.startWal);
+    const after = segs();
+    expect(after.length).toBeGreaterThan(0);
+    expect(after.every((n) => n >= kept.startWal)).toBe(true);
+    expect(before.filter((n) => n < kept.startWal)).toHaveLength(r.wal.removed);
+    expect(r.wal.removed).toBeGreaterThan(0);
+    const ok = JSON.parse((await env.cli(['--json', 'backup', 'verify'])).stdout);
+    expect(ok.ok).toBe(true);
+    console.log(`WAL prune: ${r.wal.removed} of ${before.length} archived segments deleted (before ${kept.startWal}); verify ok with ${ok.checked.walSegments} segments in the chain`);
+  });
+
   it('backup verify reports the first gap when an archived segment is removed', async () => {
     const ok = JSON.parse((await env.cli(['--json', 'backup', 'verify'])).stdout);
     expect(ok.ok).toBe(true);

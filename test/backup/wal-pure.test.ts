@@ -133,3 +133,13 @@ describe('rendering and wiring', () => {
     expect(checkCrossRules(planFor('small', { ...wal, target: 'native' }).profile).find((x) => x.path.join('.') === 'backup.wal.archive')).toBeUndefined();
   });
 });
+
+describe('backup.target.object_lock', () => {
+  const lock = { object_lock: { mode: 'governance', retain: '30d' } };
+  it('is refused on a local target, naming the key', () => {
+    const p = planFor('small', { backup: { target: { kind: 'local', path: '/var/backups/x', ...lock } } }).profile;
+    expect(checkCrossRules(p).find((x) => x.path.join('.') === 'backup.target.object_lock')?.message).toBe('expected backup.target.kind s3: Object Lock is a bucket feature');
+    const s3 = { kind: 's3', path: '/var/backups/x', s3: { region: 'us-east-1', bucket: 'pdf-backups', access_key_secret: 'postgres_password', secret_key_secret: 'redis_password' }, ...lock };
+    expect(checkCrossRules(planFor('small', { backup: { target: s3 } }).profile).find((x) => x.path.join('.') === 'backup.target.object_lock')).toBeUndefined();
+  });
+});
