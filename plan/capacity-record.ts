@@ -1,5 +1,5 @@
-// The capacity record: per-core throughput measured on a real machine (by `npm run bench` or
-// `prodctl loadtest run`), the only source of the numbers `prodctl plan --users` sizes with.
+// The capacity record: per-core throughput measured on a real machine (by the capacity bench,
+// `npm run bench -- --only capacity`), the only source of the numbers `prodctl plan --users` sizes with.
 // Pure: the shape, its validation and the choice of the newest record.
 
 export const CAPACITY_RECORD_VERSION = 1;

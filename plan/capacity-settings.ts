@@ -35,11 +35,13 @@ export interface CapacitySettings {
 }
 
 // The seed's three server types with its own all-in monthly ranges (small $75–130 for 2 CPU/4 GB,
-// medium $320–600 for 4 CPU/16 GB; its large tier is several medium-sized nodes). Edit them for
-// your provider: they price the sizing, they do not change it.
+// medium $320–600 for 4 CPU/16 GB). The seed prices no single server of its large tier: the 8 CPU/
+// 32 GB node of the large preset is priced at twice the medium, an assumption. Edit them for your
+// provider: they price the sizing, they do not change it.
 export const DEFAULT_NODES: NodeType[] = [
   { name: 'small', cpus: 2, memoryBytes: 4 * 1024 ** 3, monthly: [75, 130] },
   { name: 'medium', cpus: 4, memoryBytes: 16 * 1024 ** 3, monthly: [320, 600] },
+  { name: 'large', cpus: 8, memoryBytes: 32 * 1024 ** 3, monthly: [640, 1200] },
 ];
 
 export const DEFAULT_WORKLOAD: WorkloadModel = { requestsPerUserPerMinute: 60, uploadsPerUserPerHour: 180, statusPollsPerJob: 2, pagesPerJob: 3, jobOp: 'info' };

@@ -300,7 +300,7 @@ const capacitySchema = z
     prices: z
       .object({
         currency: z.string().min(1).optional(),
-        nodes: z.array(z.object({ name: z.string().min(1), cpus: z.number().positive(), memory: size, monthly: monthlyRange }).strict()).min(1).optional().meta({ description: 'Node types with their monthly price range (default: the seed tiers small 2 CPU/4G $75–130, medium 4 CPU/16G $320–600)' }),
+        nodes: z.array(z.object({ name: z.string().min(1), cpus: z.number().positive(), memory: size, monthly: monthlyRange }).strict()).min(1).optional().meta({ description: 'Node types with their monthly price range (default: the seed tiers small 2 CPU/4G $75–130, medium 4 CPU/16G $320–600, and large 8 CPU/32G at twice the medium, $640–1,200)' }),
         extras: z.array(z.object({ name: z.string().min(1), monthly: monthlyRange, multi_node_only: z.boolean().optional() }).strict()).optional(),
       })
       .strict()
