@@ -149,7 +149,10 @@ async function measureWorkers(stack: RuntimeStack, m: Omit<Meter, 'workerPid'>):
   const queue = new Queue(stack.env.QUEUE_NAME, { connection: conn });
   try {
     const meter = { ...m, workerPid: worker.child.pid! };
-    await measureWorker(stack, meter, queue, api.base, 'info', 3, {}); // warm-up round, not recorded
+    // A warm-up round, not recorded: neither its rate nor its share of the data stores' totals.
+    const kept = { ...stores };
+    await measureWorker(stack, meter, queue, api.base, 'info', 3, {});
+    Object.assign(stores, kept);
     const out: WorkerRate[] = [];
     for (const [op, pages, params] of [['info', 3, {}], ['watermark', 3, { text: 'capacity bench' }], ['info', 30, {}], ['watermark', 30, { text: 'capacity bench' }]] as const) {
       out.push(await measureWorker(stack, meter, queue, api.base, op, pages, params));
