@@ -14,7 +14,7 @@ import { parseInfoField } from '../backup/parts/redis.js';
 import { renderSamplePdf } from '../loadtest/sample-pdf.js';
 import { CAPACITY_RECORD_VERSION, type CapacityRecord, type MeasuredRate, type WorkerRate } from '../plan/capacity-record.js';
 import { writeCapacityRecord } from '../state/capacity-records.js';
-import { cpuSeconds, withChildren } from './proc-cpu.js';
+import { cpuSeconds, withChildren } from '../lib/proc-cpu.js';
 import { loadShippedSettings } from './shipped-settings.js';
 import { authed, mintKey, startProcess, startRuntimeStack, type RuntimeStack } from '../test/runtime/support.js';
 

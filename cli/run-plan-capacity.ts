@@ -48,12 +48,12 @@ function findRecord(ctx: CliContext, file: string | undefined): FoundRecord {
     try {
       return readCapacityRecordFile(path.resolve(ctx.cwd, file));
     } catch (err) {
-      throw new UsageError(`cannot use the capacity record ${file}: ${(err as Error).message}`, 'pass a file written by `npm run bench -- --only capacity`');
+      throw new UsageError(`cannot use the capacity record ${file}: ${(err as Error).message}`, 'pass a file written by `npm run bench -- --only capacity` or `prodctl loadtest run`');
     }
   }
   const { found, skipped } = findNewestCapacityRecord(ctx.stateDir);
   for (const s of skipped) ctx.log.warn(`skipped capacity record ${s}`);
-  if (!found) throw new UsageError(`no capacity record in ${path.join(ctx.stateDir, 'capacity')}`, `measure one: npm run bench -- --only capacity -- --state-dir ${ctx.stateDir}`);
+  if (!found) throw new UsageError(`no capacity record in ${path.join(ctx.stateDir, 'capacity')}`, `measure one: prodctl loadtest run against the running stack, or npm run bench -- --only capacity -- --state-dir ${ctx.stateDir}`);
   return found;
 }
 
@@ -85,7 +85,7 @@ export function formatCapacity(s: Sizing, found: FoundRecord, ageDays: number, p
     `capacity for ${n0(s.demand.users)} users · profile preset ${plan.preset}`,
     `record: ${found.file}`,
     `  ${r.source} on ${r.machine.hostname} (${r.machine.cores} cores, ${r.machine.cpuModel}), measured ${r.measuredAt}, ${ageDays} day${ageDays === 1 ? '' : 's'} old` +
-      (found.seed ? ' — the shipped seed record, not this installation: measure yours with `npm run bench -- --only capacity -- --state-dir <state>`' : ''),
+      (found.seed ? ' — the shipped seed record, not this installation: measure yours with `prodctl loadtest run` or `npm run bench -- --only capacity -- --state-dir <state>`' : ''),
     `demand: ${n0(s.demand.requests)} req/s (status ${n0(s.demand.status)} · upload ${n0(s.demand.upload)} · job ${n0(s.demand.job)}), ${s.demand.jobs.toFixed(1)} jobs/s`,
     '',
     formatTable(

@@ -1,5 +1,5 @@
 // The capacity record: per-core throughput measured on a real machine (by the capacity bench,
-// `npm run bench -- --only capacity`), the only source of the numbers `prodctl plan --users` sizes with.
+// `npm run bench -- --only capacity`, or `prodctl loadtest run`), the only source of the numbers `prodctl plan --users` sizes with.
 // Pure: the shape, its validation and the choice of the newest record.
 
 export const CAPACITY_RECORD_VERSION = 1;
@@ -69,4 +69,40 @@ export function pickWorkerRate(rates: WorkerRate[], op: string, pages: number): 
   if (same.length > 0) return same[0];
   // Another op: the slowest at the nearest page count, so the size errs on the safe side.
   return [...rates].sort(byDistance)[0];
+}
+
+/** What a load test against the running stack measured: its counts and the CPU each service used. */
+export interface LoadtestUsage {
+  requests: Record<string, number>;
+  jobsCompleted: number;
+  op: string;
+  pages: number;
+  cpuSeconds: { api: number; worker: number; postgres: number; redis: number };
+  postgresTransactions: number;
+  redisCommands: number;
+}
+
+/**
+ * A record from a load test of a mix. The API's CPU cannot be split by endpoint, so every endpoint
+ * gets the run's blended rate, and the data stores' ops are charged to requests: the record sizes
+ * the mix it ran exactly, and another mix only roughly (the bench measures endpoints apart).
+ * Undefined when a service did no measurable work.
+ */
+export function buildLoadtestRecord(u: LoadtestUsage, machine: CapacityRecord['machine'], measuredAt: string, scenario: string): CapacityRecord | undefined {
+  const total = Object.values(u.requests).reduce((a, b) => a + b, 0);
+  const c = u.cpuSeconds;
+  if (total === 0 || u.jobsCompleted === 0 || !(c.api > 0 && c.worker > 0 && c.postgres > 0 && c.redis > 0)) return undefined;
+  const round = (x: number) => Math.round(x * 1000) / 1000;
+  const blended: MeasuredRate = { perCoreSecond: round(total / c.api), postgresOps: round(u.postgresTransactions / total), redisOps: round(u.redisCommands / total), samples: total };
+  return {
+    version: CAPACITY_RECORD_VERSION,
+    source: 'loadtest',
+    measuredAt,
+    machine,
+    api: Object.fromEntries(Object.entries(u.requests).filter(([, n]) => n > 0).map(([k]) => [k, blended])),
+    worker: [{ op: u.op, pages: u.pages, perCoreSecond: round(u.jobsCompleted / c.worker), postgresOps: 0, redisOps: 0, samples: u.jobsCompleted }],
+    postgres: { opsPerCoreSecond: round(u.postgresTransactions / c.postgres) },
+    redis: { opsPerCoreSecond: round(u.redisCommands / c.redis) },
+    note: `prodctl loadtest run --scenario ${scenario}: blended API rate over ${total} requests; Postgres and Redis ops charged to requests`,
+  };
 }

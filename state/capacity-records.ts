@@ -1,5 +1,5 @@
 // Capacity records on disk: <state>/capacity/<time>-<source>.json, written by the capacity bench
-// (`npm run bench -- --only capacity`), read by `prodctl plan --users`. The seed record shipped in
+// (`npm run bench -- --only capacity`) and `prodctl loadtest run`, read by `prodctl plan --users`. The seed record shipped in
 // examples/capacity/ stands in only while the state folder has none.
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';

@@ -21,7 +21,8 @@ Examples:
   $ prodctl plan --users 500 --jobs-per-minute 600
 
 The last applied plan is <state>/last-plan.json (written by up/deploy). Sizing uses the newest
-capacity record in <state>/capacity/ (written by \`npm run bench -- --only capacity -- --state-dir <state>\`),
+capacity record in <state>/capacity/ (written by \`prodctl loadtest run\` against the running stack
+and by \`npm run bench -- --only capacity -- --state-dir <state>\`),
 else the seed record shipped in examples/capacity/; see docs/capacity.md.`,
     )
     .action(async (opts, cmd) => {

@@ -2,7 +2,7 @@
 // with round numbers (see the comments), plus the record's validation and the shipped seed record.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { pickWorkerRate, validateCapacityRecord, type CapacityRecord } from '../../plan/capacity-record.js';
+import { buildLoadtestRecord, pickWorkerRate, validateCapacityRecord, type CapacityRecord } from '../../plan/capacity-record.js';
 import { DEFAULT_NODES, DEFAULT_WORKLOAD, resolveCapacitySettings } from '../../plan/capacity-settings.js';
 import { checkSeedTier, computeDemand, sizeCapacity, type ServiceShapes } from '../../plan/size-capacity.js';
 
@@ -122,5 +122,36 @@ describe('capacity record', () => {
     expect(validateCapacityRecord(seed)).toEqual([]);
     expect(seed.source).toBe('bench');
     expect(Object.keys(seed.api).sort()).toEqual(['job', 'status', 'upload']);
+  });
+});
+
+describe('buildLoadtestRecord', () => {
+  const usage = {
+    requests: { status: 9000, upload: 500, job: 500 },
+    jobsCompleted: 500,
+    op: 'info',
+    pages: 3,
+    cpuSeconds: { api: 8, worker: 2, postgres: 1.5, redis: 0.5 },
+    postgresTransactions: 3000,
+    redisCommands: 40000,
+  };
+  const machine = { hostname: 'h', cores: 2, cpuModel: 'm', memoryBytes: GiB };
+
+  it('gives every endpoint the blended API rate and charges the data stores to requests', () => {
+    const rec = buildLoadtestRecord(usage, machine, '2026-12-07T00:00:00.000Z', 'mixed')!;
+    const blended = { perCoreSecond: 1250, postgresOps: 0.3, redisOps: 4, samples: 10000 }; // 10,000 / 8 s; 3,000 / 10,000; 40,000 / 10,000
+    expect(rec.api).toEqual({ status: blended, upload: blended, job: blended });
+    expect(rec.worker).toEqual([{ op: 'info', pages: 3, perCoreSecond: 250, postgresOps: 0, redisOps: 0, samples: 500 }]);
+    expect(rec.postgres).toEqual({ opsPerCoreSecond: 2000 });
+    expect(rec.redis).toEqual({ opsPerCoreSecond: 80000 });
+    expect(validateCapacityRecord(rec)).toEqual([]);
+    // The same mix sized back from it: 10,000 req/s → 8 API cores, exactly the run's.
+    const s = sizeCapacity({ rps: 10000 }, rec, SHAPES, SETTINGS);
+    expect(s.services.find((x) => x.name === 'api')!.loadCores).toBe(8);
+  });
+
+  it('gives no record when a service did no measurable work', () => {
+    expect(buildLoadtestRecord({ ...usage, jobsCompleted: 0 }, machine, '2026-12-07T00:00:00.000Z', 'mixed')).toBeUndefined();
+    expect(buildLoadtestRecord({ ...usage, cpuSeconds: { ...usage.cpuSeconds, redis: 0 } }, machine, '2026-12-07T00:00:00.000Z', 'mixed')).toBeUndefined();
   });
 });
