@@ -17,7 +17,7 @@ import { getFreePort } from '../lib/net.js';
 import { buildJobOptions } from '../runtime/core/queue.js';
 import { readConfig } from '../runtime/core/config.js';
 import { makePdf } from '../test/fixtures/runtime/make-fixtures.js';
-import { cpuSeconds, threadCpuSeconds, withChildren } from './proc-cpu.js';
+import { cpuSeconds, threadCpuSeconds, withChildren } from '../lib/proc-cpu.js';
 import type { RawRate } from './raw-watermark.js';
 import { loadShippedSettings } from './shipped-settings.js';
 import { mintKey, startProcess, startRuntimeStack, submitJob, uploadPdf, type RuntimeStack } from '../test/runtime/support.js';

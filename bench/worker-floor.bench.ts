@@ -14,7 +14,7 @@ import { WORKER_NODE_FLAGS } from '../contract/index.js';
 import { readConfig } from '../runtime/core/config.js';
 import { buildJobOptions } from '../runtime/core/queue.js';
 import { startRuntimeStack, type RuntimeStack } from '../test/runtime/support.js';
-import { cpuSeconds, withChildren } from './proc-cpu.js';
+import { cpuSeconds, withChildren } from '../lib/proc-cpu.js';
 import { loadShippedSettings } from './shipped-settings.js';
 
 const json = process.argv.includes('--json');

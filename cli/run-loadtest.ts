@@ -20,6 +20,7 @@ import { renderSamplePdf } from '../loadtest/sample-pdf.js';
 import { loadProfile } from '../profile/load-profile.js';
 import { createApiKey, revokeApiKey } from '../runtime/core/api-keys.js';
 import type { CliContext } from './context.js';
+import { startCapacitySample } from './loadtest-capacity.js';
 import { resolveDatabase, resolvePepper, withDatabase } from './runtime-database.js';
 
 export interface LoadtestOptions {
@@ -170,6 +171,8 @@ export async function runLoadtestRun(ctx: CliContext, o: RunOptions): Promise<vo
       if (r.exitCode !== 0) throw new UsageError(`k6 exited with ${r.exitCode}`, 'see k6\'s output above');
       return;
     }
+    // Against the running native stack, the run is also a capacity measurement (docs/capacity.md).
+    const sample = o.target === undefined ? await startCapacitySample(ctx).catch((err) => void ctx.log.warn(`no capacity record: ${(err as Error).message}`)) : undefined;
     const live = o.live !== false && !ctx.json && Boolean(process.stderr.isTTY);
     const abort = new AbortController();
     const onSigint = () => abort.abort();
@@ -185,6 +188,11 @@ export async function runLoadtestRun(ctx: CliContext, o: RunOptions): Promise<vo
     }).finally(() => process.off('SIGINT', onSigint));
     if (live) process.stderr.write('\n');
     const result = buildRunResult(run, plan, origin);
+    if (sample) {
+      const rec = await sample.finish(result, plan).catch((err) => ({ file: undefined, skipped: (err as Error).message }));
+      if (rec.file) ctx.log.info(`capacity record written to ${rec.file} (read by \`prodctl plan --users\`)`);
+      else ctx.log.warn(`no capacity record: ${rec.skipped}`);
+    }
     const rows = baseline ? compareToBaseline(baseline, buildSummaryExport(result)) : undefined;
     await writeReports(result, o);
     // printLine (text redaction), not printJson: key-based redaction would blank k6's `passes` counts.

@@ -289,6 +289,34 @@ export const thresholdExpr = z.string().regex(/^(avg|min|max|med|p\(\d+(\.\d+)?\
   message: 'expected a k6 threshold like p(95)<5000 or rate<0.02',
 });
 
+// `prodctl plan --users N` (docs/capacity.md): the workload of one user, the utilisation to size
+// for and the price table. Every key has a default; per-core rates come from a capacity record.
+const monthlyRange = z.object({ low: z.number().min(0), high: z.number().min(0) }).strict();
+const capacitySchema = z
+  .object({
+    workload: z
+      .object({
+        requests_per_user_per_minute: z.number().positive().optional().meta({ description: 'Requests one user sends a minute (default 60: the mixed scenario\'s 1 s think time)' }),
+        uploads_per_user_per_hour: z.number().min(0).optional().meta({ description: 'Uploads, each with one job, per user an hour (default 180: 5 % of the requests)' }),
+        status_polls_per_job: z.number().min(0).optional().meta({ description: 'Status polls a job costs until it ends (default 2)' }),
+        pages_per_job: posInt.min(1).optional().meta({ description: 'Pages of a typical upload (default 3)' }),
+        job_op: z.enum(['info', 'merge', 'split', 'rotate', 'watermark', 'optimize', 'extract', 'metadata']).optional().meta({ description: 'The typical job (default info)' }),
+      })
+      .strict()
+      .optional(),
+    target_utilization: z.number().gt(0).max(1).optional().meta({ description: 'Busy share of each core to size for (default 0.7)' }),
+    node_reserve: z.object({ cpus: z.number().min(0).optional(), memory: size.optional() }).strict().optional().meta({ description: 'Kept free on each node for the OS, edge and exporters (default 0.25 CPU, 1G)' }),
+    prices: z
+      .object({
+        currency: z.string().min(1).optional(),
+        nodes: z.array(z.object({ name: z.string().min(1), cpus: z.number().positive(), memory: size, monthly: monthlyRange }).strict()).min(1).optional().meta({ description: 'Node types with their monthly price range (default: the seed tiers small 2 CPU/4G $75–130, medium 4 CPU/16G $320–600, and large 8 CPU/32G at twice the medium, $640–1,200)' }),
+        extras: z.array(z.object({ name: z.string().min(1), monthly: monthlyRange, multi_node_only: z.boolean().optional() }).strict()).optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
 const loadtestSchema = z
   .object({
     allowed_hosts: z.array(z.string()),
@@ -365,6 +393,7 @@ export const profileSchema = z
     monitoring: monitoringSchema,
     backup: backupSchema,
     loadtest: loadtestSchema,
+    capacity: capacitySchema.optional(),
     slo: sloSchema.default(DEFAULT_SLO),
     deploy: z
       .object({

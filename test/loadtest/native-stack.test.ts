@@ -5,10 +5,11 @@
 // (one worker left, a slow op on 2,000-page uploads in half of the iterations, a 1 s job
 // deadline) must fail with exit 99 naming the thresholds.
 // Reports land in test-output/loadtest/native/. Load is bounded: 25 s + 12 s of schedule.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { validateCapacityRecord } from '../../plan/capacity-record.js';
 import { startNativeStack, type NativeStack } from '../checks/native-stack.js';
 import { ROOT } from '../native/support.js';
 
@@ -87,6 +88,21 @@ describe('prodctl loadtest against the native stack', () => {
     expect(html).toMatch(/^<!doctype html>/i);
     expect(html.match(/<svg/g)?.length ?? 0).toBeGreaterThanOrEqual(3);
     expect(html).not.toMatch(/<script|<link|\s(src|href)=/); // self-contained: nothing to fetch
+
+    // The run against the running stack is a capacity measurement too, and `plan --users` reads it.
+    const capDir = path.join(stack.stateDir, 'capacity');
+    const [recFile] = readdirSync(capDir).filter((f) => f.endsWith('-loadtest.json'));
+    expect(String(r.stderr)).toContain(`capacity record written to ${path.join(capDir, recFile)}`);
+    const rec = JSON.parse(readFileSync(path.join(capDir, recFile), 'utf8'));
+    expect(validateCapacityRecord(rec)).toEqual([]);
+    expect(Object.keys(rec.api).sort()).toEqual(['job', 'status', 'upload']);
+    expect(rec.api.status.samples).toBe(m('http_reqs').count);
+    expect(rec.worker).toMatchObject([{ op: 'info', pages: 3, samples: m('job_completion').passes }]);
+    expect(rec.postgres.opsPerCoreSecond).toBeGreaterThan(0);
+    expect(rec.redis.opsPerCoreSecond).toBeGreaterThan(0);
+    const sized = await stack.cli(['plan', '--users', '100', '--json']);
+    expect(sized.exitCode, String(sized.stderr)).toBe(0);
+    expect(JSON.parse(String(sized.stdout)).record).toMatchObject({ file: path.join(capDir, recFile), seed: false, source: 'loadtest' });
   }, 240_000);
 
   it('the same stack made too weak (one worker, a slow op, 1 s job deadline) exits 99 and names the failing thresholds', async () => {
