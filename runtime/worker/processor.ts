@@ -39,14 +39,14 @@ interface Work {
 async function runInThread(d: ProcessorDeps, w: Work): Promise<ThreadReply> {
   const { op, params } = w;
   const shas = w.inputs.map((f) => f.sha256);
-  const maxPages = d.cfg.worker.maxPages;
+  const { maxPages, verifyOutput: verify } = d.cfg.worker;
   try {
     // With a local store the thread reads the inputs and stores the outputs itself, so the main
     // thread does no file I/O for the job; otherwise bytes go both ways.
-    if (d.store.localRoot) return await d.pdf.run({ kind: 'stored-op', root: d.store.localRoot, op, inputs: shas, params, maxPages });
+    if (d.store.localRoot) return await d.pdf.run({ kind: 'stored-op', root: d.store.localRoot, op, inputs: shas, params, maxPages, verify });
     const inputs: Uint8Array[] = [];
     for (const sha of shas) inputs.push(await d.store.read(sha));
-    return await d.pdf.run({ kind: 'op', op, inputs, params, maxPages }, inputs.map((b) => b.buffer as ArrayBuffer));
+    return await d.pdf.run({ kind: 'op', op, inputs, params, maxPages, verify }, inputs.map((b) => b.buffer as ArrayBuffer));
   } catch (err) {
     if (err instanceof ResourceLimitError || err instanceof TaskTimeoutError) throw new UnrecoverableError(err.message);
     throw err;
