@@ -3,7 +3,8 @@
 // queue throughput vs raw BullMQ. Loopback only, bounded in time and count.
 //   npx tsx bench/runtime.bench.ts [--json] [--only api|worker|queue]
 //   env: BENCH_WORKER_CONCURRENCY (default 2), BENCH_WORKER_ROUNDS (6), BENCH_WORKER_JOBS (500 per round),
-//        BENCH_WORKER_WARM (3000 untimed jobs first, per PDF thread)
+//        BENCH_WORKER_WARM (3000 untimed jobs first, per PDF thread),
+//        BENCH_VERIFY_OUTPUT (the worker's VERIFY_OUTPUT: full, the shipped default, | structure | off)
 import { spawn, execFile, fork, type ChildProcess } from 'node:child_process';
 import { cpus } from 'node:os';
 import { promisify } from 'node:util';
@@ -105,7 +106,8 @@ async function benchWorker(stack: RuntimeStack): Promise<Result[]> {
   const threads = process.env.BENCH_WORKER_CONCURRENCY ?? '2';
   const N = Number(process.env.BENCH_WORKER_JOBS ?? 500);
   const ROUNDS = Number(process.env.BENCH_WORKER_ROUNDS ?? 6);
-  const env = { ...shippedWorkerEnv(stack.env), QUEUE_NAME: `${stack.env.QUEUE_NAME}-wm`, WORKER_CONCURRENCY: threads };
+  const verify = process.env.BENCH_VERIFY_OUTPUT ? { [ENV.verifyOutput]: process.env.BENCH_VERIFY_OUTPUT } : {};
+  const env = { ...shippedWorkerEnv(stack.env), QUEUE_NAME: `${stack.env.QUEUE_NAME}-wm`, WORKER_CONCURRENCY: threads, ...verify };
   // A whole round waits in the queue at once: above the test stack's depth limit.
   const api = await startProcess('api', env, { RATE_REQUESTS_PER_SECOND: '100000', RATE_BURST: '100000', QUEUE_MAX_DEPTH: '100000' });
   const conn = new Redis({ host: stack.redis.host, port: stack.redis.port, maxRetriesPerRequest: null });
@@ -188,7 +190,7 @@ async function benchWorker(stack: RuntimeStack): Promise<Result[]> {
     loop = await startRawLoop(WORKER_NODE_FLAGS);
     const flagged = await loop.run(jobs);
     say(
-      `worker: watermark 10 pages ${value.toFixed(1)} jobs per CPU-second (worker + Postgres + Redis) vs raw pdf-lib loop ${baseline.toFixed(1)}; ` +
+      `worker (verify_output ${process.env.BENCH_VERIFY_OUTPUT ?? 'full'}): watermark 10 pages ${value.toFixed(1)} jobs per CPU-second (worker + Postgres + Redis) vs raw pdf-lib loop ${baseline.toFixed(1)}; ` +
         `wall clock ${mean(wall).toFixed(1)} jobs/s with ${threads} PDF threads vs raw ${mean(baseWall).toFixed(1)}/s on one core`,
     );
     say(

@@ -59,6 +59,7 @@ export const ENV = {
   workerLockDurationMs: 'WORKER_LOCK_DURATION_MS',
   workerStalledIntervalMs: 'WORKER_STALLED_INTERVAL_MS',
   workerMaxStalledCount: 'WORKER_MAX_STALLED_COUNT',
+  verifyOutput: 'VERIFY_OUTPUT', // full | structure | off: how a worker checks each output before the job completes (profile workers.verify_output)
   jobActiveAfterMs: 'JOB_ACTIVE_AFTER_MS', // a first attempt is recorded as active in Postgres once it has run this long (0 = at its start)
   migrationsDir: 'MIGRATIONS_DIR',
   migrateOnStart: 'MIGRATE_ON_START', // 1 = run pending migrations (under the advisory lock) before serving

@@ -140,6 +140,7 @@ export function planWorker(p: Profile, release: string): ServiceDraft {
     [ENV.maxPages]: String(w.max_pages),
     [ENV.maxInputBytes]: String(parseSize(w.max_input_size)),
     [ENV.perJobMemoryMb]: String(Math.floor(parseSize(w.per_job_memory) / 1024 ** 2)),
+    ...(w.verify_output ? { [ENV.verifyOutput]: w.verify_output } : {}),
      ...stallEnv(p),
   };
   return {

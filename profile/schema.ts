@@ -133,6 +133,10 @@ const workersSchema = z
     max_pages: posInt.min(1),
     max_input_size: size,
     per_job_memory: size.meta({ description: 'Memory bound of one job (worker-thread heap limit)' }),
+    verify_output: z
+      .enum(['full', 'structure', 'off'])
+      .optional()
+      .meta({ description: 'How each output is checked before its job completes: full (re-parse it, default), structure (header and xref only; a damaged object inside is not caught), off (nothing; a broken output reaches the user)' }),
     stall_detection: z
       .object({
         lock_duration: duration.optional().meta({ description: 'How long a job lock lasts without renewal (default 15s; renewed every half of it while the job runs)' }),

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { ENV, DEFAULT_QUEUE_NAME } from '../../contract/index.js';
 import { RuntimeConfigError } from './errors.js';
+import { VERIFY_MODES, type VerifyMode } from './pdf/verify-mode.js';
 import type { S3Settings } from './s3-client.js';
 
 export type Role = 'api' | 'worker';
@@ -63,6 +64,8 @@ export interface RuntimeConfig {
     stalledIntervalMs: number;
     maxStalledCount: number;
     activeAfterMs: number;
+    /** How each output is checked before its job completes (ops.ts, VerifyMode). */
+    verifyOutput: VerifyMode;
     reconcileIntervalMs: number;
     reconcileGraceMs: number;
   };
@@ -175,6 +178,7 @@ export function readConfig(env: Env = process.env, roleOverride?: Role): Runtime
       stalledIntervalMs: num(ENV.workerStalledIntervalMs, 30_000, 500),
       maxStalledCount: num(ENV.workerMaxStalledCount, 2),
       activeAfterMs: num(ENV.jobActiveAfterMs, 250),
+      verifyOutput: str(ENV.verifyOutput, 'full') as VerifyMode,
       reconcileIntervalMs: num(ENV.jobReconcileIntervalMs, 30_000, 100),
       // Far above the time from a job's commit to its enqueue (a Redis command's timeout).
       reconcileGraceMs: num(ENV.jobReconcileGraceMs, 60_000, 1_000),
@@ -183,6 +187,7 @@ export function readConfig(env: Env = process.env, roleOverride?: Role): Runtime
     migrateOnStart: env[ENV.migrateOnStart] === '1' || env[ENV.migrateOnStart] === 'true',
   };
   cfg.storage = storageKind === 's3' ? { kind: 's3', ...readS3Settings(str, num, secret) } : { kind: 'local', path: cfg.storagePath };
+  if (!VERIFY_MODES.includes(cfg.worker.verifyOutput)) problems.push(`${ENV.verifyOutput} must be one of ${VERIFY_MODES.join(', ')}`);
   if (cfg.worker.backoffJitter > 1) problems.push(`${ENV.jobBackoffJitter} must be between 0 and 1`);
   if (role === 'api' && !cfg.oidc && !cfg.apiKeyPepper) {
     problems.push(`no auth configured: set ${ENV.apiKeyPepperFile} (API keys) and/or ${ENV.oidcIssuer}/${ENV.oidcAudience}/${ENV.oidcJwksUrl}`);

@@ -13,11 +13,37 @@ export interface LocalBlobStore extends BlobStore {
   localRoot: string;
 }
 
+/** The folder of the store and how a written temp file becomes a blob. */
+interface StoreContext {
+  root: string;
+  tmpDir: string;
+  pathOf(sha256: string): string;
+  commit(tmp: string, sha256: string): Promise<void>;
+}
+
 export function createLocalStore(root: string): LocalBlobStore {
   const tmpDir = tempDirOf(root);
   mkdirSync(tmpDir, { recursive: true, mode: BLOB_DIR_MODE });
   const pathOf = (sha: string) => blobPathOf(root, sha);
+  const c: StoreContext = { root, tmpDir, pathOf, commit: createCommit(pathOf) };
+  return {
+    kind: 'local',
+    put: (source, maxBytes) => putStream(c, source, maxBytes),
+    putBuffer: (data) => putBuffer(c, data),
+    removeUnlessFresh: (sha, freshMs) => removeUnlessFresh(c, sha, freshMs),
+    removeStaleTemp: (olderThanMs) => removeStaleTemp(c, olderThanMs),
+    read: (sha) => readFile(pathOf(sha)),
+    stream: async (sha, range) => createReadStream(pathOf(sha), range ? { start: range.start, end: range.end } : {}),
+    size: async (sha) => (await stat(pathOf(sha))).size,
+    remove: (sha) => rm(pathOf(sha), { force: true }),
+    check: () => access(path.join(root, 'tmp')),
+    pathOf,
+    localRoot: root,
+  };
+}
 
+/** Moves a written and fsynced temp file to its content address and makes the rename durable. */
+function createCommit(pathOf: (sha: string) => string): StoreContext['commit'] {
   // The 256 two-hex-digit folders under blobs/ are made once per process, not once per write;
   // commit() makes one again if it went away meanwhile (e.g. a restore moved blobs/ into place).
   const madeDirs = new Set<string>();
@@ -26,9 +52,7 @@ export function createLocalStore(root: string): LocalBlobStore {
     mkdirSync(dir, { recursive: true, mode: BLOB_DIR_MODE });
     madeDirs.add(dir);
   }
-
-  /** Moves a written and fsynced temp file to its content address and makes the rename durable. */
-  async function commit(tmp: string, sha256: string): Promise<void> {
+  return async function commit(tmp, sha256) {
     const dest = pathOf(sha256);
     const dir = path.dirname(dest);
     ensureDir(dir);
@@ -43,81 +67,66 @@ export function createLocalStore(root: string): LocalBlobStore {
       await rename(tmp, dest);
     }
     await syncDir(dir);
-  }
-
-  async function put(source: Readable, maxBytes: number): Promise<StoredBlob> {
-    const tmp = newTempPath(root);
-    const sink = new BlobSink(tmp);
-    const { sha256, bytes, head } = await meterInto(source, maxBytes, sink);
-    await commit(tmp, sha256);
-    return { sha256, bytes, head, ...(sink.content ? { content: sink.content } : {}) };
-  }
-
-  /** Worker outputs: already in memory, so one write and one fsync on the same handle, no streams. */
-  async function putBuffer(data: Uint8Array): Promise<StoredBlob> {
-    const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-    const sha256 = createHash('sha256').update(buf).digest('hex');
-    const tmp = newTempPath(root);
-    const fh = await open(tmp, 'wx', BLOB_FILE_MODE);
-    try {
-      await fh.writeFile(buf);
-      await fh.sync();
-    } catch (err) {
-      await fh.close();
-      await rm(tmp, { force: true });
-      throw err;
-    }
-    await fh.close();
-    await commit(tmp, sha256);
-    return { sha256, bytes: buf.length, head: Buffer.from(buf.subarray(0, 1024)) };
-  }
-
-  async function removeUnlessFresh(sha: string, freshMs: number): Promise<'removed' | 'fresh' | 'missing'> {
-    // Move it aside first (atomic), then look: a writer committing the same content after the
-    // move simply recreates the blob; one that committed before shows as fresh and is put back.
-    const dest = pathOf(sha);
-    const aside = path.join(tmpDir, `${sha}.${randomUUID()}.sweep`);
-    try {
-      await rename(dest, aside);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'missing';
-      throw err;
-    }
-    if ((await stat(aside)).mtimeMs > Date.now() - freshMs) {
-      await rename(aside, dest);
-      return 'fresh';
-    }
-    await rm(aside, { force: true });
-    return 'removed';
-  }
-
-  async function removeStaleTemp(olderThanMs: number): Promise<number> {
-    let removed = 0;
-    for (const name of await readdir(tmpDir)) {
-      if (!name.endsWith('.part')) continue; // .sweep files are blobs moved aside: never guessed at
-      const file = path.join(tmpDir, name);
-      const st = await stat(file).catch(() => null); // committed (renamed) meanwhile
-      if (!st || st.mtimeMs > Date.now() - olderThanMs) continue;
-      await rm(file, { force: true });
-      removed++;
-    }
-    return removed;
-  }
-
-  return {
-    kind: 'local',
-    put,
-    removeUnlessFresh,
-    removeStaleTemp,
-    putBuffer,
-    read: (sha) => readFile(pathOf(sha)),
-    stream: async (sha, range) => createReadStream(pathOf(sha), range ? { start: range.start, end: range.end } : {}),
-    size: async (sha) => (await stat(pathOf(sha))).size,
-    remove: (sha) => rm(pathOf(sha), { force: true }),
-    check: () => access(path.join(root, 'tmp')),
-    pathOf,
-    localRoot: root,
   };
+}
+
+async function putStream(c: StoreContext, source: Readable, maxBytes: number): Promise<StoredBlob> {
+  const tmp = newTempPath(c.root);
+  const sink = new BlobSink(tmp);
+  const { sha256, bytes, head } = await meterInto(source, maxBytes, sink);
+  await c.commit(tmp, sha256);
+  return { sha256, bytes, head, ...(sink.content ? { content: sink.content } : {}) };
+}
+
+/** Worker outputs: already in memory, so one write and one fsync on the same handle, no streams. */
+async function putBuffer(c: StoreContext, data: Uint8Array): Promise<StoredBlob> {
+  const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  const sha256 = createHash('sha256').update(buf).digest('hex');
+  const tmp = newTempPath(c.root);
+  const fh = await open(tmp, 'wx', BLOB_FILE_MODE);
+  try {
+    await fh.writeFile(buf);
+    await fh.sync();
+  } catch (err) {
+    await fh.close();
+    await rm(tmp, { force: true });
+    throw err;
+  }
+  await fh.close();
+  await c.commit(tmp, sha256);
+  return { sha256, bytes: buf.length, head: Buffer.from(buf.subarray(0, 1024)) };
+}
+
+async function removeUnlessFresh(c: StoreContext, sha: string, freshMs: number): Promise<'removed' | 'fresh' | 'missing'> {
+  // Move it aside first (atomic), then look: a writer committing the same content after the
+  // move simply recreates the blob; one that committed before shows as fresh and is put back.
+  const dest = c.pathOf(sha);
+  const aside = path.join(c.tmpDir, `${sha}.${randomUUID()}.sweep`);
+  try {
+    await rename(dest, aside);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'missing';
+    throw err;
+  }
+  if ((await stat(aside)).mtimeMs > Date.now() - freshMs) {
+    await rename(aside, dest);
+    return 'fresh';
+  }
+  await rm(aside, { force: true });
+  return 'removed';
+}
+
+async function removeStaleTemp(c: StoreContext, olderThanMs: number): Promise<number> {
+  let removed = 0;
+  for (const name of await readdir(c.tmpDir)) {
+    if (!name.endsWith('.part')) continue; // .sweep files are blobs moved aside: never guessed at
+    const file = path.join(c.tmpDir, name);
+    const st = await stat(file).catch(() => null); // committed (renamed) meanwhile
+    if (!st || st.mtimeMs > Date.now() - olderThanMs) continue;
+    await rm(file, { force: true });
+    removed++;
+  }
+  return removed;
 }
 
 async function syncDir(dir: string): Promise<void> {

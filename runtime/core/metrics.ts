@@ -52,7 +52,10 @@ interface CountingQueue {
 export function watchQueue(m: RuntimeMetrics, queue: CountingQueue): void {
   m.gauge('queueJobs', async (g) => {
     const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed').catch(() => null);
-    for (const [state, n] of Object.entries(counts ?? {})) g.set({ state }, n);
+    // Unread counts are dropped, not kept: a kept sample is a stale one (`prodctl status` showed a
+    // job "active" long after the queue had none, from a replica whose last read had failed).
+    if (!counts) return g.reset();
+    for (const [state, n] of Object.entries(counts)) g.set({ state }, n);
   });
   m.gauge('queueOldestWaitingAge', async (g) => {
     // Ascending order puts the oldest waiting job first; negative ranges on the wait list do not.

@@ -35,3 +35,15 @@ describe('stall detection', () => {
     expect([w.env.WORKER_LOCK_DURATION_MS, w.env.WORKER_STALLED_INTERVAL_MS, w.env.WORKER_MAX_STALLED_COUNT]).toEqual(['8000', '4000', '1']);
   });
 });
+
+describe('output verification', () => {
+  it('leaves the worker on full verification unless the profile says structure or off', async () => {
+    const worker = (await planExample('medium')).services.find((s) => s.name === 'worker')!;
+    expect(worker.env.VERIFY_OUTPUT).toBeUndefined(); // the runtime's default: full
+    const set = (await planExample('medium', ['workers.verify_output=structure'])).services.find((s) => s.name === 'worker')!;
+    expect(set.env.VERIFY_OUTPUT).toBe('structure');
+    const err = await planExample('medium', ['workers.verify_output=some']).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect(JSON.stringify({ ...(err as object), message: (err as Error).message })).toMatch(/workers\.verify_output/);
+  });
+});

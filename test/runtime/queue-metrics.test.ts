@@ -42,4 +42,16 @@ describe('queue gauges', () => {
     expect(age).toBeGreaterThanOrEqual(120);
     expect(age).toBeLessThan(150);
   });
+
+  it('drop the depth samples when the queue cannot be read, instead of serving the last ones', async () => {
+    const own = new Queue(uniqueName('metrics-gone'), { connection: { host: redis.host, port: redis.port, password: redis.password, maxRetriesPerRequest: 1 } });
+    const m = createMetrics('worker', 'test');
+    watchQueue(m, own);
+    await own.add('info', {});
+    expect(readGauge(await m.registry.metrics(), METRICS.queueJobs.name, '{state="waiting"}')).toBe(1);
+    await own.obliterate({ force: true });
+    await own.close(); // its connection is gone: every read now fails
+    const text = await m.registry.metrics();
+    expect(text).not.toMatch(new RegExp(`^${METRICS.queueJobs.name}\\{`, 'm'));
+  });
 });

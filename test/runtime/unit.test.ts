@@ -72,6 +72,12 @@ describe('readConfig', () => {
     expect(err!.hint).toContain('docs/runtime.md');
   });
 
+  it('verifies outputs in full unless told otherwise, and names the allowed modes', () => {
+    expect(readConfig(base, 'worker').worker.verifyOutput).toBe('full');
+    expect(readConfig({ ...base, VERIFY_OUTPUT: 'structure' }, 'worker').worker.verifyOutput).toBe('structure');
+    expect(() => readConfig({ ...base, VERIFY_OUTPUT: 'some' }, 'worker')).toThrow('VERIFY_OUTPUT must be one of full, structure, off');
+  });
+
   it('records first attempts as active after 250 ms unless told otherwise; 0 claims at the start', () => {
     expect(readConfig(base, 'worker').worker.activeAfterMs).toBe(250);
     expect(readConfig({ ...base, JOB_ACTIVE_AFTER_MS: '0' }, 'worker').worker.activeAfterMs).toBe(0);

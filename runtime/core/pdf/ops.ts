@@ -19,10 +19,15 @@ import {
   type PDFRef,
 } from 'pdf-lib';
 import type { JobOp } from '../../../contract/index.js';
+import { malformed } from './input-errors.js';
+import { findPdfStructureProblem } from './structure.js';
+import type { VerifyMode } from './verify-mode.js';
 import { BadInputError, parsePageRanges } from './page-ranges.js';
 
 export interface OpResult {
   outputs: Uint8Array[];
+  /** Each output's page count, from the document it was saved from (verify `full` reads it back). */
+  pages: number[];
   info?: Record<string, unknown>;
 }
 
@@ -50,14 +55,14 @@ export async function loadInput(bytes: Uint8Array, maxPages: number, name = 'inp
     if (err instanceof EncryptedPDFError || Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).includes('/Encrypt')) {
       throw new BadInputError(`${name} is encrypted; remove the password first`);
     }
-    throw new BadInputError(`${name} is malformed: ${(err as Error).message.split('\n')[0]}`);
+    throw malformed(name, err);
   }
   if (doc.isEncrypted) throw new BadInputError(`${name} is encrypted; remove the password first`);
   let pages: number;
   try {
     pages = doc.getPageCount();
   } catch (err) {
-    throw new BadInputError(`${name} is malformed: ${(err as Error).message.split('\n')[0]}`);
+    throw malformed(name, err);
   }
   if (pages < 1) throw new BadInputError(`${name} is malformed: it has no pages`);
   if (pages > maxPages) throw new BadInputError(`${name} has ${pages} pages, over the limit of ${maxPages}`);
@@ -72,7 +77,9 @@ async function copyPages(src: PDFDocument, indices: number[], into?: PDFDocument
 }
 
 const allIndices = (doc: PDFDocument) => doc.getPageIndices();
-const save = (doc: PDFDocument, objectStreams = true) => doc.save({ useObjectStreams: objectStreams, updateFieldAppearances: false, ...NO_YIELD });
+const saveOne = (doc: PDFDocument, objectStreams = true) => doc.save({ useObjectStreams: objectStreams, updateFieldAppearances: false, ...NO_YIELD });
+/** One output document as an op result: its bytes and its page count. */
+const save = async (doc: PDFDocument, objectStreams = true): Promise<OpResult> => ({ outputs: [await saveOne(doc, objectStreams)], pages: [doc.getPageCount()] });
 
 export async function runOp(op: JobOp, inputs: Uint8Array[], params: OpParams, maxPages: number): Promise<OpResult> {
   const docs: PDFDocument[] = [];
@@ -82,6 +89,7 @@ export async function runOp(op: JobOp, inputs: Uint8Array[], params: OpParams, m
     case 'info':
       return {
         outputs: [],
+        pages: [],
         info: {
           pages: first.getPageCount(),
           title: first.getTitle() ?? null,
@@ -93,35 +101,39 @@ export async function runOp(op: JobOp, inputs: Uint8Array[], params: OpParams, m
       const out = await PDFDocument.create();
       for (const d of docs) await copyPages(d, allIndices(d), out);
       if (out.getPageCount() > maxPages) throw new BadInputError(`merged document would have ${out.getPageCount()} pages, over the limit of ${maxPages}`);
-      return { outputs: [await save(out)] };
+      return await save(out);
     }
     case 'split': {
       const ranges = params.ranges as string[];
-      const outputs: Uint8Array[] = [];
-      for (const r of ranges) outputs.push(await save(await copyPages(first, parsePageRanges(r, first.getPageCount()))));
-      return { outputs };
+      const res: OpResult = { outputs: [], pages: [] };
+      for (const r of ranges) {
+        const part = await save(await copyPages(first, parsePageRanges(r, first.getPageCount())));
+        res.outputs.push(...part.outputs);
+        res.pages.push(...part.pages);
+      }
+      return res;
     }
     case 'extract':
-      return { outputs: [await save(await copyPages(first, parsePageRanges(params.pages as string, first.getPageCount())))] };
+      return await save(await copyPages(first, parsePageRanges(params.pages as string, first.getPageCount())));
     case 'rotate': {
       const targets = params.pages ? parsePageRanges(params.pages as string, first.getPageCount()) : allIndices(first);
       for (const i of targets) {
         const page = first.getPage(i);
         page.setRotation(degrees((page.getRotation().angle + Number(params.degrees)) % 360));
       }
-      return { outputs: [await save(first)] };
+      return await save(first);
     }
     case 'watermark':
       await drawWatermark(first, params);
-      return { outputs: [await save(first)] };
+      return await save(first);
     case 'optimize': {
       // Copying the pages into a fresh document leaves unreachable objects behind.
       const out = params.stripUnused === false ? first : await copyPages(first, allIndices(first));
-      return { outputs: [await save(out, params.objectStreams !== false)] };
+      return await save(out, params.objectStreams !== false);
     }
     case 'metadata':
       applyMetadata(first, params);
-      return { outputs: [await save(first)] };
+      return await save(first);
     default:
       throw new BadInputError(`unknown op ${String(op)}`);
   }
@@ -199,6 +211,16 @@ function applyMetadata(doc: PDFDocument, p: OpParams): void {
   if (typeof p.creator === 'string') doc.setCreator(p.creator);
   if (typeof p.producer === 'string') doc.setProducer(p.producer);
   doc.setModificationDate(new Date());
+}
+
+/** The output's page count once it passed `mode`'s check (verify-mode.ts); throws when it did not. */
+export async function checkOutput(bytes: Uint8Array, pages: number, mode: VerifyMode): Promise<number> {
+  if (mode === 'full') return await verifyOutput(bytes);
+  if (mode === 'structure') {
+    const problem = await findPdfStructureProblem(bytes.length, async (start, end) => bytes.subarray(start, end));
+    if (problem) throw new Error(`output failed its structure check: ${problem}`);
+  }
+  return pages;
 }
 
 /** Loads an output once more; a job completes only if its outputs read back cleanly. */
