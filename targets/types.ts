@@ -78,6 +78,8 @@ export interface DeployResult {
 
 export interface Target {
   readonly kind: 'native' | 'docker' | 'swarm';
+  /** HAProxy's runtime API of the running edge (socket path or host:port), for `prodctl tls`; absent where the target does not say. */
+  edgeAdmin?: (plan: StackPlan) => Promise<string>;
   /** Bring the stack up from what the plan says; idempotent. */
   up(ctx: TargetContext): Promise<DeployResult>;
   /** Roll out a new version health-gated; roll back by itself on failure. */

@@ -29,6 +29,30 @@ export async function swapSslCert(admin: string, certPath: string, pem: string):
   if (!/Success!/.test(commit)) throw new TlsError(`HAProxy did not commit ${certPath}: ${commit.trim()}`, 'see the edge log');
 }
 
+/** What the running edge serves from one loaded file (`show ssl cert <file>`): not what the file on disk says. */
+export interface ServedCert {
+  file: string;
+  serial: string;
+  notAfter: string;
+  altNames: string[];
+}
+
+/** Pure: HAProxy's `show ssl cert <file>` text → serial, notAfter (ISO) and names; null when it names no certificate. */
+export function parseShowSslCert(file: string, text: string): ServedCert | null {
+  const field = (k: string) => new RegExp(`^${k}: *(.*)$`, 'm').exec(text)?.[1].trim() ?? '';
+  const notAfter = Date.parse(field('notAfter').replace(/ +/g, ' '));
+  if (!field('Serial') || Number.isNaN(notAfter)) return null;
+  const altNames = field('Subject Alternative Name').split(',').map((n) => n.trim().replace(/^DNS:/, '')).filter(Boolean);
+  return { file, serial: field('Serial'), notAfter: new Date(notAfter).toISOString(), altNames };
+}
+
+export async function readServedCert(admin: string, certPath: string): Promise<ServedCert> {
+  const out = await runAdminCommand(admin, `show ssl cert ${certPath}`);
+  const cert = parseShowSslCert(certPath, out);
+  if (!cert) throw new TlsError(`HAProxy at ${admin} reports no certificate for ${certPath}: ${out.trim().slice(0, 200)}`, 'is the edge running with edge.tls on? (`prodctl status`)');
+  return cert;
+}
+
 export async function addMapEntry(admin: string, map: string, key: string, value: string): Promise<void> {
   // `set map` fails on a missing key and `add map` duplicates an existing one: delete first.
   await runAdminCommand(admin, `del map ${map} ${key}`);

@@ -1,7 +1,7 @@
 // The certificates in the state folder: <state>/tls/account.key (the ACME account) and
 // <state>/tls/certs/<first domain>.pem (chain then key: the form HAProxy loads), all mode 0600.
 import { X509Certificate } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { registerSecret } from '../../lib/redact.js';
 
@@ -21,12 +21,18 @@ export function certFileOf(paths: TlsPaths, domains: string[]): string {
   return path.join(paths.certDir, `${domains[0]}.pem`);
 }
 
-/** Writes a secret file atomically with mode 0600 (the temp file is created 0600 too). */
+/**
+ * Writes a secret file atomically with mode 0600 (the temp file is created 0600 too). A file that
+ * exists keeps its owner: the Docker target hands the edge's certificate to the container's user,
+ * and a renewal must not take it back (HAProxy would not read it at its next start).
+ */
 export function writeSecretFile(file: string, content: string): void {
   mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   const tmp = `${file}.tmp-${process.pid}`;
   writeFileSync(tmp, content, { mode: 0o600 });
   chmodSync(tmp, 0o600);
+  const owner = existsSync(file) ? statSync(file) : null;
+  if (owner && (owner.uid !== statSync(tmp).uid || owner.gid !== statSync(tmp).gid)) chownSync(tmp, owner.uid, owner.gid);
   renameSync(tmp, file);
 }
 

@@ -7,7 +7,7 @@ import { TlsError } from '../../lib/errors.js';
 import type { Profile } from '../../profile/schema.js';
 import { createSelfSignedCert } from '../../lib/self-signed-cert.js';
 import type { AcmeIssuer, Http01Responder } from '../acme/types.js';
-import { addMapEntry, deleteMapEntry, listMaps, listSslCerts, swapSslCert } from '../haproxy/tls-runtime.js';
+import { addMapEntry, deleteMapEntry, listMaps, listSslCerts, readServedCert, swapSslCert, type ServedCert } from '../haproxy/tls-runtime.js';
 import { certFileOf, describeCert, readCertInfo, readSecretPem, writeSecretFile, type CertInfo, type TlsPaths } from './cert-store.js';
 
 export interface CertJob {
@@ -68,6 +68,12 @@ async function findLoaded(admin: string, list: (a: string) => Promise<string[]>,
   const hit = (await list(admin)).find((p) => path.basename(p) === basename);
   if (!hit) throw new TlsError(`the edge at ${admin} has no ${what} named ${basename} loaded`, 'render and restart the edge with edge.tls on (`prodctl render`, `prodctl up`)');
   return hit;
+}
+
+/** The certificate the running edge serves for the domains (the file it loaded, as HAProxy holds it in memory). */
+export async function readEdgeCert(admin: string, paths: TlsPaths, domains: string[]): Promise<ServedCert> {
+  const loaded = await findLoaded(admin, listSslCerts, path.basename(certFileOf(paths, domains)), 'certificate');
+  return readServedCert(admin, loaded);
 }
 
 function mapResponder(admin: string, map: string): Http01Responder {

@@ -15,6 +15,7 @@ import { buildContainerSpec, type SpecInput } from './container-spec.js';
 import { createAndStart, listServiceContainers, readLogTail, stopAndRemove, waitHealthy } from './containers.js';
 import { ADMIN_PORT_NAME, LABEL } from '../../engine/labels.js';
 import { makeContainerName, rollService, type RollResult } from './roll-service.js';
+import { stageEdgeTls } from './edge-tls-files.js';
 import { hashText, stageFiles } from './stage-files.js';
 import { assignVolumeOwners, selectVolumeOwners } from './volume-owner.js';
 
@@ -52,6 +53,7 @@ export async function applyStack(a: ApplyInput): Promise<ApplyResult> {
   const changes: string[] = [];
   const newVolumes = await ensureNetworksAndVolumes(docker, plan, changes);
   await assignVolumeOwners(docker, project, selectVolumeOwners(plan, newVolumes, (s) => a.images[s.name] ?? s.image), (v) => volumeName(project, v), log);
+  const tlsMounts = Object.fromEntries(await Promise.all(plan.services.map(async (s) => [s.name, await stageEdgeTls(plan, s, a.stateDir)] as const)));
   const specBase = (s: ServicePlan): Omit<SpecInput, 'containerName' | 'service' | 'publish'> => ({
     project,
     configDir: staged.configDir[s.name],
@@ -60,6 +62,7 @@ export async function applyStack(a: ApplyInput): Promise<ApplyResult> {
     volumeName: (v) => volumeName(project, v),
     image: a.images[s.name] ?? s.image,
     labels: { [LABEL.project]: project, [LABEL.service]: s.name, [LABEL.role]: s.role, [LABEL.configHash]: staged.configHash[s.name], ...a.releaseLabels },
+    extraMounts: tlsMounts[s.name],
   });
   const timeoutMs = parseDuration(plan.profile.deploy.timeout);
   const byRole = (role: ServicePlan['role']) => plan.services.filter((s) => s.role === role);
@@ -197,18 +200,25 @@ async function runMigrations(a: ApplyInput, api: ServicePlan, spec: Omit<SpecInp
   changes.push('migrations: applied');
 }
 
-/** Finds the running edge and its admin port, published on the engine host's loopback. */
-async function connectEdge(docker: Docker, project: string, edgeService: ServicePlan, api: ServicePlan, serverMaxConnections: number, checkArgs: string): Promise<{ edge: EdgeSwitch; network: string; port: number } | undefined> {
+/** The running edge's runtime API, `127.0.0.1:<port>` as published on the engine host's loopback; undefined when no edge runs. */
+export async function findEdgeAdmin(docker: Docker, project: string, edgeService: ServicePlan): Promise<string | undefined> {
   const admin = edgeService.ports.find((p) => p.name === ADMIN_PORT_NAME);
   const [edgeC] = (await listServiceContainers(docker, project, edgeService.name)).filter((c) => c.State === 'running');
   if (!admin || !edgeC) return undefined;
   const hostPort = edgeC.Ports.find((p) => p.PrivatePort === admin.port && p.PublicPort)?.PublicPort;
   if (!hostPort) throw new TargetError(`the edge's admin port ${admin.port} is not published`, 'publish it on 127.0.0.1 in the plan (edge.published)');
+  return `127.0.0.1:${hostPort}`;
+}
+
+/** Finds the running edge and its admin port, published on the engine host's loopback. */
+async function connectEdge(docker: Docker, project: string, edgeService: ServicePlan, api: ServicePlan, serverMaxConnections: number, checkArgs: string): Promise<{ edge: EdgeSwitch; network: string; port: number } | undefined> {
+  const endpoint = await findEdgeAdmin(docker, project, edgeService);
+  if (!endpoint) return undefined;
   const shared = edgeService.networks.find((n) => api.networks.includes(n));
   if (!shared) throw new TargetError('the edge and the API share no network', 'put both on the same plan network');
   const apiPort = (api.ports.find((p) => p.name === 'http') ?? api.ports[0]).port;
   const backend = edgeService.labels['prodctl.edge.backend'] ?? 'api';
-  const edge = createHaproxySwitch({ endpoint: `127.0.0.1:${hostPort}`, backend, checkArgs, serverMaxConnections });
+  const edge = createHaproxySwitch({ endpoint, backend, checkArgs, serverMaxConnections });
   return { edge, network: networkName(project, shared), port: apiPort };
 }
 

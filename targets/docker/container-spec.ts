@@ -20,6 +20,8 @@ export interface SpecInput {
   labels: Record<string, string>;
   /** Publish every published port (edge); false for extra replicas that must not clash. */
   publish: boolean;
+  /** Bind mounts from the state folder the target adds (the edge's certificates: edge-tls-files.ts). */
+  extraMounts?: { Type: 'bind'; Source: string; Target: string; ReadOnly: boolean }[];
 }
 
 export interface ContainerSpec {
@@ -36,16 +38,33 @@ export function secretTarget(target: string, name: string): string {
   return target.startsWith('/') ? target : `/run/secrets/${target}`;
 }
 
+/** `65534:65534` (or `65534`) → numbers; null for a user name. */
+export function parseNumericUser(user: string): { uid: number; gid: number } | null {
+  const m = /^(\d+)(?::(\d+))?$/.exec(user);
+  return m ? { uid: Number(m[1]), gid: Number(m[2] ?? m[1]) } : null;
+}
+
+/**
+ * tmpfs folders owned by the service's numeric user. A tmpfs starts 1777, but when the engine
+ * restarts the container (restart policy, `docker restart`, a reboot) Engine 20.10 mounts it 0755
+ * root: HAProxy as 65534 then cannot bind its socket in /run/haproxy and the edge stays down.
+ * An owner survives the restart (measured), a mode does not.
+ */
+export function tmpfsOf(s: ServicePlan): Record<string, string> | undefined {
+  const dirs = s.volumes.filter((v) => v.kind === 'tmpfs');
+  if (dirs.length === 0) return undefined;
+  const u = parseNumericUser(s.user);
+  const opts = u ? `uid=${u.uid},gid=${u.gid}` : '';
+  return Object.fromEntries(dirs.map((v) => [v.target, opts]));
+}
+
 export function buildContainerSpec(i: SpecInput): ContainerSpec {
   const s = i.service;
   const mounts = [
-    ...s.volumes.map((v) =>
-      v.kind === 'tmpfs'
-        ? { Type: 'tmpfs', Target: v.target }
-        : { Type: v.kind, Source: v.kind === 'volume' ? i.volumeName(v.source) : v.source, Target: v.target, ReadOnly: v.readOnly },
-    ),
+    ...s.volumes.filter((v) => v.kind !== 'tmpfs').map((v) => ({ Type: v.kind, Source: v.kind === 'volume' ? i.volumeName(v.source) : v.source, Target: v.target, ReadOnly: v.readOnly })),
     ...s.configs.map((c) => ({ Type: 'bind', Source: path.join(i.configDir, c.file), Target: c.target, ReadOnly: true })),
     ...s.secrets.map((sec) => ({ Type: 'bind', Source: path.join(i.secretsDir, sec.name), Target: secretTarget(sec.target, sec.name), ReadOnly: true })),
+    ...(i.extraMounts ?? []),
   ];
   const exposed = Object.fromEntries(s.ports.map((p) => [`${p.port}/tcp`, {}]));
   const bindings: Record<string, { HostIp: string; HostPort: string }[]> = i.publish ? Object.fromEntries(s.published.map((p) => [`${p.port}/tcp`, [{ HostIp: p.hostIp, HostPort: String(p.hostPort) }]])) : {};
@@ -83,6 +102,7 @@ export function buildContainerSpec(i: SpecInput): ContainerSpec {
         Privileged: s.privileged,
         RestartPolicy: { Name: s.restart === 'no' ? '' : s.restart },
         Mounts: mounts,
+        Tmpfs: tmpfsOf(s),
         PortBindings: bindings,
         LogConfig: { Type: s.logging.driver, Config: s.logging.options },
         NetworkMode: first,

@@ -10,8 +10,8 @@ import { appendAudit, describeActor } from '../../state/audit.js';
 import { acquireLock, describeSelf } from '../../state/lock.js';
 import { findLastGood, makeReleaseId, readReleases, recordRelease, type ReleaseRecord } from '../../state/releases.js';
 import type { DeployOptions, DeployResult, ImageBuildOptions, ImageBuildResult, StackStatus, Target, TargetContext } from '../types.js';
-import { applyStack, type ApplyInput, type ApplyResult } from './apply-stack.js';
 import { buildImage } from './build-image.js';
+import { applyStack, findEdgeAdmin, type ApplyInput, type ApplyResult } from './apply-stack.js';
 import { demuxLogs, listServiceContainers, stopAndRemove } from './containers.js';
 import { createEngine, pingEngine } from '../../engine/engine.js';
 import { createEngineLockStore } from './engine-lock.js';
@@ -46,6 +46,12 @@ export function createDockerTarget(): Target {
     rollback: (ctx, opts) => deployWithLock(docker, ctx, opts, 'rollback'),
     lockStore: (ctx) => openEngineLock(docker, ctx.plan),
     build: (ctx, opts) => buildOnEngine(docker, ctx, opts),
+    edgeAdmin: async (plan) => {
+      const edge = plan.services.find((s) => s.role === 'edge');
+      const endpoint = edge ? await findEdgeAdmin(docker, plan.project, edge) : undefined;
+      if (!endpoint) throw new TargetError(`no running edge container for project ${plan.project}`, 'bring the stack up first (`prodctl up`), or pass --edge-admin host:port');
+      return endpoint;
+    },
   };
 }
 

@@ -214,12 +214,15 @@ export function buildAlertRules(s: MonitoringSettings): AlertRule[] {
     {
       group: 'platform',
       alert: 'TlsCertificateExpiring',
+      // Whichever source the stack has: prodctl's reading of what HAProxy serves (`show ssl cert`),
+      // Traefik's own gauge, or a blackbox exporter probe of the public endpoint.
       expr:
         `min by (domain) (${M.tls}) - time() < ${t.tlsExpiryDays} * 86400` +
-        ` or min by (cn) (traefik_tls_certs_not_after) - time() < ${t.tlsExpiryDays} * 86400`,
+        ` or min by (cn) (traefik_tls_certs_not_after) - time() < ${t.tlsExpiryDays} * 86400` +
+        ` or min by (instance) (probe_ssl_earliest_cert_expiry) - time() < ${t.tlsExpiryDays} * 86400`,
       severity: 'warning',
       summary: `A TLS certificate expires within ${t.tlsExpiryDays} days`,
-      description: 'The certificate for {{ $labels.domain }}{{ $labels.cn }} expires in {{ $value | humanizeDuration }}.',
+      description: 'The certificate for {{ $labels.domain }}{{ $labels.cn }}{{ $labels.instance }} expires in {{ $value | humanizeDuration }}.',
     },
     {
       group: 'platform',

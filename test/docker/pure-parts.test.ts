@@ -34,10 +34,9 @@ describe('container spec', () => {
   it('copies limits, user, read-only root, capabilities and security options exactly', () => {
     const host = spec.body.HostConfig as Record<string, unknown>;
     expect(host).toMatchObject({ Memory: 268435456, NanoCpus: 1e9, PidsLimit: 128, ReadonlyRootfs: true, CapDrop: ['ALL'], CapAdd: undefined, SecurityOpt: ['no-new-privileges:true'], Privileged: false, NetworkMode: 'demo_backend' });
-    expect(host.Mounts).toEqual([
-      { Type: 'tmpfs', Target: '/tmp' },
-      { Type: 'bind', Source: '/state/secrets/api_key_pepper', Target: '/run/secrets/api_key_pepper', ReadOnly: true },
-    ]);
+    expect(host.Mounts).toEqual([{ Type: 'bind', Source: '/state/secrets/api_key_pepper', Target: '/run/secrets/api_key_pepper', ReadOnly: true }]);
+    // Owned by the service's user, so it stays writable when the engine restarts the container.
+    expect(host.Tmpfs).toEqual({ '/tmp': 'uid=10001,gid=10001' });
     expect(spec.body).toMatchObject({ Image: 'app:v2', User: '10001:10001', StopSignal: 'SIGTERM', StopTimeout: 10 });
     expect((spec.body.Healthcheck as { Interval: number }).Interval).toBe(1e9);
   });

@@ -20,8 +20,8 @@ import { parseWrk } from './engine-support.js';
 export const REAL_PROFILE = path.join(FIXTURE_DIR, 'prodctl.yaml');
 
 /** What `prodctl deploy -f test/fixtures/docker/prodctl.yaml --set …` computes before it touches the engine. */
-export async function loadRealStack(renderedDir: string, sets: string[]): Promise<StackPlan> {
-  const loaded = await loadProfile({ path: REAL_PROFILE, sets });
+export async function loadRealStack(renderedDir: string, sets: string[], profile = REAL_PROFILE): Promise<StackPlan> {
+  const loaded = await loadProfile({ path: profile, sets });
   const plan = computePlan(loaded.profile, { preset: loaded.preset, profileDir: loaded.dir });
   writeRendered(renderAll(plan), renderedDir);
   return plan;

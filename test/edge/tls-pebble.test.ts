@@ -22,6 +22,8 @@ import { getFreePort } from '../../lib/net.js';
 import { createSelfSignedCert } from '../../lib/self-signed-cert.js';
 import { renderHaproxyConfig } from '../../templates/haproxy/render-haproxy.js';
 import { runCli } from '../cli/run-cli.js';
+import { startFreshTlsClients } from '../support/fresh-tls-clients.js';
+import { lockPebbleHttpPort } from '../support/pebble-http-lock.js';
 import { makeTempDir } from '../support/services.js';
 import { loadExamplePlan, ROOT, startBackend, type Backend } from './support.js';
 
@@ -39,11 +41,13 @@ describe.skipIf(!pebble)('TLS on the HAProxy edge with certificates from Pebble'
   let httpsPort = 0;
   let haproxy: ChildProcess;
   let backend: Backend;
+  let unlock: () => void = () => undefined;
   const sets = ['target=native', 'edge.kind=haproxy', `project.domains=[${DOMAIN}]`, `edge.tls.acme.directory=${p?.directory}`];
   const cli = (args: string[], extra: string[] = []) =>
     runCli(['-f', path.join(ROOT, 'examples/small/prodctl.yaml'), '--state-dir', stateDir, ...[...sets, ...extra].flatMap((s) => ['--set', s]), ...args], { env: { NODE_EXTRA_CA_CERTS: p.serverCaFile } });
 
   beforeAll(async () => {
+    unlock = await lockPebbleHttpPort(p.httpPort);
     backend = await startBackend('api');
     httpsPort = await getFreePort();
     const plan = await loadExamplePlan('small', sets);
@@ -70,6 +74,7 @@ describe.skipIf(!pebble)('TLS on the HAProxy edge with certificates from Pebble'
   afterAll(async () => {
     haproxy?.kill('SIGKILL');
     await backend?.close();
+    unlock();
   });
 
   function httpsGet(pathname = '/', ca = p.rootCaPem): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
@@ -147,28 +152,17 @@ describe.skipIf(!pebble)('TLS on the HAProxy edge with certificates from Pebble'
   it('renews under wrk load through the edge: the serial changes, 0 failed requests', async () => {
     const before = readCertInfo(certFileOf(paths, [DOMAIN]))!;
     // Fresh handshakes all along (each one verifies against Pebble's root and the domain), next to wrk's kept-alive load.
-    const seen = new Map<string, number>();
-    let ok = 0;
-    let failed = 0;
-    let stop = false;
-    const fresh = (async () => {
-      while (!stop) {
-        try {
-          const s = await new Promise<tls.TLSSocket>((resolve, reject) => {
-            const c = tls.connect({ host: '127.0.0.1', port: httpsPort, servername: DOMAIN, ca: p.rootCaPem }, () => resolve(c));
-            c.on('error', reject);
-          });
-          const serial = s.getPeerCertificate().serialNumber;
-          s.destroy();
-          const r = await httpsGet('/');
-          if (r.status !== 200) throw new Error(`HTTP ${r.status}`);
-          seen.set(serial, (seen.get(serial) ?? 0) + 1);
-          ok++;
-        } catch {
-          failed++;
-        }
-      }
-    })();
+    const fresh = startFreshTlsClients(async () => {
+      const s = await new Promise<tls.TLSSocket>((resolve, reject) => {
+        const c = tls.connect({ host: '127.0.0.1', port: httpsPort, servername: DOMAIN, ca: p.rootCaPem }, () => resolve(c));
+        c.on('error', reject);
+      });
+      const serial = s.getPeerCertificate().serialNumber;
+      s.destroy();
+      const r = await httpsGet('/');
+      if (r.status !== 200) throw new Error(`HTTP ${r.status}`);
+      return serial;
+    });
     // wrk loads the edge from 2 s before the renewal until 3 s after its swap; SIGINT makes wrk stop and report.
     const wrkStart = Date.now();
     const wrk = execa('wrk', ['-t1', '-c16', '-d120s', `https://127.0.0.1:${httpsPort}/`], { reject: false });
@@ -181,8 +175,7 @@ describe.skipIf(!pebble)('TLS on the HAProxy edge with certificates from Pebble'
     wrk.kill('SIGINT');
     const w = await wrk;
     const wrkS = (Date.now() - wrkStart) / 1000;
-    stop = true;
-    await fresh;
+    const { ok, failed, seen } = await fresh.stop();
     expect(renew.exitCode, renew.stderr).toBe(0);
     const out = JSON.parse(renew.stdout);
     expect(out.action).toBe('renewed');

@@ -6,9 +6,12 @@ import { describe, expect, it } from 'vitest';
 import { certFileOf, describeCert, readCertInfo, tlsPaths } from '../../edge/tls/cert-store.js';
 import { ensurePlaceholderCert, installEdgeCert, renewalReason } from '../../edge/tls/manage-certs.js';
 import { renderTlsTextfile } from '../../edge/tls/tls-textfile.js';
+import { parseShowSslCert } from '../../edge/haproxy/tls-runtime.js';
 import { createSelfSignedCert } from '../../lib/self-signed-cert.js';
 import { runCli, ROOT } from '../cli/run-cli.js';
 import { makeTempDir } from '../support/services.js';
+import { assertEdgeTlsSupported } from '../../targets/edge-tls-support.js';
+import { loadExamplePlan } from './support.js';
 
 const DAY = 86_400_000;
 const NOW = new Date('2026-06-01T00:00:00Z');
@@ -55,10 +58,26 @@ describe('certificate files', () => {
     expect(describeCert(file, readFileSync(file, 'utf8')).altNames).toEqual(['a.example.com']);
   });
 
+  it("HAProxy's `show ssl cert <file>` read back: serial, notAfter, names; an unknown file is null", () => {
+    const shown = [
+      'Filename: /usr/local/etc/haproxy/certs/a.example.com.pem',
+      'Status: Used',
+      'Serial: 711B42508EB721D95ECC987575C5CF0786BE5EA5',
+      'notBefore: Dec  7 22:28:26 2026 GMT',
+      'notAfter: Jan  6 22:28:26 2027 GMT',
+      'Subject Alternative Name: DNS:a.example.com, DNS:b.example.com',
+      'Algorithm: EC256',
+      'Issuer: /CN=Pebble Intermediate CA 4a2b3c',
+      '',
+    ].join('\n');
+    expect(parseShowSslCert('f.pem', shown)).toEqual({ file: 'f.pem', serial: '711B42508EB721D95ECC987575C5CF0786BE5EA5', notAfter: '2027-01-06T22:28:26.000Z', altNames: ['a.example.com', 'b.example.com'] });
+    expect(parseShowSslCert('f.pem', "Can't display the certificate: Not found or the certificate is a bundle!\n")).toBeNull();
+  });
+
   it('the textfile metric: one series per domain, notAfter in Unix seconds', () => {
     expect(renderTlsTextfile(info('2026-09-01T00:00:00.000Z', ['a.example.com', 'b.example.com']))).toBe(
       [
-        '# HELP prodctl_tls_certificate_not_after_timestamp_seconds Unix time when the certificate the edge serves for a domain expires (textfile collector; written by prodctl tls issue, renew and status).',
+        '# HELP prodctl_tls_certificate_not_after_timestamp_seconds Unix time when the certificate the running HAProxy edge serves for a domain expires, read from its runtime API (show ssl cert) by prodctl tls issue, renew and status (textfile collector).',
         '# TYPE prodctl_tls_certificate_not_after_timestamp_seconds gauge',
         'prodctl_tls_certificate_not_after_timestamp_seconds{domain="a.example.com"} 1788220800',
         'prodctl_tls_certificate_not_after_timestamp_seconds{domain="b.example.com"} 1788220800',
@@ -80,12 +99,24 @@ describe('prodctl tls (CLI)', () => {
   it('status --json before any certificate; schedule renders a daily timer running `tls renew`', async () => {
     const state = makeTempDir('prodctl-tls-cli-');
     const st = await runCli([...profile, '--state-dir', state, '--json', 'tls', 'status']);
-    expect(JSON.parse(st.stdout)).toEqual({ enabled: true, mode: 'acme', domains: ['pdf.example.com'], certificate: null, daysLeft: null, renewalDue: 'no certificate yet' });
+    // No stack runs: what the edge serves cannot be read, and status says why instead of failing.
+    expect(JSON.parse(st.stdout)).toEqual({ enabled: true, mode: 'acme', domains: ['pdf.example.com'], certificate: null, daysLeft: null, renewalDue: 'no certificate yet', served: null, servedError: expect.stringMatching(/^HAProxy runtime API at .*\/native\/run\/haproxy\.sock: connect ENOENT/) });
     const sc = await runCli([...profile, '--state-dir', state, '--json', 'tls', 'schedule']);
     const out = JSON.parse(sc.stdout);
     expect([out.schedule, out.onCalendar]).toEqual(['17 3 * * *', '*-*-* 03:17:00']);
     const timer = readFileSync(out.files.timer, 'utf8');
     expect(timer).toContain('Description=Run the prodctl certificate renewal of pdfsvc on schedule (17 3 * * *)');
     expect(readFileSync(out.files.service, 'utf8')).toMatch(/^ExecStart=.* tls renew --json$/m);
+  });
+});
+
+describe('engine targets and edge TLS', () => {
+  const sets = (target: string) => [`target=${target}`, 'edge.kind=haproxy', 'project.domains=[pdf.example.com]', 'edge.tls.mode=acme'];
+  it('docker mounts the certificates (allowed); swarm refuses before deploying, naming the way out', async () => {
+    await expect(loadExamplePlan('small', sets('docker')).then(assertEdgeTlsSupported)).resolves.toBeUndefined();
+    await expect(loadExamplePlan('small', sets('native')).then(assertEdgeTlsSupported)).resolves.toBeUndefined();
+    await expect(loadExamplePlan('small', sets('swarm')).then(assertEdgeTlsSupported)).rejects.toThrow(
+      'edge.tls.mode is acme with the HAProxy edge on target swarm: prodctl does not yet ship certificates to Swarm nodes, so HAProxy would not start',
+    );
   });
 });
