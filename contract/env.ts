@@ -36,6 +36,8 @@ export const ENV = {
   rateUploadsPerMinute: 'RATE_UPLOADS_PER_MINUTE',
   requestTimeoutMs: 'REQUEST_TIMEOUT_MS',
   drainWindowMs: 'DRAIN_WINDOW_MS',
+  /** Swarm only: after SIGTERM, serve as usual (live) this long before draining (see targets/swarm). */
+  deregisterDelayMs: 'DEREGISTER_DELAY_MS',
 
   oidcIssuer: 'OIDC_ISSUER',
   oidcAudience: 'OIDC_AUDIENCE',

@@ -155,7 +155,9 @@ export function planWorker(p: Profile, release: string): ServiceDraft {
     secrets: toSecretMounts(appSecrets(p)),
     ports: [{ name: 'metrics', port: w.metrics_port }],
     healthcheck: httpHealthcheck(HEALTHCHECK_CMD, HEALTH_PATHS.ready, w.metrics_port, 20),
-    networks: ['backend'],
+    // The backend network is internal (no route out): with S3 storage the workers also join the
+    // edge network to reach the bucket, as the api does.
+    networks: p.storage.kind === 's3' ? ['backend', 'edge'] : ['backend'],
     volumes: [volume('uploads', p.storage.uploads_path)],
     // A worker finishes (or hands back) its running jobs before it exits.
     stopGracePeriodSeconds: Math.ceil(parseDuration(w.job_timeout) / 1000) + 5,

@@ -52,10 +52,18 @@ runMain(async () => {
   log.info({ port: cfg.port, metricsPort: cfg.metricsPort, ready: HEALTH_PATHS.ready }, 'api listening');
 
   onShutdownSignal(async () => {
+    // Under an orchestrator whose discovery removes this replica on its own (Swarm's DNS), the
+    // edge may still send requests for a moment after the signal: keep answering as usual, live
+    // included, until it has surely stopped (DEREGISTER_DELAY_MS; 0 where prodctl drained the edge).
+    if (cfg.deregisterDelayMs > 0) await new Promise((r) => setTimeout(r, cfg.deregisterDelayMs));
     // Readiness fails at once so the edge stops routing here; in-flight and new requests are
     // still served for the drain window, then keep-alives are closed and the process exits.
     deps.state.draining = true;
     ready.set(0);
+    // The edge may hold idle keep-alive connections to this replica and reuse them for new requests
+    // even after its discovery moved on (HAProxy keeps a server slot's idle connections when DNS
+    // gives the slot another task's address): close them now. Busy ones close after their response.
+    app.server.closeIdleConnections();
     await new Promise((r) => setTimeout(r, cfg.drainWindowMs));
     await settleWithin(app.close(), cfg.requestTimeoutMs);
     await deps.pdf.close();

@@ -41,6 +41,9 @@ export interface RuntimeConfig {
   rate: { requestsPerSecond: number; burst: number; uploadsPerMinute: number };
   requestTimeoutMs: number;
   drainWindowMs: number;
+  /** After SIGTERM, how long to serve as usual before draining: the time an orchestrator's service
+   *  discovery needs to stop sending requests here (0: the edge was drained before the signal). */
+  deregisterDelayMs: number;
   oidc?: { issuer: string; audience: string; jwksUrl: string };
   apiKeyPepper?: string;
   apiKeyCacheMs: number;
@@ -157,6 +160,7 @@ export function readConfig(env: Env = process.env, roleOverride?: Role): Runtime
     },
     requestTimeoutMs: num(ENV.requestTimeoutMs, 30_000, 1),
     drainWindowMs: num(ENV.drainWindowMs, 5_000),
+    deregisterDelayMs: num(ENV.deregisterDelayMs, 0),
     oidc: issuer && jwksUrl && audience ? { issuer, audience, jwksUrl } : undefined,
     apiKeyPepper: secret(ENV.apiKeyPepperFile),
     apiKeyCacheMs: num(ENV.apiKeyCacheMs, 1_000),

@@ -2,6 +2,7 @@
 // Limits, user, read-only root, tmpfs mounts and capabilities are copied as the plan says them.
 // What Swarm adds: replicas, reservations, placement, the update/rollback policy and dnsrr.
 import path from 'node:path';
+import { ENV } from '../../contract/index.js';
 import type { ServicePlan } from '../../plan/types.js';
 import { LABEL } from '../docker/labels.js';
 
@@ -32,6 +33,20 @@ export interface SwarmSpecInput {
   monitorSeconds: number;
   /** Traefik's Swarm provider reads services from a manager's engine: its socket, read-only, on a manager. */
   managerSocket?: boolean;
+}
+
+/**
+ * How long an api task keeps serving as usual after its SIGTERM before it drains. Swarm takes a
+ * stopping task out of DNS, waits a fixed 2 s for that to reach the other nodes, then signals it;
+ * the edge's node learns of it by gossip, which on a busy host takes longer than those 2 s, and the
+ * edge then needs one DNS query (templates/swarm) to drop it. Until then requests still arrive.
+ */
+export const SWARM_DEREGISTER_DELAY_MS = 5_000;
+
+/** Env and stop grace of a service the edge finds through DNS (the api): live for the delay first. */
+function deregistration(s: ServicePlan): { env: string[]; graceSeconds: number } {
+  if (s.name !== 'api') return { env: [], graceSeconds: s.stopGracePeriodSeconds };
+  return { env: [`${ENV.deregisterDelayMs}=${SWARM_DEREGISTER_DELAY_MS}`], graceSeconds: s.stopGracePeriodSeconds + Math.ceil(SWARM_DEREGISTER_DELAY_MS / 1000) };
 }
 
 export const swarmName = (project: string, name: string) => `${project}_${name}`;
@@ -81,6 +96,7 @@ export function buildServiceSpec(i: SwarmSpecInput): Record<string, unknown> {
   const hc = s.healthcheck;
   const order = updateOrder(s);
   const global = s.name === 'node-exporter';
+  const dereg = deregistration(s);
   return {
     Name: swarmName(i.project, s.name),
     Labels: { ...s.labels, ...i.labels, [LABEL.project]: i.project, [LABEL.service]: s.name, [LABEL.role]: s.role },
@@ -89,13 +105,13 @@ export function buildServiceSpec(i: SwarmSpecInput): Record<string, unknown> {
         Image: i.image,
         Command: s.entrypoint,
         Args: s.command.length > 0 ? s.command : undefined,
-        Env: Object.entries(s.env).map(([k, v]) => `${k}=${v}`),
+        Env: [...Object.entries(s.env).map(([k, v]) => `${k}=${v}`), ...dereg.env],
         User: s.user || undefined,
         Labels: { [LABEL.project]: i.project, [LABEL.service]: s.name },
         ReadOnly: s.readOnlyRootfs,
         Mounts: [...mountsOf(i.project, s), ...(i.managerSocket ? [{ Type: 'bind', Source: '/var/run/docker.sock', Target: '/var/run/docker.sock', ReadOnly: true }] : [])],
         StopSignal: 'SIGTERM',
-        StopGracePeriod: s.stopGracePeriodSeconds * NS,
+        StopGracePeriod: dereg.graceSeconds * NS,
         Healthcheck: hc
           ? { Test: hc.test, Interval: hc.intervalSeconds * NS, Timeout: hc.timeoutSeconds * NS, Retries: hc.retries, StartPeriod: hc.startPeriodSeconds * NS }
           : undefined,

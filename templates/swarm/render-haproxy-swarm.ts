@@ -7,6 +7,9 @@ import type { StackPlan } from '../../plan/types.js';
 
 /** Docker's DNS inside every container on a user-defined network. */
 export const DOCKER_DNS = '127.0.0.11:53';
+/** How often the edge asks Docker's DNS for the api tasks: well inside Swarm's 2 s between a task
+ *  leaving DNS and its SIGTERM (moby's defaultGossipConvergeDelay). */
+export const SWARM_RESOLVE_INTERVAL_MS = 500;
 
 export function renderHaproxySwarmConfig(plan: StackPlan, o: { maxConnections?: number } = {}): string {
   const api = plan.services.find((s) => s.name === 'api');
@@ -19,15 +22,19 @@ export function renderHaproxySwarmConfig(plan: StackPlan, o: { maxConnections?: 
     'resolvers docker',
     `  nameserver dns ${DOCKER_DNS}`,
     '  resolve_retries 3',
-    '  timeout resolve 1s',
-    '  timeout retry 1s',
-    // Short holds: a task that went away leaves the backend within a couple of seconds.
+    // Swarm takes a stopping task out of DNS, waits 2 s for the change to reach every node, and
+    // only then sends SIGTERM; from then on the task answers /livez with 503 (draining). The edge
+    // must have dropped it within those 2 s: ask every 500 ms and drop an address the moment an
+    // answer lacks it (hold obsolete 0s). A task that DNS still lists is kept through short DNS
+    // errors (the other holds).
+    `  timeout resolve ${SWARM_RESOLVE_INTERVAL_MS}ms`,
+    '  timeout retry 500ms',
     '  hold valid 2s',
     '  hold other 2s',
     '  hold refused 2s',
     '  hold nx 2s',
     '  hold timeout 2s',
-    '  hold obsolete 2s',
+    '  hold obsolete 0s',
     '  accepted_payload_size 8192',
     '',
   ].join('\n');

@@ -18,6 +18,10 @@ export const CEPH_INSTALL_HINT = 'apt-get install -y --no-install-recommends rad
 /** What tests need to talk to the gateway, and what they need to start another one on the cluster. */
 export interface RgwCoordinates {
   endpoint: string;
+  /** The same gateway on the Docker bridge's gateway address, for containers (and the tasks of the
+   *  Docker-in-Docker swarm nodes, through their NAT), which cannot reach the host's loopback.
+   *  Absent when this host has no Docker bridge. */
+  containerEndpoint?: string;
   region: string;
   accessKeyId: string;
   secretAccessKey: string;
@@ -34,7 +38,12 @@ export function cephInstalled(): boolean {
   return CEPH_BINARIES.every((b) => existsSync(b));
 }
 
-function cephConf(dir: string, fsid: string, monPort: number, rgwPort: number, memBytes: number): string {
+/** The Docker bridge's gateway address on this host (docker0), where containers reach the host. */
+export function dockerBridgeAddress(): string | null {
+  return os.networkInterfaces().docker0?.find((a) => a.family === 'IPv4')?.address ?? null;
+}
+
+function cephConf(dir: string, fsid: string, monPort: number, rgwPort: number, memBytes: number, bridge: string | null): string {
   return `[global]
 fsid = ${fsid}
 mon host = v1:127.0.0.1:${monPort}
@@ -64,7 +73,7 @@ osd objectstore = memstore
 memstore device bytes = ${memBytes}
 ms bind ipv6 = false
 [client.rgw.main]
-rgw frontends = beast endpoint=127.0.0.1:${rgwPort}
+rgw frontends = beast endpoint=127.0.0.1:${rgwPort}${bridge ? ` endpoint=${bridge}:${rgwPort}` : ''}
 ms mon client mode = crc
 rgw dns name = 127.0.0.1
 `;
@@ -136,7 +145,8 @@ export async function startRgwCluster(o: StartRgwOptions = {}): Promise<RgwClust
     const fsid = randomUUID();
     const [monPort, rgwPort] = [await getFreePort(), await getFreePort()];
     const conf = path.join(dir, 'ceph.conf');
-    writeFileSync(conf, cephConf(dir, fsid, monPort, rgwPort, o.memoryBytes ?? 1536 * 1024 ** 2));
+    const bridge = dockerBridgeAddress();
+    writeFileSync(conf, cephConf(dir, fsid, monPort, rgwPort, o.memoryBytes ?? 1536 * 1024 ** 2, bridge));
     procs.push(await startMon(dir, conf, fsid, monPort));
     procs.push(await startOsd(dir, conf));
     procs.push(daemon(dir, 'rgw', 'radosgw', ['-c', conf, '-n', 'client.rgw.main', '-f']));
@@ -145,7 +155,9 @@ export async function startRgwCluster(o: StartRgwOptions = {}): Promise<RgwClust
     const accessKeyId = randomBytes(10).toString('hex').toUpperCase();
     const secretAccessKey = randomBytes(20).toString('base64url');
     await run('radosgw-admin', ['-c', conf, 'user', 'create', '--uid', 'prodctl-test', '--display-name', 'prodctl-test', '--access-key', accessKeyId, '--secret-key', secretAccessKey], { timeout: 30_000 });
-    return { endpoint, region: 'us-east-1', accessKeyId, secretAccessKey, confPath: conf, dir, stop };
+    const containerEndpoint = bridge ? `http://${bridge}:${rgwPort}` : undefined;
+    if (containerEndpoint) await waitFor('the gateway on the Docker bridge', 10_000, () => gatewayAnswers(containerEndpoint));
+    return { endpoint, containerEndpoint, region: 'us-east-1', accessKeyId, secretAccessKey, confPath: conf, dir, stop };
   } catch (err) {
     const logs = readLogTail(dir);
     await stop();

@@ -12,10 +12,10 @@ import { loadProfile } from '../../profile/load-profile.js';
 import { hashSpec, orderByDependencies } from '../../targets/swarm/apply-swarm.js';
 import { namesRegistry } from '../../targets/swarm/node-engines.js';
 import { parseNodeLabels } from '../../targets/swarm/node-labels.js';
-import { buildServiceSpec, configTargets, type SwarmSpecInput } from '../../targets/swarm/service-spec.js';
+import { buildServiceSpec, configTargets, SWARM_DEREGISTER_DELAY_MS, type SwarmSpecInput } from '../../targets/swarm/service-spec.js';
 import { objectName } from '../../targets/swarm/swarm-objects.js';
 import { findOversizedServices, refuseLocalStorageOnManyNodes } from '../../targets/swarm/swarm-rules.js';
-import { renderHaproxySwarmConfig } from '../../templates/swarm/render-haproxy-swarm.js';
+import { renderHaproxySwarmConfig, SWARM_RESOLVE_INTERVAL_MS } from '../../templates/swarm/render-haproxy-swarm.js';
 import { buildTraefikSwarmLabels, buildTraefikSwarmStatic } from '../../templates/swarm/render-traefik-swarm.js';
 import { checkDocuments } from '../../validate/schema-check.js';
 
@@ -50,7 +50,12 @@ describe('plan → Swarm ServiceSpec', () => {
     expect(spec.TaskTemplate.RestartPolicy).toEqual({ Condition: 'any', Delay: 5 * NS, MaxAttempts: 0 });
     expect(spec.TaskTemplate.Networks).toEqual([{ Target: 'demo_edge', Aliases: ['api'] }, { Target: 'demo_backend', Aliases: ['api'] }]);
     const c = spec.TaskTemplate.ContainerSpec;
-    expect(c).toMatchObject({ Image: 'img:v1', User: '10001:10001', ReadOnly: true, CapabilityDrop: ['ALL'], StopGracePeriod: 40 * NS, StopSignal: 'SIGTERM' });
+    expect(c).toMatchObject({ Image: 'img:v1', User: '10001:10001', ReadOnly: true, CapabilityDrop: ['ALL'], StopGracePeriod: 45 * NS, StopSignal: 'SIGTERM' });
+    // Swarm signals a task it already took out of DNS: the api serves as usual for the
+    // deregistration delay (the edge's node may learn of it late), then drains (10 s drain window,
+    // 30 s request timeout): the grace period covers all three.
+    expect(c.Env).toContain('DEREGISTER_DELAY_MS=5000');
+    expect(c.Env).toContain('DRAIN_WINDOW_MS=10000');
     expect(c.Healthcheck).toEqual({ Test: ['CMD', 'node', 'dist/runtime/healthcheck.js'], Interval: 10 * NS, Timeout: 3 * NS, Retries: 3, StartPeriod: 20 * NS });
     expect(c.Mounts).toEqual([
       { Type: 'volume', Source: 'demo_uploads', Target: '/data/uploads', ReadOnly: false, VolumeOptions: { Labels: { 'prodctl.project': 'demo' } } },
@@ -63,11 +68,22 @@ describe('plan → Swarm ServiceSpec', () => {
     ]);
   });
 
+  it('workers reach an S3 bucket: with storage.kind s3 they join the edge network too (backend is internal)', async () => {
+    const s3 = ['storage.kind=s3', 'storage.s3.endpoint=http://10.0.0.9:7480', 'storage.s3.region=us-east-1', 'storage.s3.bucket=uploads', 'storage.s3.access_key_secret=redis_password', 'storage.s3.secret_key_secret=api_key_pepper'];
+    const shared = buildServiceSpec(input(await planOf(s3), 'worker')) as Record<string, any>;
+    expect(shared.TaskTemplate.Networks).toEqual([{ Target: 'demo_backend', Aliases: ['worker'] }, { Target: 'demo_edge', Aliases: ['worker'] }]);
+    const local = buildServiceSpec(input(await planOf(), 'worker')) as Record<string, any>;
+    expect(local.TaskTemplate.Networks).toEqual([{ Target: 'demo_backend', Aliases: ['worker'] }]);
+  });
+
   it('api and worker pinned to the data node while uploads are local: no per-node cap', async () => {
     const plan = await planOf();
     const spec = buildServiceSpec(input(plan, 'worker', { pinToData: true, replicas: 6 })) as Record<string, any>;
     expect(spec.TaskTemplate.Placement).toEqual({ Constraints: ['node.labels.prodctl.role==data'], Preferences: [{ Spread: { SpreadDescriptor: 'node.id' } }] });
     expect(spec.UpdateConfig.Order).toBe('start-first');
+    // Workers are not behind the edge: no deregistration delay, their own grace (job timeout + 5 s).
+    expect(spec.TaskTemplate.ContainerSpec.Env.some((e: string) => e.startsWith('DEREGISTER_DELAY_MS='))).toBe(false);
+    expect(spec.TaskTemplate.ContainerSpec.StopGracePeriod).toBe(plan.services.find((x) => x.name === 'worker')!.stopGracePeriodSeconds * NS);
   });
 
   it('postgres: stop-first, pinned to role=data, tmpfs as mounts, its config as a Swarm config', async () => {
@@ -168,6 +184,11 @@ describe('HAProxy on Swarm', () => {
     expect(cfg).toContain('resolvers docker\n  nameserver dns 127.0.0.11:53\n');
     expect(cfg).toMatch(/default-server check[^\n]*\n  server-template api 10 tasks\.api:3000 resolvers docker init-addr none resolve-prefer ipv4\n/);
     expect(cfg.indexOf('resolvers docker')).toBeLessThan(cfg.indexOf('\ndefaults\n'));
+    // Asked every 500 ms, and an address an answer lacks is dropped at once: a stopping task
+    // leaves the backend well before its deregistration delay ends.
+    expect(cfg).toContain('  timeout resolve 500ms\n  timeout retry 500ms\n');
+    expect(cfg).toContain('  hold obsolete 0s\n');
+    expect(SWARM_RESOLVE_INTERVAL_MS + 2_000).toBeLessThan(SWARM_DEREGISTER_DELAY_MS);
   });
 });
 
