@@ -102,14 +102,14 @@ async function defaultTarget(ctx: CliContext): Promise<string> {
   throw new UsageError(`no --target given and no running stack found (${file})`, 'start the stack with `prodctl up`, or pass --target http://127.0.0.1:PORT');
 }
 
-interface MintedKeys {
+export interface MintedKeys {
   keys: string[];
   ids: string[];
   db: Awaited<ReturnType<typeof resolveDatabase>>;
 }
 
 /** One user and key per VU in the stack's database, with the runtime's own key functions. */
-async function mintRunKeys(ctx: CliContext, count: number): Promise<MintedKeys> {
+export async function mintRunKeys(ctx: CliContext, count: number): Promise<MintedKeys> {
   const db = await resolveDatabase(ctx, {});
   const pepper = await resolvePepper(ctx);
   const ids: string[] = [];
@@ -123,7 +123,7 @@ async function mintRunKeys(ctx: CliContext, count: number): Promise<MintedKeys> 
   return { keys, ids, db };
 }
 
-async function revokeRunKeys(m: MintedKeys): Promise<void> {
+export async function revokeRunKeys(m: MintedKeys): Promise<void> {
   await withDatabase(m.db, async (pool) => {
     for (const id of m.ids) await revokeApiKey(pool, id);
   });

@@ -40,7 +40,8 @@ export function exactIncrease(selector: string, window: string): string {
 export function buildSloQueries(slo: SloProfile, window: string, burnWindow: string): SloQueries[] {
   return listSlos(slo).map((s) => {
     const e = s.events(burnWindow);
-    return { slo: s, counted: exactIncrease(s.counters.counted, window), total: exactIncrease(s.counters.total, window), burn: `${e.bad} / ${e.total}` };
+    const exact = s.sampled ? s.sampled(window) : { bad: exactIncrease(s.counters.counted, window), total: exactIncrease(s.counters.total, window) };
+    return { slo: s, counted: exact.bad, total: exact.total, burn: `${e.bad} / ${e.total}` };
   });
 }
 

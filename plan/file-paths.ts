@@ -16,6 +16,8 @@ export const RENDER_PATHS = {
   /** Folders: Grafana provisioning (datasources, dashboard providers) and dashboard JSON. */
   grafanaProvisioningDir: 'grafana/provisioning',
   grafanaDashboardsDir: 'grafana/dashboards',
+  /** The blackbox exporter's modules (edge probes). */
+  blackboxConfig: 'blackbox/blackbox.yml',
 } as const;
 
 /** Paths inside the containers. */
@@ -31,6 +33,7 @@ export const MOUNT_PATHS = {
   grafanaProvisioningDir: '/etc/grafana/provisioning',
   grafanaDashboardsDir: '/var/lib/grafana/dashboards',
   secretsDir: '/run/secrets',
+  blackboxConfig: '/etc/blackbox_exporter/blackbox.yml',
 } as const;
 
 export function secretPath(name: string): string {

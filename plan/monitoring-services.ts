@@ -6,7 +6,7 @@ import { toSecretMounts } from './app-services.js';
 import { MOUNT_PATHS, RENDER_PATHS, secretPath } from './file-paths.js';
 import { httpHealthcheck, volume, wgetTest, type ServiceDraft } from './harden.js';
 
-export const EXPORTER_PORTS = { postgres: 9187, redis: 9121, node: 9100 } as const;
+export const EXPORTER_PORTS = { postgres: 9187, redis: 9121, node: 9100, blackbox: 9115 } as const;
 const NOBODY = '65534:65534';
 const REDIS_EXPORTER_PASSWORDS = '/tmp/redis-passwords.json';
 
@@ -19,6 +19,7 @@ export function planMonitoring(p: Profile): ServiceDraft[] {
     planPostgresExporter(p),
     planRedisExporter(p),
     planNodeExporter(p),
+    ...optional(planBlackbox(p)),
   ];
 }
 
@@ -161,6 +162,31 @@ function planNodeExporter(p: Profile): ServiceDraft {
       volume('node-textfile', '/textfile', true),
     ],
   };
+}
+
+/** The blackbox exporter probes the edge from outside (slo.probes): on the edge network, like a client. */
+function planBlackbox(p: Profile): ServiceDraft | null {
+  const pr = p.slo.probes;
+  if (!pr.enabled) return null;
+  return {
+    name: 'blackbox-exporter',
+    role: 'monitoring',
+    image: pr.image,
+    command: [`--config.file=${MOUNT_PATHS.blackboxConfig}`, `--web.listen-address=:${EXPORTER_PORTS.blackbox}`],
+    user: NOBODY,
+    resources: HELPER_RESOURCES.exporter,
+    secrets: pr.api_key_secret ? toSecretMounts([pr.api_key_secret]) : [],
+    ports: [{ name: 'metrics', port: EXPORTER_PORTS.blackbox }],
+    healthcheck: httpHealthcheck(wgetTest(EXPORTER_PORTS.blackbox, '/-/healthy'), '/-/healthy', EXPORTER_PORTS.blackbox),
+    // backend: Prometheus asks it to probe; edge: it reaches the edge the way clients do.
+    networks: ['backend', 'edge'],
+    configs: [{ file: RENDER_PATHS.blackboxConfig, target: MOUNT_PATHS.blackboxConfig }],
+    dependsOn: ['edge'],
+  };
+}
+
+function optional<T>(x: T | null): T[] {
+  return x ? [x] : [];
 }
 
 /** Prometheus wants its retention in its own units (d/h/m/s/w/y, no ms). */

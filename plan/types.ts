@@ -13,7 +13,8 @@ export type ServiceName =
   | 'grafana'
   | 'postgres-exporter'
   | 'redis-exporter'
-  | 'node-exporter';
+  | 'node-exporter'
+  | 'blackbox-exporter';
 
 export type ServiceRole = 'app' | 'stateful' | 'edge' | 'monitoring';
 

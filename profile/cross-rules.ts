@@ -94,7 +94,8 @@ export function sizedServices(p: Profile): { path: KeyPath; name: string; res: R
     out.push({ path: ['monitoring', 'resources'], name: 'prometheus', res: p.monitoring.resources, replicas: 1 });
     out.push({ path: ['monitoring'], name: 'alertmanager', res: HELPER_RESOURCES.alertmanager, replicas: 1 });
     if (p.monitoring.grafana.enabled) out.push({ path: ['monitoring', 'grafana'], name: 'grafana', res: HELPER_RESOURCES.grafana, replicas: 1 });
-    out.push({ path: ['monitoring'], name: 'exporters', res: HELPER_RESOURCES.exporter, replicas: 3 });
+    // postgres, redis and node exporters, plus the blackbox exporter when the edge is probed.
+    out.push({ path: ['monitoring'], name: 'exporters', res: HELPER_RESOURCES.exporter, replicas: p.slo.probes.enabled ? 4 : 3 });
   }
   return out;
 }
@@ -132,6 +133,7 @@ function checkSecretRefs(p: Profile): CrossProblem[] {
     [['storage', 's3', 'secret_key_secret'], p.storage.s3?.secret_key_secret],
     [['backup', 'target', 's3', 'access_key_secret'], p.backup.target.s3?.access_key_secret],
     [['backup', 'target', 's3', 'secret_key_secret'], p.backup.target.s3?.secret_key_secret],
+    [['slo', 'probes', 'api_key_secret'], p.slo.probes.api_key_secret],
   ];
   const names = Object.keys(p.secrets);
   return refs

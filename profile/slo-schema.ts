@@ -31,6 +31,29 @@ const burnAlert = z
   })
   .strict();
 
+const probesSchema = z
+  .object({
+    enabled: z.boolean().meta({ description: 'Probe the edge from outside with the blackbox exporter: GET /readyz and one authenticated status call' }),
+    interval: duration.meta({ description: 'How often each probe runs (the scrape interval of the probe jobs)' }),
+    timeout: duration.meta({ description: 'A probe that takes longer fails' }),
+    api_key_secret: z
+      .string()
+      .regex(/^[a-z][a-z0-9_]*$/, { message: 'expected the name of an entry under secrets:' })
+      .optional()
+      .meta({ description: 'Secret holding a pdk_ API key for the status probe (prodctl keys create --user prodctl-probe). The native target mints one itself when unset' }),
+    image: z.string().regex(/^[a-z0-9][a-z0-9._/-]*(:[A-Za-z0-9._-]+)?(@sha256:[a-f0-9]{64})?$/, { message: 'expected an image reference like prom/blackbox-exporter:v0.25.0' }).meta({ description: 'Image of the blackbox exporter (engine targets)' }),
+    tls_insecure_skip_verify: z.boolean().meta({ description: 'Accept an edge certificate that does not verify (a self-signed placeholder); the expiry is still reported' }),
+  })
+  .strict();
+
+export const DEFAULT_PROBES: z.infer<typeof probesSchema> = {
+  enabled: true,
+  interval: '15s',
+  timeout: '5s',
+  image: 'prom/blackbox-exporter:v0.25.0',
+  tls_insecure_skip_verify: false,
+};
+
 export const sloSchema = z
   .object({
     window: duration.meta({ description: 'The rolling window the objectives and the error budget are measured over' }),
@@ -46,6 +69,7 @@ export const sloSchema = z
       .object({ page_fast: burnAlert, page_slow: burnAlert, ticket: burnAlert })
       .strict()
       .meta({ description: 'Multi-window burn-rate alerts (SRE Workbook): an alert fires while the error ratio over both windows exceeds factor × (1 − target)' }),
+    probes: probesSchema.default(DEFAULT_PROBES).meta({ description: 'Uptime seen from outside: black-box probes of the edge, counted as the probe_availability SLO' }),
   })
   .strict();
 
@@ -65,4 +89,5 @@ export const DEFAULT_SLO: SloProfile = {
     page_slow: { enabled: true, severity: 'page', factor: 6, long_window: '6h', short_window: '30m' },
     ticket: { enabled: true, severity: 'ticket', factor: 1, long_window: '3d', short_window: '6h' },
   },
+  probes: DEFAULT_PROBES,
 };

@@ -37,6 +37,7 @@ const SERVICE_TAGS = {
   'postgres-exporter': { entrypoint: ['/bin/postgres_exporter'], cmd: [], user: 'nobody' },
   'redis-exporter': { entrypoint: ['/bin/redis_exporter'], cmd: [], user: 'nobody' },
   'node-exporter': { entrypoint: ['/bin/node_exporter'], cmd: [], user: 'nobody' },
+  'blackbox-exporter': { entrypoint: ['/bin/blackbox_exporter'], cmd: [], user: 'nobody' },
 };
 
 // What the official images promise beyond entrypoint and user. The plan runs Postgres and Redis as
@@ -53,7 +54,7 @@ const ROOTFS = {
   node: { include: ['ca-certificates', 'tini', 'qpdf', 'poppler-utils'], fixup: fixupNode },
   // wget: the plan's health probes for Prometheus, Alertmanager and the exporters (busybox's in the upstream images).
   services: {
-    include: ['postgresql-15', 'redis-server', 'haproxy', 'prometheus', 'prometheus-alertmanager', 'prometheus-postgres-exporter', 'prometheus-redis-exporter', 'prometheus-node-exporter', 'ca-certificates', 'tini', 'wget'],
+    include: ['postgresql-15', 'redis-server', 'haproxy', 'prometheus', 'prometheus-alertmanager', 'prometheus-postgres-exporter', 'prometheus-redis-exporter', 'prometheus-node-exporter', 'prometheus-blackbox-exporter', 'ca-certificates', 'tini', 'wget'],
     fixup: fixupServices,
   },
 };
@@ -80,6 +81,7 @@ async function fixupServices(rootfs) {
   // The upstream redis_exporter image is FROM scratch with the binary at /; the plan probes that path.
   await link('/usr/bin/prometheus-redis-exporter', 'redis_exporter');
   await link('/usr/bin/prometheus-node-exporter', 'bin/node_exporter');
+  await link('/usr/bin/prometheus-blackbox-exporter', 'bin/blackbox_exporter');
   for (const d of ['data', 'usr/local/etc/haproxy', 'usr/local/etc/redis', 'etc/prometheus', 'etc/alertmanager', 'prometheus', 'alertmanager', 'var/run/postgresql', 'var/lib/postgresql/data']) {
     await fs.ensureDir(path.join(rootfs, d));
   }

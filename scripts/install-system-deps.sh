@@ -10,6 +10,8 @@ PKGS=(postgresql redis-server haproxy prometheus prometheus-alertmanager prometh
 [ "${WITH_RGW:-0}" = 1 ] && PKGS+=(radosgw ceph-mon ceph-osd)
 # TLS tests: Let's Encrypt's test ACME server (pebble, pebble-challtestsrv; test/support/pebble-global.ts).
 [ "${WITH_PEBBLE:-0}" = 1 ] && PKGS+=(pebble)
+# SLO probes: the blackbox exporter probes the edge from outside (native target; checks OPS-105, drills).
+PKGS+=(prometheus-blackbox-exporter)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

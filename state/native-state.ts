@@ -27,6 +27,8 @@ export interface NativePorts {
   postgresExporter: number;
   redisExporter: number;
   nodeExporter: number;
+  /** The blackbox exporter probing the edge (absent in state written before slo.probes). */
+  blackboxExporter?: number;
 }
 
 export interface NativeRelease {

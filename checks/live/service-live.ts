@@ -6,10 +6,10 @@ import { fail, judgeAll, pass, warn, type LiveCheck, type LiveInput } from '../t
 import { appEnv, probing } from './live-helpers.js';
 
 /** A route that needs credentials on the runtime: job status of an id that does not exist. */
-const DISCOVERY_GRACE_S = 30;
+export const DISCOVERY_GRACE_S = 30;
 
 /** Seconds since Prometheus started (runtimeinfo), or null when it does not say. */
-async function prometheusAgeSeconds(i: LiveInput, url: string): Promise<number | null> {
+export async function prometheusAgeSeconds(i: LiveInput, url: string): Promise<number | null> {
   const r = await i.probes.http(`${url}/api/v1/status/runtimeinfo`);
   const start = r.status === 200 ? Date.parse(JSON.parse(r.body).data?.startTime ?? '') : NaN;
   return Number.isFinite(start) ? (Date.now() - start) / 1000 : null;

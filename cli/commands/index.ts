@@ -11,6 +11,7 @@ import * as up from './up.js';
 import * as deploy from './deploy.js';
 import * as status from './status.js';
 import * as slo from './slo.js';
+import * as drill from './drill.js';
 import * as scale from './scale.js';
 import * as autoscale from './autoscale.js';
 import * as rollback from './rollback.js';
@@ -29,7 +30,7 @@ import * as node from './node.js';
 import * as tls from './tls.js';
 
 export function registerCommands(program: Command): void {
-  for (const mod of [init, schema, validate, plan, render, build, up, deploy, status, slo, scale, autoscale, rollback, releases, lock, logs, down, migrate, keys, check, backup, restore, wal, loadtest, node, tls]) {
+  for (const mod of [init, schema, validate, plan, render, build, up, deploy, status, slo, drill, scale, autoscale, rollback, releases, lock, logs, down, migrate, keys, check, backup, restore, wal, loadtest, node, tls]) {
     mod.register(program);
   }
 }

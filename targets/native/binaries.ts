@@ -4,7 +4,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { TargetError } from '../../lib/errors.js';
 
-export type NativeComponent = 'postgres' | 'redis' | 'edge' | 'prometheus' | 'alertmanager' | 'postgres-exporter' | 'redis-exporter' | 'node-exporter';
+export type NativeComponent = 'postgres' | 'redis' | 'edge' | 'prometheus' | 'alertmanager' | 'postgres-exporter' | 'redis-exporter' | 'node-exporter' | 'blackbox-exporter';
 
 interface BinarySpec {
   candidates: string[];
@@ -21,6 +21,7 @@ const BINARIES: Record<NativeComponent, BinarySpec> = {
   'postgres-exporter': { candidates: ['/usr/bin/prometheus-postgres-exporter'], aptPackage: 'prometheus-postgres-exporter', required: false },
   'redis-exporter': { candidates: ['/usr/bin/prometheus-redis-exporter'], aptPackage: 'prometheus-redis-exporter', required: false },
   'node-exporter': { candidates: ['/usr/bin/prometheus-node-exporter'], aptPackage: 'prometheus-node-exporter', required: false },
+  'blackbox-exporter': { candidates: ['/usr/bin/prometheus-blackbox-exporter'], aptPackage: 'prometheus-blackbox-exporter', required: false },
 };
 
 export function installCommand(component: NativeComponent): string {

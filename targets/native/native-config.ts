@@ -15,12 +15,14 @@ import { tlsPaths } from '../../edge/tls/cert-store.js';
 import { tlsSettings } from '../../plan/tls-settings.js';
 import { renderHaproxyConfig } from '../../templates/haproxy/render-haproxy.js';
 import type { HaproxyTlsOptions } from '../../templates/haproxy/render-haproxy-tls.js';
+import { nativeProbeTargets, probesEnabled } from '../../templates/monitoring/blackbox.js';
 import { renderMonitoring } from '../../templates/monitoring/render-monitoring.js';
 import { renderPostgresqlConf } from '../../templates/postgres/render-postgresql-conf.js';
 import { renderRedisConf } from '../../templates/redis/render-redis-conf.js';
 import type { NativeComponent } from './binaries.js';
 import { nativeHbaPaths, renderNativeHba, renderNativeIdent } from './postgres-hba.js';
 import { LOOPBACK } from './process-specs.js';
+import { nativeProbeKeyFile } from './probe-key.js';
 import type { NativePaths } from './supervisor/paths.js';
 
 export function hashText(...parts: string[]): string {
@@ -108,9 +110,17 @@ function scrapeTargets(state: NativeState, skipped: Set<string>): Record<string,
 }
 
 export function writeScrapeTargets(plan: StackPlan, state: NativeState, paths: NativePaths, skipped: Set<string>): void {
+  const file = (job: string) => path.join(paths.configDir, 'prometheus', 'targets', `${job}.json`);
   for (const [job, targets] of Object.entries(scrapeTargets(state, skipped))) {
-    writeIfChanged(path.join(paths.configDir, 'prometheus', 'targets', `${job}.json`), `${JSON.stringify([{ targets, labels: { project: plan.project } }], null, 2)}\n`);
+    writeIfChanged(file(job), `${JSON.stringify([{ targets, labels: { project: plan.project } }], null, 2)}\n`);
   }
+  if (!probesEnabled(plan)) return;
+  // The probes reach the edge where clients do; without an edge or exporter there is nothing to probe.
+  const running = !skipped.has('edge') && !skipped.has('blackbox-exporter') && state.ports.blackboxExporter;
+  const host = plan.profile.edge.bind === '0.0.0.0' ? LOOPBACK : plan.profile.edge.bind;
+  const edge = { host, httpPort: state.ports.edge, httpsPort: state.ports.edgeHttps };
+  const probes = nativeProbeTargets(plan, edge, `${LOOPBACK}:${state.ports.blackboxExporter}`, nativeProbeKeyFile(plan, paths) !== null);
+  for (const [job, entries] of Object.entries(probes)) writeIfChanged(file(job), `${JSON.stringify(running ? entries : [], null, 2)}\n`);
 }
 
 /** Writes every config file; returns each component's config hash. */
@@ -134,10 +144,11 @@ export function writeNativeConfig(o: { plan: StackPlan; state: NativeState; path
   // The server list changes with every deploy through the runtime API; it is not a reason to restart.
   hashes.edge = hashText(renderNativeHaproxy(plan, state, paths, false));
   writeIfChanged(path.join(c, 'haproxy', 'haproxy.cfg'), renderNativeHaproxy(plan, state, paths, true));
-  const monitoring = renderMonitoring({ ...plan, target: 'native' });
+  const monitoring = renderMonitoring({ ...plan, target: 'native' }, { probeKeyFile: nativeProbeKeyFile(plan, paths) });
   for (const f of monitoring) writeIfChanged(path.join(c, f.path), f.content, f.mode ?? 0o644);
   hashes.prometheus = hashText(...monitoring.filter((f) => f.path.startsWith('prometheus/')).map((f) => f.path + f.content));
   hashes.alertmanager = hashText(...monitoring.filter((f) => f.path.startsWith('alertmanager/')).map((f) => f.content));
+  hashes['blackbox-exporter'] = hashText(...monitoring.filter((f) => f.path.startsWith('blackbox/')).map((f) => f.content));
   writeScrapeTargets(plan, state, paths, o.skipped);
   return hashes;
 }

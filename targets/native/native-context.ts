@@ -62,6 +62,7 @@ export function defaultRelease(): NativeRelease {
 export function wantedComponents(plan: StackPlan): NativeComponent[] {
   const c: NativeComponent[] = ['postgres', 'redis', 'edge', 'postgres-exporter', 'redis-exporter', 'node-exporter'];
   if (plan.profile.monitoring.enabled) c.push('prometheus', 'alertmanager');
+  if (plan.profile.monitoring.enabled && plan.profile.slo.probes.enabled) c.push('blackbox-exporter');
   return c;
 }
 

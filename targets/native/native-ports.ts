@@ -58,6 +58,7 @@ async function pickPorts(plan: StackPlan): Promise<{ ports: NativePorts; notes: 
     postgresExporter: await free(),
     redisExporter: await free(),
     nodeExporter: await free(),
+    blackboxExporter: await free(),
   };
   return { ports, notes: [edge.note, https.note].filter((n): n is string => Boolean(n)) };
 }
@@ -85,6 +86,7 @@ export async function planNativeState(prev: NativeState | null, plan: StackPlan,
       if (https.port) state.ports.edgeHttps = https.port;
       if (https.note) notes.push(https.note);
     }
+    if (!state.ports.blackboxExporter) state.ports.blackboxExporter = await pickPort(portsInState(state));
   } else {
     const picked = await pickPorts(plan);
     notes.push(...picked.notes);

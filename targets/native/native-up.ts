@@ -17,6 +17,7 @@ import { nativePostgresConfPath, writeNativeConfig } from './native-config.js';
 import { assertRuntimeBuild, defaultRelease, readNativeSecrets, resolveNativeEnv, specInput, type NativeEnv } from './native-context.js';
 import { drainAtEdge, nativeEdge, saveNativeState, syncEdgeServers } from './native-edge.js';
 import { planNativeState } from './native-ports.js';
+import { ensureProbeKey } from './probe-key.js';
 import { ensurePostgresReady, preparePostgresData } from './postgres-bootstrap.js';
 import { apiSpec, edgeSpec, infraSpecs, LOOPBACK, monitoringSpecs, rolloutTimings, workerSpec } from './process-specs.js';
 import { apiProbe, logTail, waitReady, workerProbe, type Probe } from './readiness.js';
@@ -118,6 +119,7 @@ export async function nativeUp(ctx: TargetContext, release?: NativeState['releas
 
   log.step('migrations');
   rec.changes.push(...(await runMigrations(env, state, secrets.postgres)));
+  rec.changes.push(...(await ensureProbeKey(env, state, secrets.postgres)));
 
   log.step('exporters, API and workers');
   for (const s of infra.filter((x) => x.id.endsWith('-exporter'))) await rec.ensure(s);
@@ -140,7 +142,12 @@ export async function nativeUp(ctx: TargetContext, release?: NativeState['releas
   const mon = monitoringSpecs(input);
   if (mon.length) log.step('monitoring');
   for (const s of mon) await rec.ensure(s);
-  for (const s of mon) await ready(env, s.id, { kind: 'http', url: `http://${LOOPBACK}:${s.id === 'prometheus' ? state.ports.prometheus : state.ports.alertmanager}/-/ready` }, 60_000);
+  const readyUrl: Record<string, string | undefined> = {
+    prometheus: `http://${LOOPBACK}:${state.ports.prometheus}/-/ready`,
+    alertmanager: `http://${LOOPBACK}:${state.ports.alertmanager}/-/ready`,
+    'blackbox-exporter': `http://${LOOPBACK}:${state.ports.blackboxExporter}/-/healthy`,
+  };
+  for (const s of mon) await ready(env, s.id, { kind: 'http', url: readyUrl[s.id]! }, 60_000);
 
   // Processes the plan no longer has (fewer replicas, a component turned off) go.
   const wanted = new Set([...infra, ...mon, ...(edgeProc ? [edgeProc] : [])].map((s) => s.id).concat(state.api.map((r) => r.id), state.workers.map((w) => w.id)));

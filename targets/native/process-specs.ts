@@ -201,6 +201,9 @@ export function monitoringSpecs(i: SpecInput): ProcessSpec[] {
       argv: [b.alertmanager, `--config.file=${path.join(i.paths.configDir, 'alertmanager', 'alertmanager.yml')}`, `--storage.path=${path.join(i.paths.dataDir, 'alertmanager')}`, `--web.listen-address=${LOOPBACK}:${p.alertmanager}`, '--cluster.listen-address='],
     });
   }
+  if (b['blackbox-exporter'] && p.blackboxExporter) {
+    specs.push({ ...common('blackbox-exporter'), argv: [b['blackbox-exporter'], `--config.file=${path.join(i.paths.configDir, 'blackbox', 'blackbox.yml')}`, `--web.listen-address=${LOOPBACK}:${p.blackboxExporter}`] });
+  }
   return specs;
 }
 

@@ -3,6 +3,7 @@
 import type { StackPlan } from '../../plan/types.js';
 import type { RenderedFile } from '../types.js';
 import { buildAlertRules, type AlertRule } from './alert-rules.js';
+import { engineProbeKeyFile, probesEnabled, renderBlackboxConfig } from './blackbox.js';
 import { buildDashboards, listDashboardExpressions, type DashboardSpec } from './dashboards.js';
 import { deriveMonitoringSettings, type MonitoringSettings } from './monitoring-settings.js';
 import { renderAlertmanagerConfig } from './render-alertmanager.js';
@@ -23,13 +24,16 @@ export function buildMonitoringModel(plan: StackPlan): MonitoringModel {
   return { settings, rules: buildAlertRules(settings), dashboards: [...buildDashboards(settings), buildSloDashboard(plan.profile.slo)] };
 }
 
-export function renderMonitoring(plan: StackPlan, opts: { runbookBaseUrl?: string } = {}): RenderedFile[] {
+/** `probeKeyFile`: where the blackbox exporter reads the status probe's API key (default: the engine targets' secret, if any). */
+export function renderMonitoring(plan: StackPlan, opts: { runbookBaseUrl?: string; probeKeyFile?: string | null } = {}): RenderedFile[] {
   if (!plan.profile.monitoring.enabled) return [];
   const { settings, rules, dashboards } = buildMonitoringModel(plan);
+  const keyFile = opts.probeKeyFile !== undefined ? opts.probeKeyFile : engineProbeKeyFile(plan);
   const ruleFiles = renderRuleFiles(rules, opts.runbookBaseUrl ?? defaultRunbookBase());
   const groups = [...new Set(rules.map((r) => r.group))];
   return [
-    renderPrometheusConfig(plan, settings, groups, [SLO_RULES_FILE]),
+    renderPrometheusConfig(plan, settings, groups, [SLO_RULES_FILE], keyFile !== null),
+    ...(probesEnabled(plan) ? [renderBlackboxConfig(plan, keyFile)] : []),
     ...ruleFiles,
     renderSloRules(plan.profile.slo, opts.runbookBaseUrl ?? defaultRunbookBase()),
     renderAlertmanagerConfig(plan, settings),

@@ -4,11 +4,13 @@ import type { StackPlan } from '../../plan/types.js';
 import type { RenderedFile } from '../types.js';
 import { RUNBOOK_DOC, runbookAnchor, type AlertRule } from './alert-rules.js';
 import { formatPromSeconds, type MonitoringSettings } from './monitoring-settings.js';
+import { buildProbeScrapeConfigs, probesEnabled } from './blackbox.js';
 import { discoveryFor, listScrapeJobs } from './scrape-jobs.js';
 
 export const RULES_DIR = 'rules';
 
-export function renderPrometheusConfig(plan: StackPlan, s: MonitoringSettings, ruleGroups: string[], extraRuleFiles: string[] = []): RenderedFile {
+/** `probeKey`: whether the blackbox exporter has an API key for the authenticated status probe. */
+export function renderPrometheusConfig(plan: StackPlan, s: MonitoringSettings, ruleGroups: string[], extraRuleFiles: string[] = [], probeKey = false): RenderedFile {
   const jobs = listScrapeJobs(plan);
   const am = jobs.find((j) => j.job === 'alertmanager')!;
   const config = {
@@ -21,7 +23,10 @@ export function renderPrometheusConfig(plan: StackPlan, s: MonitoringSettings, r
     },
     rule_files: [...ruleGroups.map((g) => `${RULES_DIR}/${g}.yml`), ...extraRuleFiles],
     alerting: { alertmanagers: [{ ...discoveryFor(plan, am, s.discoveryRefresh) }] },
-    scrape_configs: jobs.map((j) => ({ job_name: j.job, metrics_path: j.metricsPath, ...discoveryFor(plan, j, s.discoveryRefresh) })),
+    scrape_configs: [
+      ...jobs.map((j) => ({ job_name: j.job, metrics_path: j.metricsPath, ...discoveryFor(plan, j, s.discoveryRefresh) })),
+      ...(probesEnabled(plan) ? buildProbeScrapeConfigs(plan, probeKey, s.discoveryRefresh) : []),
+    ],
   };
   return { path: 'prometheus/prometheus.yml', content: header('Prometheus configuration') + stringify(config, { lineWidth: 0 }) };
 }

@@ -7,8 +7,10 @@ import { parseDuration } from '../../profile/units.js';
 import type { SloProfile } from '../../profile/slo-schema.js';
 import { sliSelector } from './alert-rules.js';
 import { formatSeconds } from './monitoring-settings.js';
+import { PROBE_SUCCESS_SELECTOR } from './blackbox.js';
 
-export type SloName = keyof SloProfile['objectives'];
+/** The objectives of the profile, plus availability as the black-box probes see it. */
+export type SloName = keyof SloProfile['objectives'] | 'probe_availability';
 export type BurnAlertName = keyof SloProfile['burn_alerts'];
 
 export interface SloSpec {
@@ -20,6 +22,8 @@ export interface SloSpec {
   events(window: string, fn?: 'rate' | 'increase'): { bad: string; total: string };
   /** Counter selectors for exact counts over a window: `counted` holds the bad events, or the good ones (latency). */
   counters: { counted: string; counts: 'bad' | 'good'; total: string };
+  /** Exact counts over a window when the events are samples of a 0/1 gauge (probes), not counters. */
+  sampled?(window: string): { bad: string; total: string };
 }
 
 const H = METRICS.httpDuration.name;
@@ -57,6 +61,7 @@ export function listSlos(slo: SloProfile): SloSpec[] {
       counters: { counted: good, counts: 'good', total },
     });
   }
+  if (o.availability.enabled && slo.probes.enabled) out.push(probeSpec(o.availability.target));
   if (o.job_success.enabled) {
     out.push(spec('job_success', o.job_success.target, 'finished jobs that completed', `${JOBS}{outcome="failed"}`, `${JOBS}{outcome=~"completed|failed"}`));
   }
@@ -71,6 +76,20 @@ function spec(name: SloName, target: number, description: string, bad: string, t
     // No bad series yet (no 5xx since the start) means zero bad events, not no data.
     events: (w, fn = 'rate') => ({ bad: `(sum(${fn}(${bad}[${w}])) or vector(0))`, total: `sum(${fn}(${total}[${w}]))` }),
     counters: { counted: bad, counts: 'bad', total },
+  };
+}
+
+/** Availability seen from outside: each probe is one event, a failed probe a bad one (probe_success is 0 or 1). */
+function probeSpec(target: number): SloSpec {
+  const sel = PROBE_SUCCESS_SELECTOR;
+  const counts = (w: string) => ({ bad: `(sum(count_over_time(${sel}[${w}])) - sum(sum_over_time(${sel}[${w}])))`, total: `sum(count_over_time(${sel}[${w}]))` });
+  return {
+    name: 'probe_availability',
+    target: target / 100,
+    description: 'black-box probes of the edge that succeeded',
+    events: (w) => counts(w),
+    counters: { counted: sel, counts: 'bad', total: sel },
+    sampled: counts,
   };
 }
 

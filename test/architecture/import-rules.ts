@@ -67,6 +67,7 @@ export const EXCEPTIONS: { from: string; to: string; why: string }[] = [
   { from: 'cli/run-keys.ts', to: 'runtime/core/api-keys.ts', why: '`prodctl keys` creates keys exactly as the runtime checks them (format, peppered hash)' },
   { from: 'cli/run-loadtest.ts', to: 'runtime/core/api-keys.ts', why: 'the load test mints its API key the way `prodctl keys` does' },
   { from: 'targets/native/native-up.ts', to: 'runtime/core/migrate.ts', why: 'the native target migrates before starting the API, with the runtime\'s migrator' },
+  { from: 'targets/native/probe-key.ts', to: 'runtime/core/api-keys.ts', why: 'the native stack mints its status probe\'s key exactly as `prodctl keys` does' },
   { from: 'templates/render-all.ts', to: 'loadtest/render-k6.ts', why: 'the k6 script is one of the files `prodctl render` writes; its renderer lives with the scenarios it renders' },
   { from: 'backup/stores/s3.ts', to: 'runtime/core/s3-client.ts', why: 'backups and the runtime reach a bucket through one S3 client setup (path style, checksums Ceph accepts, outage errors)' },
   { from: 'backup/stores/s3.ts', to: 'runtime/core/s3-upload-sink.ts', why: 'backup sets stream into a bucket through the runtime\'s multipart sink, checked by ETag the same way' },

@@ -21,13 +21,14 @@ import { makeTempDir } from '../support/services.js';
 import { mintKey, startProcess, startRuntimeStack, type RuntimeProcess, type RuntimeStack } from '../runtime/support.js';
 import { applyScenario, FIXTURES, type Edit } from './fixture-stack.js';
 import { isHostDiskLow, withoutLowDiskWarning } from './host-disk.js';
-import { startAlertmanager, startPrometheus, startTlsServer, waitTargets, type Server } from './live-support.js';
+import { startAlertmanager, startBlackbox, startPrometheus, startTlsServer, waitTargets, type Server } from './live-support.js';
 
 let stack: RuntimeStack;
 let api: RuntimeProcess;
 let worker: RuntimeProcess;
 let prom: Server;
 let am: Server;
+let blackbox: Server;
 let dir: string;
 let backups: string;
 let checkKey: string;
@@ -100,15 +101,22 @@ beforeAll(async () => {
     startProcess('worker', stack.env),
   ]);
   am = await startAlertmanager(dir);
-  prom = await startPrometheus(dir, { api: `127.0.0.1:${api.metricsPort}`, worker: `127.0.0.1:${worker.metricsPort}` }, path.join(FIXTURES, 'baseline/prometheus/rules/alerts.yml'), am.url);
   checkKey = await mintKey(stack, 'prodctl-check');
+  // The black-box probes (OPS-105) of the API itself: this stack has no edge.
+  writeFileSync(path.join(dir, 'probe-key'), checkKey, { mode: 0o600 });
+  blackbox = await startBlackbox(dir, `modules:\n  edge_readyz: { prober: http, timeout: 2s, http: { valid_status_codes: [200] } }\n  edge_status: { prober: http, timeout: 2s, http: { valid_status_codes: [404], bearer_token_file: ${path.join(dir, 'probe-key')} } }\n`);
+  const probeJob = (job: string, module: string, url: string) =>
+    `  - { job_name: ${job}, metrics_path: /probe, params: { module: [${module}] }, static_configs: [{ targets: ["${url}"] }], relabel_configs: [{ source_labels: [__address__], target_label: __param_target }, { source_labels: [__param_target], target_label: instance }, { target_label: __address__, replacement: "127.0.0.1:${blackbox.port}" }] }\n`;
+  const apiUrl = `http://127.0.0.1:${api.port}`;
+  const probes = probeJob('probe_readyz', 'edge_readyz', `${apiUrl}/readyz`) + probeJob('probe_status', 'edge_status', `${apiUrl}/v1/jobs/00000000-0000-0000-0000-000000000000`);
+  prom = await startPrometheus(dir, { api: `127.0.0.1:${api.metricsPort}`, worker: `127.0.0.1:${worker.metricsPort}` }, path.join(FIXTURES, 'baseline/prometheus/rules/alerts.yml'), am.url, probes);
   writeBackupSet(backups, new Date(Date.now() - 3_600_000), true);
   await waitTargets(prom.url, () => 'up');
 }, 180_000);
 
 afterAll(async () => {
   for (const stop of toStop) await stop().catch(() => {});
-  await Promise.all([api?.stop(), worker?.stop(), prom?.stop(), am?.stop()].map((p) => p?.catch(() => {})));
+  await Promise.all([api?.stop(), worker?.stop(), prom?.stop(), am?.stop(), blackbox?.stop()].map((p) => p?.catch(() => {})));
   await stack?.cleanup();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -263,6 +271,24 @@ describe('live checks against real servers', () => {
     expect(byId(run, 'OPS-102').evidence).toEqual([`${prom.url}: rendered rules not loaded: NotLoadedRule`]);
     expect(byId(run, 'OPS-103').status).toBe('fail');
     expect(byId(run, 'OPS-103').evidence[0]).toMatch(new RegExp(`^GET http://127\\.0\\.0\\.1:${closed}/-/ready → .*ECONNREFUSED`));
+  });
+
+  it('OPS-105 fails when the probed edge does not answer, naming each failed probe', async () => {
+    const closed = await getFreePort(); // nothing listens there
+    const probeDir = path.join(dir, 'probe-fail');
+    mkdirSync(probeDir, { recursive: true });
+    const job = (name: string, module: string, p: string) =>
+      `  - { job_name: ${name}, metrics_path: /probe, params: { module: [${module}] }, static_configs: [{ targets: ["http://127.0.0.1:${closed}${p}"] }], relabel_configs: [{ source_labels: [__address__], target_label: __param_target }, { source_labels: [__param_target], target_label: instance }, { target_label: __address__, replacement: "127.0.0.1:${blackbox.port}" }] }\n`;
+    const other = await startPrometheus(probeDir, {}, path.join(FIXTURES, 'baseline/prometheus/rules/alerts.yml'), am.url, job('probe_readyz', 'edge_readyz', '/readyz') + job('probe_status', 'edge_status', '/v1/jobs/00000000-0000-0000-0000-000000000000'));
+    toStop.push(other.stop);
+    await waitTargets(other.url, () => 'up');
+    const r = byId(await check(['OPS-105'], { endpoints: (e) => (e.prometheus = { url: other.url }) }), 'OPS-105');
+    expect(r.status).toBe('fail');
+    expect([...r.evidence].sort()).toEqual([
+      `probe_readyz http://127.0.0.1:${closed}/readyz: FAILED (HTTP 0)`,
+      `probe_status http://127.0.0.1:${closed}/v1/jobs/00000000-0000-0000-0000-000000000000: FAILED (HTTP 0)`,
+    ]);
+    await other.stop();
   });
 
   it('DATA-103 fails when the last verify failed; OPS-104 fails on a nearly full data volume', async () => {

@@ -41,14 +41,25 @@ export async function startAlertmanager(dir: string): Promise<Server> {
   return { url, port, stop: () => stopChild(child, 'SIGTERM') };
 }
 
-/** Prometheus scraping the given targets every second, with the rule file given. */
-export async function startPrometheus(dir: string, targets: Record<string, string>, rulesFile: string, alertmanager: string): Promise<Server> {
+/** The blackbox exporter (Debian binary) with the given modules YAML. */
+export async function startBlackbox(dir: string, modulesYaml: string): Promise<Server> {
+  const port = await getFreePort();
+  const cfg = path.join(dir, 'blackbox.yml');
+  writeFileSync(cfg, modulesYaml);
+  const { child, log } = start('/usr/bin/prometheus-blackbox-exporter', [`--config.file=${cfg}`, `--web.listen-address=127.0.0.1:${port}`]);
+  const url = `http://127.0.0.1:${port}`;
+  await waitReady(`${url}/-/healthy`, child, log);
+  return { url, port, stop: () => stopChild(child, 'SIGTERM') };
+}
+
+/** Prometheus scraping the given targets every second, with the rule file given; `extraJobs`: more scrape_configs entries (YAML lines). */
+export async function startPrometheus(dir: string, targets: Record<string, string>, rulesFile: string, alertmanager: string, extraJobs = ''): Promise<Server> {
   const port = await getFreePort();
   const rules = path.join(dir, 'rules.yml');
   writeFileSync(rules, readFileSync(rulesFile));
   const jobs = Object.entries(targets).map(([job, t]) => `  - { job_name: ${job}, static_configs: [{ targets: ["${t}"] }] }`).join('\n');
   const cfg = path.join(dir, 'prometheus.yml');
-  writeFileSync(cfg, `global: { scrape_interval: 1s, evaluation_interval: 1s }\nrule_files: [${rules}]\nalerting: { alertmanagers: [{ static_configs: [{ targets: ["${alertmanager.replace('http://', '')}"] }] }] }\nscrape_configs:\n${jobs}\n`);
+  writeFileSync(cfg, `global: { scrape_interval: 1s, evaluation_interval: 1s }\nrule_files: [${rules}]\nalerting: { alertmanagers: [{ static_configs: [{ targets: ["${alertmanager.replace('http://', '')}"] }] }] }\nscrape_configs:\n${jobs}\n${extraJobs}`);
   const { child, log } = start('/usr/bin/prometheus', [`--config.file=${cfg}`, `--web.listen-address=127.0.0.1:${port}`, `--storage.tsdb.path=${path.join(dir, 'prom-data')}`]);
   const url = `http://127.0.0.1:${port}`;
   await waitReady(`${url}/-/ready`, child, log);

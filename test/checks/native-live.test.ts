@@ -100,7 +100,8 @@ describe('prodctl check --live on the native stack', () => {
     const ep = stack.endpoints();
     expect(result(run, 'REL-101').evidence[0]).toBe(`redis ${ep.redis.host}:${ep.redis.port} CONFIG GET maxmemory-policy = noeviction`);
     expect(result(run, 'REL-106').evidence[0]).toMatch(/2 BullMQ worker connection\(s\)/);
-    expect(result(run, 'OPS-101').evidence[0]).toMatch(/targets up \(alertmanager, api, edge, node, postgres, prometheus, redis, worker\)/);
+    expect(result(run, 'OPS-101').evidence[0]).toMatch(/targets up \(alertmanager, api, edge, node, postgres, probe_readyz, probe_status, prometheus, redis, worker\)/);
+    expect(result(run, 'OPS-105').evidence[0]).toMatch(/^probe_readyz http:\/\/127\.0\.0\.1:\d+\/readyz: succeeded \(HTTP 200\); probe_status http:.*: succeeded \(HTTP 404\)$/);
     expect(result(run, 'PERF-101').evidence[0]).toMatch(/429×[1-9]/);
     expect(result(run, 'DATA-102').evidence[0]).toContain(stack.backups);
 

@@ -45,6 +45,7 @@ export function nativeProfile(dir: string, overrides: Plain = {}): Plain {
     api: { drain_window: '1s' },
     deploy: { timeout: '60s' },
     monitoring: { grafana: { enabled: false }, scrape_interval: '1s', evaluation_interval: '500ms' },
+    slo: { probes: { interval: '1s', timeout: '1s' } },
     backup: { target: { kind: 'local', path: path.join(dir, 'backups') } },
     secrets: Object.fromEntries(SECRET_NAMES.map((n) => [n, { file: path.join(SECRETS, n) }])),
   }, overrides);

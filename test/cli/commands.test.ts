@@ -112,7 +112,7 @@ describe('prodctl plan', () => {
     expect(r.stdout).toMatch(/^api +2 +1 cpu · 512\.0 MiB · 256 pids +\/readyz +edge,backend +prodctl\/runtime:0\.1\.0$/m);
     expect(r.stdout).toMatch(/^networks: edge, backend \(internal\)$/m);
     expect(r.stdout).toMatch(/^secrets: +api_key_pepper, backup_key, edge_dashboard_users, grafana_admin_password, postgres_password, postgres_superuser_password, redis_password$/m);
-    expect(r.stdout).toContain('no applied plan in the state folder: a deploy would create all 11 services');
+    expect(r.stdout).toContain('no applied plan in the state folder: a deploy would create all 12 services');
   });
 
   it('shows what a deploy would change against the last applied plan', async () => {

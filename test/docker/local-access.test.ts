@@ -42,7 +42,7 @@ describe.skipIf(!engineHere)('docker target: passwords only in files; the servic
 
   beforeAll(async () => {
     await ensureImages({ runtime: true });
-    const images = PREFIX === 'prodctl-local' ? [] : Object.entries(IMAGE_OF).map(([k, v]) => `images.${k}=${PREFIX}/${v}`);
+    const images = PREFIX === 'prodctl-local' ? [] : [...Object.entries(IMAGE_OF).map(([k, v]) => `images.${k}=${PREFIX}/${v}`), `slo.probes.image=${PREFIX}/blackbox-exporter:bookworm`];
     const sets = [`project.name=${project}`, `edge.http_port=${await getFreePort()}`, `edge.https_port=${await getFreePort()}`, 'edge.bind=127.0.0.1', 'api.replicas=1', ...images];
     const stateDir = makeTempDir('prodctl-local-access-');
     const renderedDir = path.join(stateDir, 'rendered');

@@ -75,13 +75,22 @@ describe.skipIf(!engineHere)('docker target: the real small plan deployed end to
     expect(r.changes).toContain('migrations: applied');
     const status = await target.status(ctx);
     expect(status.services.map((s) => s.name).sort()).toEqual(
-      ['alertmanager', 'api', 'edge', 'node-exporter', 'postgres', 'postgres-exporter', 'prometheus', 'redis', 'redis-exporter', 'worker'],
+      ['alertmanager', 'api', 'blackbox-exporter', 'edge', 'node-exporter', 'postgres', 'postgres-exporter', 'prometheus', 'redis', 'redis-exporter', 'worker'],
     );
     for (const s of status.services) {
       expect(s.replicas.length, s.name).toBe(s.desired);
       expect(s.replicas.every((x) => x.state === 'running' && x.healthy === true), `${s.name} healthy`).toBe(true);
     }
     expect((await fetch(`${base}/readyz`)).status).toBe(200);
+    // Uptime from outside: the blackbox exporter probes the edge's /readyz across the engine's network.
+    const prom = (await running('prometheus'))[0];
+    const query = `http://127.0.0.1:${ctx.plan.profile.monitoring.prometheus_port}/api/v1/query?query=probe_success`;
+    let answer = '';
+    for (const deadline = Date.now() + 120_000; Date.now() < deadline && !/"job":"probe_readyz".*"value":\[[\d.]+,"1"\]/.test(answer); ) {
+      answer = (await execText(docker, prom.Id, ['wget', '-qO-', query])).stdout;
+      await new Promise((r) => setTimeout(r, 2_000));
+    }
+    expect(answer).toMatch(/"job":"probe_readyz".*"value":\[[\d.]+,"1"\]/);
   }, 300_000);
 
   it('docker inspect of every container matches the planned limits, user, read-only root and capabilities', async () => {

@@ -41,6 +41,7 @@ describe('renderMonitoring', () => {
     expect(renderMonitoring(planFor('medium', { monitoring: { enabled: false } }))).toEqual([]);
     expect(renderMonitoring(plan).map((f) => f.path).sort()).toEqual([
       'alertmanager/alertmanager.yml',
+      'blackbox/blackbox.yml',
       'grafana/dashboards/prodctl-api.json',
       'grafana/dashboards/prodctl-data-host.json',
       'grafana/dashboards/prodctl-queue.json',
@@ -74,6 +75,8 @@ describe('renderMonitoring', () => {
       redis: { names: ['redis-exporter'], type: 'A', port: 9121, refresh_interval: '30s' },
       node: { names: ['node-exporter'], type: 'A', port: 9100, refresh_interval: '30s' },
       edge: { names: ['edge'], type: 'A', port: 8082, refresh_interval: '30s' },
+      // No slo.probes.api_key_secret: only /readyz is probed (the status probe needs a key).
+      probe_readyz: { targets: ['https://edge:8443/readyz'], labels: { __probe_exporter: 'blackbox-exporter:9115' } },
     });
     expect(cfg.alerting.alertmanagers[0].dns_sd_configs[0].names).toEqual(['alertmanager']);
     expect(cfg.rule_files).toEqual(['rules/api.yml', 'rules/queue.yml', 'rules/postgres.yml', 'rules/redis.yml', 'rules/host.yml', 'rules/backup.yml', 'rules/platform.yml', 'slo/rules.yml']);

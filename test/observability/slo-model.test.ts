@@ -32,8 +32,14 @@ describe('SLO model', () => {
       ['availability', 0.995],
       ['upload_latency', 0.99],
       ['status_latency', 0.99],
+      ['probe_availability', 0.995],
       ['job_success', 0.99],
     ]);
+    // Probes are samples of a 0/1 gauge: exact counts are samples over the window, not counter increases.
+    expect(listSlos(slo).find((s) => s.name === 'probe_availability')!.sampled!('1h')).toEqual({
+      bad: '(sum(count_over_time(probe_success{job=~"probe_readyz|probe_status"}[1h])) - sum(sum_over_time(probe_success{job=~"probe_readyz|probe_status"}[1h])))',
+      total: 'sum(count_over_time(probe_success{job=~"probe_readyz|probe_status"}[1h]))',
+    });
   });
 
   it('windows shortened through the profile are the ones recorded and alerted on; a disabled alert is not rendered', () => {

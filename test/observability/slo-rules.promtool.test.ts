@@ -42,14 +42,14 @@ beforeAll(() => {
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function expected(alert: Alert, firing: boolean) {
+function expected(alert: Alert, firing: boolean, slo: string) {
   if (!firing) return [];
-  const rule = alerts.find((r) => r.alert === alert && r.labels?.slo === 'availability')!;
+  const rule = alerts.find((r) => r.alert === alert && r.labels?.slo === slo)!;
   const { severity, burn, page } = BURN[alert];
-  return [{ exp_labels: { severity, service: 'slo', slo: 'availability', burn, page }, exp_annotations: { summary: rule.annotations!.summary, runbook_url: rule.annotations!.runbook_url } }];
+  return [{ exp_labels: { severity, service: 'slo', slo, burn, page }, exp_annotations: { summary: rule.annotations!.summary, runbook_url: rule.annotations!.runbook_url } }];
 }
 
-async function promtool(name: string, series: Record<string, string>, checks: { at: string; firing: Alert[] }[]) {
+async function promtool(name: string, series: Record<string, string>, checks: { at: string; firing: Alert[] }[], slo = 'availability') {
   const doc = {
     rule_files: [underTest],
     evaluation_interval: '1m',
@@ -57,7 +57,7 @@ async function promtool(name: string, series: Record<string, string>, checks: { 
       {
         interval: '1m',
         input_series: Object.entries(series).map(([s, values]) => ({ series: s, values })),
-        alert_rule_test: checks.flatMap((c) => ALL.map((a) => ({ eval_time: c.at, alertname: a, exp_alerts: expected(a, c.firing.includes(a)) }))),
+        alert_rule_test: checks.flatMap((c) => ALL.map((a) => ({ eval_time: c.at, alertname: a, exp_alerts: expected(a, c.firing.includes(a), slo) }))),
       },
     ],
   };
@@ -91,7 +91,7 @@ describe('SLO burn-rate alerts (promtool test rules, Workbook windows of the med
     const doc = parse(readFileSync(rendered, 'utf8')) as { groups: { rules: Rule[] }[] };
     const records = [...new Set(doc.groups[0].rules.map((r) => r.record))];
     expect(records).toEqual(['5m', '30m', '1h', '6h', '1d', '3d', '30d'].map((w) => `slo:sli_error:ratio_rate${w}`).concat(['slo:objective:ratio', 'slo:error_budget_remaining:ratio']));
-    expect(new Set(alerts.map((r) => r.labels?.slo))).toEqual(new Set(['availability', 'upload_latency', 'status_latency', 'job_success']));
+    expect(new Set(alerts.map((r) => r.labels?.slo))).toEqual(new Set(['availability', 'upload_latency', 'status_latency', 'probe_availability', 'job_success']));
     for (const r of alerts) expect(r.annotations?.runbook_url).toBe(`docs/runbooks.md#${r.alert!.toLowerCase()}`);
     const runbook = readFileSync(path.resolve(import.meta.dirname, '../../docs/runbooks.md'), 'utf8');
     for (const a of ALL) expect(runbook).toContain(`## ${a}\n`);
@@ -103,6 +103,17 @@ describe('SLO burn-rate alerts (promtool test rules, Workbook windows of the med
       { at: '63m', firing: ['SloBudgetBurnSlow', 'SloBudgetBurnTicket'] },
       { at: '65m', firing: ['SloBudgetBurnFast', 'SloBudgetBurnSlow', 'SloBudgetBurnTicket'] },
     ]);
+    expect(r.out, r.out).toContain('SUCCESS');
+    expect(r.code).toBe(0);
+  });
+
+  it('probes failing (the edge down, no request reaches the API) page through probe_availability within 5 minutes', async () => {
+    // One probe a minute: an hour of successes, then failures; 5 of the last 60 probes failed is 8.3 % > 7.2 %.
+    const probes = { 'probe_success{job="probe_readyz",instance="http://edge:8080/readyz"}': '1x60 0x10' };
+    const r = await promtool('probe', probes, [
+      { at: '63m', firing: ['SloBudgetBurnSlow', 'SloBudgetBurnTicket'] },
+      { at: '65m', firing: ['SloBudgetBurnFast', 'SloBudgetBurnSlow', 'SloBudgetBurnTicket'] },
+    ], 'probe_availability');
     expect(r.out, r.out).toContain('SUCCESS');
     expect(r.code).toBe(0);
   });

@@ -1,0 +1,143 @@
+// `prodctl drill <scenario>` on a running native stack: background load from the built-in engine,
+// the fault, the recovery through the target, and the evidence — the timeline, Alertmanager's view
+// of the expected alerts, the jobs in Postgres — judged into a report.
+import { renderSamplePdf } from '../../loadtest/sample-pdf.js';
+import { buildLoadPlan } from '../../loadtest/plan.js';
+import { runEngine, type EngineRun } from '../../loadtest/engine/run-engine.js';
+import { createLiveProbes } from '../../checks/live/create-probes.js';
+import type { LiveProbes } from '../../checks/live/probes.js';
+import { findSupervisor } from '../../targets/native/supervisor/supervisor-client.js';
+import type { Target, TargetContext } from '../../targets/types.js';
+import type { CliContext } from '../context.js';
+import { mintRunKeys, revokeRunKeys } from '../run-loadtest.js';
+import type { AlertSeen, DrillNumbers, TimelineEvent } from './drill-report.js';
+import type { ScenarioSpec } from './scenarios.js';
+
+export interface DrillRunInput {
+  ctx: CliContext;
+  spec: ScenarioSpec;
+  target: Target;
+  tctx: TargetContext;
+  edgeUrl: string;
+  alertmanagerUrl: string;
+  vus: number;
+  /** How long the fault is held at most while waiting for its alerts, and how long they may take to resolve. */
+  alertTimeoutMs: number;
+  warmupMs: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until(ms: number, stepMs: number, fn: () => Promise<boolean>): Promise<boolean> {
+  for (const deadline = Date.now() + ms; Date.now() < deadline; await sleep(stepMs)) if (await fn().catch(() => false)) return true;
+  return false;
+}
+
+async function activeAlerts(url: string): Promise<Set<string>> {
+  const r = await fetch(`${url}/api/v2/alerts?active=true&silenced=false&inhibited=false`, { signal: AbortSignal.timeout(5_000) });
+  return new Set(((await r.json()) as { labels: Record<string, string> }[]).map((a) => a.labels.alertname));
+}
+
+/** Records fire and resolve times of the expected alerts while the drill runs. */
+function watchAlerts(url: string, names: string[], t0: number): { seen: AlertSeen[]; stop(): void } {
+  const seen = names.map((alert) => ({ alert, firedAtMs: null as number | null, resolvedAtMs: null as number | null }));
+  const timer = setInterval(() => {
+    activeAlerts(url).then((active) => {
+      for (const s of seen) {
+        if (s.firedAtMs === null && active.has(s.alert)) s.firedAtMs = Date.now() - t0;
+        else if (s.firedAtMs !== null && s.resolvedAtMs === null && !active.has(s.alert)) s.resolvedAtMs = Date.now() - t0;
+      }
+    }, () => {});
+  }, 500);
+  return { seen, stop: () => clearInterval(timer) };
+}
+
+async function injectFault(i: DrillRunInput, note: (what: string) => void): Promise<void> {
+  const sup = await findSupervisor(i.ctx.stateDir);
+  if (!sup) throw new Error(`no supervisor runs for ${i.ctx.stateDir}: is the stack up?`);
+  const procs = (await sup.status()).filter((p) => p.service === i.spec.fault.service && p.state === 'running');
+  if (!procs.length) throw new Error(`no running ${i.spec.fault.service} process to break`);
+  if (i.spec.fault.kind === 'kill') {
+    const victim = procs[0];
+    process.kill(victim.pid!, 'SIGKILL');
+    note(`fault: SIGKILL to ${victim.id} (pid ${victim.pid})`);
+    return;
+  }
+  for (const p of procs) await sup.stop(p.id);
+  note(`fault: stopped ${procs.map((p) => p.id).join(', ')}`);
+}
+
+/** Jobs accepted since `since` (Postgres' clock): settled, lost and completed twice. */
+async function jobNumbers(probes: LiveProbes, since: string, settleMs: number): Promise<Pick<DrillNumbers, 'accepted' | 'completed' | 'failed' | 'lost' | 'completedTwice'>> {
+  const open = async () => (await probes.pgQuery<{ n: number }>(`SELECT count(*)::int AS n FROM jobs WHERE created_at >= $1 AND state IN ('queued', 'active')`, [since]))[0].n;
+  await until(settleMs, 500, async () => (await open()) === 0);
+  const by = Object.fromEntries((await probes.pgQuery<{ state: string; n: number }>(`SELECT state, count(*)::int AS n FROM jobs WHERE created_at >= $1 GROUP BY state`, [since])).map((r) => [r.state, r.n]));
+  const twice = await probes.pgQuery<{ n: number }>(
+    `SELECT count(*)::int AS n FROM (SELECT f.source_job_id FROM files f JOIN jobs j ON j.id = f.source_job_id WHERE j.created_at >= $1 GROUP BY f.source_job_id HAVING count(*) > 1) t`,
+    [since],
+  );
+  const accepted = Object.values(by).reduce((a, b) => a + b, 0);
+  return { accepted, completed: by.completed ?? 0, failed: by.failed ?? 0, lost: (by.queued ?? 0) + (by.active ?? 0), completedTwice: twice[0].n };
+}
+
+function requestCounts(run: EngineRun): { requests: number; failedRequests: number } {
+  let requests = 0;
+  let failedRequests = 0;
+  for (const s of run.aggregate.series.values()) {
+    requests += s.count;
+    failedRequests += s.failed;
+  }
+  return { requests, failedRequests };
+}
+
+export async function executeDrill(i: DrillRunInput): Promise<DrillNumbers> {
+  const t0 = Date.now();
+  const timeline: TimelineEvent[] = [];
+  const note = (what: string) => {
+    timeline.push({ atMs: Date.now() - t0, what });
+    i.ctx.log.info(`+${((Date.now() - t0) / 1000).toFixed(1)} s ${what}`);
+  };
+  const plan = i.tctx.plan;
+  // A connection opened before the fault does not survive a Postgres restart: one for the start, a fresh one after.
+  const openProbes = () => createLiveProbes(plan, { stateDir: i.ctx.stateDir, checkApiKey: null });
+  const first = await openProbes();
+  const since = await first.pgQuery<{ now: string }>(`SELECT now()::text AS now`).then((r) => r[0].now).finally(() => first.close());
+  const minted = await mintRunKeys(i.ctx, i.vus);
+  const abort = new AbortController();
+  const alerts = watchAlerts(i.alertmanagerUrl, i.spec.alerts, t0);
+  try {
+    const lp = buildLoadPlan(plan.profile.loadtest, { vus: i.vus, duration: '30m' });
+    const load = runEngine({ plan: lp, origin: i.edgeUrl, keys: minted.keys, pdf: Buffer.from(renderSamplePdf(lp.workload.samplePages)), threads: 1, signal: abort.signal });
+    note(`load: ${i.vus} VUs of scenario ${lp.scenarioName} through ${i.edgeUrl}`);
+    await sleep(i.warmupMs);
+    await injectFault(i, note);
+    if (i.spec.alerts.length) {
+      const fired = await until(i.alertTimeoutMs, 500, async () => alerts.seen.every((a) => a.firedAtMs !== null));
+      note(fired ? `alerts firing: ${i.spec.alerts.join(', ')}` : `alerts not all firing after ${i.alertTimeoutMs / 1000} s: ${alerts.seen.filter((a) => a.firedAtMs === null).map((a) => a.alert).join(', ')}`);
+    }
+    const tRecover = Date.now();
+    if (i.spec.fault.kind === 'hold-down') {
+      const r = await i.target.up(i.tctx);
+      note(`recovery: prodctl up (${r.changes.join('; ')})`);
+    } else note('recovery: the supervisor restarts the process by itself');
+    const good = await until(120_000, 200, async () => (await fetch(`${i.edgeUrl}/readyz`, { signal: AbortSignal.timeout(2_000) })).status === 200);
+    const recoveryMs = good ? Date.now() - tRecover : null;
+    note(good ? `first good answer through the edge after ${recoveryMs} ms` : 'no good answer through the edge within 120 s');
+    if (i.spec.alerts.length) {
+      const resolved = await until(i.alertTimeoutMs, 500, async () => alerts.seen.every((a) => a.firedAtMs === null || a.resolvedAtMs !== null));
+      note(resolved ? 'alerts resolved' : `alerts still active after ${i.alertTimeoutMs / 1000} s`);
+    }
+    await sleep(i.warmupMs);
+    abort.abort();
+    const run = await load;
+    note(`load stopped: ${run.aggregate.totals.iterations} iterations`);
+    const probes = await openProbes();
+    const jobs = await jobNumbers(probes, since, 120_000).finally(() => probes.close());
+    note(`jobs settled: ${jobs.accepted} accepted, ${jobs.lost} unfinished`);
+    return { project: plan.project, environment: plan.profile.project.environment, startedAt: new Date(t0).toISOString(), durationMs: Date.now() - t0, timeline, ...requestCounts(run), ...jobs, recoveryMs, alerts: alerts.seen };
+  } finally {
+    alerts.stop();
+    abort.abort();
+    await revokeRunKeys(minted).catch(() => {});
+  }
+}

@@ -1,0 +1,88 @@
+// `prodctl drill` on one real native stack shared by every scenario: background load through the
+// edge, the fault, the recovery, and the report's invariants (0 jobs lost, 0 completed twice, the
+// expected alerts fired and resolved in Alertmanager). The burn-rate windows are shortened through
+// the profile so the page fires in seconds. A drill whose alert is disabled (through --set) fails.
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startNativeStack, type NativeStack } from '../checks/native-stack.js';
+
+let stack: NativeStack;
+const SHORT = ['--warmup', '3s', '--alert-timeout', '90s'];
+const wall: Record<string, number> = {};
+
+async function drill(scenario: string, extra: string[] = []) {
+  const dir = path.join(stack.dir, `report-${scenario}-${Date.now()}`);
+  const t0 = Date.now();
+  const r = await stack.cli(['drill', scenario, '--json', '--report-dir', dir, ...SHORT, ...extra], 420_000);
+  wall[scenario + (extra.length ? ' (rule disabled)' : '')] = Date.now() - t0;
+  if (!existsSync(path.join(dir, 'drill.json'))) throw new Error(`no report (exit ${r.exitCode}):\n${r.stdout}\n${r.stderr}`);
+  const report = JSON.parse(readFileSync(path.join(dir, 'drill.json'), 'utf8'));
+  const md = readFileSync(path.join(dir, 'drill.md'), 'utf8');
+  const junit = readFileSync(path.join(dir, 'drill.junit.xml'), 'utf8');
+  console.log(md);
+  return { r, report, md, junit };
+}
+
+const inv = (report: any, name: RegExp) => report.invariants.find((i: any) => name.test(i.name));
+
+beforeAll(async () => {
+  stack = await startNativeStack('prodctl-drill-native-', {
+    slo: { burn_alerts: { page_fast: { long_window: '1m', short_window: '15s' } } },
+    api: { rate_limits: { requests_per_second: 200, burst: 400 } },
+  });
+}, 240_000);
+
+afterAll(async () => {
+  console.log(`drill wall times (ms): ${JSON.stringify(wall)}`);
+  await stack?.down();
+}, 120_000);
+
+describe('prodctl drill on the native stack', () => {
+  it('refuses project.environment: production without --yes-production', async () => {
+    const r = await stack.cli(['drill', 'redis-restart', '--set', 'project.environment=production']);
+    expect(r.exitCode).toBe(2);
+    expect(String(r.stderr)).toContain('error: refusing to drill pdf-native-check: project.environment is production — rehearse on staging; to break production on purpose, add --yes-production');
+    const u = await stack.cli(['drill', 'nope']);
+    expect(u.exitCode).toBe(2);
+    expect(String(u.stderr)).toContain('unknown drill scenario nope — one of: postgres-restart, redis-restart, worker-crash');
+  });
+
+  it('worker-crash: a worker SIGKILLed under load loses no job and completes none twice', async () => {
+    const { r, report, junit } = await drill('worker-crash');
+    expect(r.exitCode, `${r.stdout}\n${r.stderr}`).toBe(0);
+    expect(report.passed).toBe(true);
+    expect(report.accepted).toBeGreaterThan(0);
+    expect(report).toMatchObject({ lost: 0, completedTwice: 0 });
+    expect(report.timeline.map((e: any) => e.what).join('\n')).toMatch(/fault: SIGKILL to worker-\d+ \(pid \d+\)/);
+    expect(junit).toContain('failures="0"');
+  }, 420_000);
+
+  it('postgres-restart: the fast burn page fires and resolves in Alertmanager; nothing lost', async () => {
+    const { r, report } = await drill('postgres-restart');
+    expect(r.exitCode, `${r.stdout}\n${r.stderr}`).toBe(0);
+    expect(report).toMatchObject({ passed: true, lost: 0, completedTwice: 0 });
+    for (const a of report.alerts) expect(a.firedAtMs !== null && a.resolvedAtMs !== null, JSON.stringify(a)).toBe(true);
+    expect(report.alerts.map((a: any) => a.alert)).toEqual(['SloBudgetBurnFast']);
+    expect(report.failedRequests).toBeGreaterThan(0);
+  }, 420_000);
+
+  it('redis-restart: the fast burn page fires and resolves; nothing lost', async () => {
+    const { r, report } = await drill('redis-restart');
+    expect(r.exitCode, `${r.stdout}\n${r.stderr}`).toBe(0);
+    expect(report).toMatchObject({ passed: true, lost: 0, completedTwice: 0 });
+    expect(inv(report, /^SloBudgetBurnFast/).ok).toBe(true);
+  }, 420_000);
+
+  it('a drill whose alert never fires fails: the fast burn page disabled through --set', async () => {
+    const off = ['--set', 'slo.burn_alerts.page_fast.enabled=false'];
+    const up = await stack.cli(['up', ...off]);
+    expect(up.exitCode, `${up.stdout}\n${up.stderr}`).toBe(0);
+    const { r, report } = await drill('postgres-restart', [...off, '--alert-timeout', '30s']);
+    expect(r.exitCode).toBe(1);
+    expect(String(r.stderr)).toMatch(/error: drill postgres-restart failed: .*SloBudgetBurnFast fired and resolved in Alertmanager/);
+    expect(report.passed).toBe(false);
+    expect(inv(report, /^SloBudgetBurnFast/)).toMatchObject({ ok: false, detail: 'fired never, resolved never' });
+    expect(report.lost).toBe(0);
+  }, 420_000);
+});
