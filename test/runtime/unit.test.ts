@@ -72,6 +72,24 @@ describe('readConfig', () => {
     expect(err!.hint).toContain('docs/runtime.md');
   });
 
+  it('names the problems in the order of the settings, each once', () => {
+    const bad = { PG_POOL_MAX: 'lots', OIDC_ISSUER: 'x', PGPASSWORD_FILE: '/nope', STORAGE_KIND: 'gcs', JOB_BACKOFF_TYPE: 'lin', JOB_BACKOFF_JITTER: '2', VERIFY_OUTPUT: 'q' };
+    expect(() => readConfig(bad)).toThrow(
+      [
+        'invalid runtime configuration:',
+        'STORAGE_KIND must be local or s3, got gcs',
+        'PGPASSWORD_FILE=/nope cannot be read (ENOENT)',
+        'PG_POOL_MAX=lots is not a number ≥ 1',
+        'STORAGE_PATH is required',
+        'OIDC_ISSUER, OIDC_AUDIENCE and OIDC_JWKS_URL must be set together',
+        'JOB_BACKOFF_TYPE must be exponential or fixed',
+        'VERIFY_OUTPUT must be one of full, structure, off',
+        'JOB_BACKOFF_JITTER must be between 0 and 1',
+        'no auth configured: set API_KEY_PEPPER_FILE (API keys) and/or OIDC_ISSUER/OIDC_AUDIENCE/OIDC_JWKS_URL',
+      ].join('\n  - '),
+    );
+  });
+
   it('verifies outputs in full unless told otherwise, and names the allowed modes', () => {
     expect(readConfig(base, 'worker').worker.verifyOutput).toBe('full');
     expect(readConfig({ ...base, VERIFY_OUTPUT: 'structure' }, 'worker').worker.verifyOutput).toBe('structure');
