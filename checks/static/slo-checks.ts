@@ -2,7 +2,7 @@
 // blackbox exporter's probes of the edge (its public /readyz and an authenticated status call).
 import { parse as parseYaml } from 'yaml';
 import { PROBES } from '../../templates/monitoring/blackbox.js';
-import { fail, pass, type StaticCheck, type StaticInput } from '../types.js';
+import { fail, pass, warn, type StaticCheck, type StaticInput } from '../types.js';
 
 /** The blackbox exporter's config: a YAML whose `modules` hold probers. */
 function findBlackboxConfig(i: StaticInput): { path: string; modules: Record<string, any> } | null {
@@ -20,6 +20,7 @@ function findBlackboxConfig(i: StaticInput): { path: string; modules: Record<str
 
 function judgeSloProbes(i: StaticInput) {
   const problems: string[] = [];
+  const missingKey: string[] = [];
   const found: string[] = [];
   const burn = i.parsed.alertRules.filter((r) => /slo:sli_error:ratio_rate/.test(r.expr));
   if (burn.length) found.push(`${burn[0].file}: ${burn.length} burn-rate alert rule(s) on the SLO error ratios`);
@@ -29,11 +30,15 @@ function judgeSloProbes(i: StaticInput) {
   const bb = findBlackboxConfig(i);
   for (const p of Object.values(PROBES)) {
     const job = jobs.find((j) => (j.params?.module ?? []).includes(p.module));
-    if (!job) problems.push(`${prom?.path ?? 'prometheus.yml'}: no probe job with module ${p.module} (${p.path})${p.module === PROBES.status.module ? ' — set slo.probes.api_key_secret to a key of `prodctl keys create --user prodctl-probe`' : ' — set slo.probes.enabled: true'}`);
+    // The status probe needs an API key, which exists only once the stack runs (native mints it at
+    // `up`; engine targets name it in slo.probes.api_key_secret): without one it is a warning.
+    if (!job && p.module === PROBES.status.module) missingKey.push(`${prom?.path ?? 'prometheus.yml'}: no probe job with module ${p.module} (${p.path}) — on native \`prodctl up\` mints its key; on engine targets set slo.probes.api_key_secret to a key of \`prodctl keys create --user prodctl-probe\``);
+    else if (!job) problems.push(`${prom?.path ?? 'prometheus.yml'}: no probe job with module ${p.module} (${p.path}) — set slo.probes.enabled: true`);
     else if (!bb?.modules[p.module]) problems.push(`${bb?.path ?? 'blackbox.yml'}: job ${job.job_name} asks for module ${p.module}, which the blackbox config does not define`);
     else found.push(`${prom!.path}: job ${job.job_name} probes ${p.path} with ${bb.path}: ${p.module}`);
   }
-  return problems.length ? fail(...problems) : pass(...found);
+  if (problems.length) return fail(...problems, ...missingKey);
+  return missingKey.length ? warn(...missingKey, ...found) : pass(...found);
 }
 
 export const sloChecks: StaticCheck[] = [

@@ -116,6 +116,7 @@ backend ${HAPROXY_API_BACKEND}
   # Liveness, with timings from api.drain_window: see haproxy-health.ts for why.
   option httpchk GET ${health.path}
   http-check expect status 200
+  timeout check ${health.readTimeoutMs}ms
   # At most server_max_connections per replica: a burst waits in HAProxy's queue (FIFO, bounded
   # by timeout queue) instead of a SYN flood that overflows the replica's accept backlog, where
   # dropped SYNs cost clients 1, 3 and 7 s retransmits. Dynamic servers (added at run time) take

@@ -53,8 +53,9 @@ describe('prodctl check', () => {
     const files = ['out.junit.xml', 'out.sarif', 'readiness.md'].map((f) => path.join(tmp, f));
     const r = await prodctl('check', '-f', profile('medium'), '--state-dir', state, '--static-only', '--json', '--junit', files[0], '--sarif', files[1], '--report', files[2]);
     const result = JSON.parse(r.out);
-    const notPassing = result.results.filter((x: { status: string }) => x.status !== 'pass').map((x: { id: string; evidence: string[] }) => `${x.id}: ${x.evidence.join('; ')}`);
-    expect(notPassing).toEqual([]);
+    const notPassing = result.results.filter((x: { status: string }) => x.status !== 'pass').map((x: { id: string; status: string; evidence: string[] }) => `${x.id} ${x.status}`);
+    // The authenticated status probe needs a key made once the stack runs: OPS-011 warns until then.
+    expect(notPassing).toEqual(['OPS-011 warn']);
     expect(r.code).toBe(0);
     for (const f of files) expect(existsSync(f)).toBe(true);
     expect(readFileSync(files[2], 'utf8')).toContain('**READY**');
@@ -66,9 +67,10 @@ describe('prodctl check', () => {
       const r = await prodctl('check', '-f', path.join(ROOT, 'examples', example, 'prodctl.yaml'), '--state-dir', path.join(tmp, `example-${example}`), '--static-only', '--json');
       const result = JSON.parse(r.out);
       expect(result.results.length).toBeGreaterThanOrEqual(30);
-      // small runs one API replica in production: REL-014 warns (and does not fail the check).
+      // small runs one API replica in production: REL-014 warns (and does not fail the check). The
+      // status probe's key is made once the stack runs: OPS-011 warns until then.
       const notPassing = result.results.filter((x: { status: string }) => x.status !== 'pass');
-      expect(notPassing.map((x: { id: string; status: string; evidence: string[] }) => `${x.id} ${x.status}${x.status === 'warn' ? '' : `: ${x.evidence.join('; ')}`}`)).toEqual(example === 'small' ? ['REL-014 warn'] : []);
+      expect(notPassing.map((x: { id: string; status: string; evidence: string[] }) => `${x.id} ${x.status}${x.status === 'warn' ? '' : `: ${x.evidence.join('; ')}`}`)).toEqual(example === 'small' ? ['REL-014 warn', 'OPS-011 warn'] : ['OPS-011 warn']);
       expect(r.code).toBe(0);
     });
   }

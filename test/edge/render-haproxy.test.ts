@@ -62,6 +62,12 @@ describe('renderHaproxy', () => {
     expect(await lines('30s')).toEqual(['default-server check inter 2000ms fall 2 rise 1 maxconn 256']);
   });
 
+  it('lets a connected check wait 2 s for its answer, whatever the interval: a slow replica is not a dead one', async () => {
+    const cfg = renderHaproxyConfig(await loadExamplePlan('small', ['api.drain_window=1s']));
+    const backend = cfg.slice(cfg.indexOf('backend '));
+    expect(backend.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('timeout check'))).toEqual(['timeout check 2000ms']);
+  });
+
   it('answers its own errors in the API JSON shape, 502–504 with Retry-After', async () => {
     const lines = renderHaproxyConfig(await loadExamplePlan()).split('\n').map((l) => l.trim());
     expect(lines.filter((l) => l.startsWith('http-error '))).toEqual([

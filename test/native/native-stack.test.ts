@@ -59,7 +59,7 @@ describe('native target on the real stack', () => {
   it('up starts every service healthy; a second up changes nothing and says so', async () => {
     const s = await status();
     const names = s.services.filter((x) => !x.skipped).map((x) => x.name);
-    expect(names).toEqual(['api', 'worker', 'postgres', 'redis', 'edge', 'prometheus', 'alertmanager', 'postgres-exporter', 'redis-exporter', 'node-exporter']);
+    expect(names).toEqual(['api', 'worker', 'postgres', 'redis', 'edge', 'prometheus', 'alertmanager', 'postgres-exporter', 'redis-exporter', 'node-exporter', 'blackbox-exporter']);
     for (const svc of s.services.filter((x) => !x.skipped)) {
       expect(svc.replicas.length, svc.name).toBe(svc.desired);
       for (const r of svc.replicas) expect(r.healthy, r.id).toBe(true);
@@ -69,7 +69,7 @@ describe('native target on the real stack', () => {
     // From another shell: a different PATH (as `npm run` gives) is no reason to restart anything.
     const again = await prodctl(PROFILE, stateDir, ['up'], undefined, { PATH: `${path.join(dir, 'node_modules/.bin')}:${process.env.PATH}` });
     expect(again.exitCode).toBe(0);
-    expect(String(again.stdout)).toMatch(/^nothing changed: 11 processes already running unchanged$/m);
+    expect(String(again.stdout)).toMatch(/^nothing changed: 12 processes already running unchanged$/m);
     expect(processesOfStack(stateDir)).toEqual(pidsBefore);
   });
 
@@ -112,9 +112,9 @@ describe('native target on the real stack', () => {
 
   it('kill -9 of any supervised process: restarted within 5 s, and status shows the restart', async () => {
     const sup = (await findSupervisor(stateDir))!;
-    const order = ['node-exporter', 'redis-exporter', 'postgres-exporter', 'alertmanager', 'prometheus', 'edge', 'worker', 'api', 'redis', 'postgres'];
+    const order = ['blackbox-exporter', 'node-exporter', 'redis-exporter', 'postgres-exporter', 'alertmanager', 'prometheus', 'edge', 'worker', 'api', 'redis', 'postgres'];
     const procs = (await sup.status()).sort((a, b) => order.indexOf(a.service) - order.indexOf(b.service));
-    expect(procs.length).toBe(11);
+    expect(procs.length).toBe(12);
     const took: Record<string, number> = {};
     for (const p of procs) {
       const t0 = Date.now();

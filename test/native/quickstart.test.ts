@@ -43,6 +43,6 @@ describe('quick start', () => {
   it('run again, it finds the stack up and changes nothing', async () => {
     const r = await execa('bash', [path.join(ROOT, 'scripts/quickstart.sh')], { reject: false, env: { ...process.env, QUICKSTART_DIR: dir, QUICKSTART_SKIP_BUILD: '1', NO_COLOR: '1' }, timeout: 300_000 });
     expect(r.exitCode, String(r.stderr)).toBe(0);
-    expect(String(r.stdout)).toMatch(/^nothing changed: 11 processes already running unchanged$/m);
+    expect(String(r.stdout)).toMatch(/^nothing changed: 12 processes already running unchanged$/m);
   });
 });

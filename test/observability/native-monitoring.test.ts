@@ -109,7 +109,7 @@ describe('observability on the native stack (prodctl up)', () => {
   it('Prometheus scrapes every target of the stack, and each one is up', async () => {
     const targets = await targetHealth(stack.endpoints().prometheus.url);
     const jobs = targets.map((t) => t.job).sort();
-    expect(jobs).toEqual(['alertmanager', 'api', 'edge', 'node', 'postgres', 'prometheus', 'redis', 'worker', 'worker']);
+    expect(jobs).toEqual(['alertmanager', 'api', 'edge', 'node', 'postgres', 'probe_readyz', 'probe_status', 'prometheus', 'redis', 'worker', 'worker']);
     expect(targets.filter((t) => t.health !== 'up')).toEqual([]);
   });
 
