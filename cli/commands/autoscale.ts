@@ -11,6 +11,7 @@ export function register(program: Command): void {
     .description('Poll the queue and scale the workers between autoscale.min and autoscale.max')
     .option('--once', 'make one decision, apply it and exit')
     .option('--target <kind>', 'override the profile target: native | docker')
+    .option('--listen <host:port>', 'serve /healthz and /metrics here (how the native stack runs it as its autoscaler service)')
     .addHelpText(
       'after',
       `
