@@ -11,7 +11,7 @@ export const AUTOSCALER_HEALTH_PATH = '/healthz';
 /** [] when the autoscaler is off or the target does not run it as a service. */
 export function planAutoscaler(p: Profile): ServiceDraft[] {
   const a = p.autoscale;
-  if (!a?.enabled || p.target !== 'native') return [];
+  if (!a?.enabled || a.service === false || p.target !== 'native') return [];
   return [
     {
       name: 'autoscaler',
@@ -30,6 +30,6 @@ export function planAutoscaler(p: Profile): ServiceDraft[] {
 
 /** Why a target leaves the autoscaler out of its stack, or null when it runs it. */
 export function autoscalerOmittedReason(p: Profile, target: string = p.target): string | null {
-  if (!p.autoscale?.enabled || target === 'native') return null;
+  if (!p.autoscale?.enabled || p.autoscale.service === false || target === 'native') return null;
   return `autoscale.enabled, but the ${target} target does not run the autoscaler as a service yet (it would need the engine socket): run \`prodctl autoscale run\` next to the stack (docs/autoscale.md)`;
 }

@@ -150,14 +150,7 @@ export async function nativeUp(ctx: TargetContext, release?: NativeState['releas
   };
   for (const s of mon) await ready(env, s.id, { kind: 'http', url: readyUrl[s.id]! }, 60_000);
 
-  // Last: the autoscaler scales through this same reconcile, so the rest of the stack runs first.
-  // A scale made by the autoscaler itself leaves the autoscaler alone (restarting it would end that scale).
   const ctl = autoscalerSpec(input);
-  if (ctl && !runningAsAutoscaler()) {
-    log.step('autoscaler');
-    await rec.ensure(ctl);
-    await ready(env, ctl.id, { kind: 'http', url: `http://${LOOPBACK}:${state.ports.autoscaler}${AUTOSCALER_HEALTH_PATH}` }, 30_000);
-  }
 
   // Processes the plan no longer has (fewer replicas, a component turned off) go.
   const wanted = new Set([...infra, ...mon, ...(edgeProc ? [edgeProc] : []), ...(ctl || runningAsAutoscaler() ? [{ id: 'autoscaler' }] : [])].map((s) => s.id).concat(state.api.map((r) => r.id), state.workers.map((w) => w.id)));
@@ -170,6 +163,14 @@ export async function nativeUp(ctx: TargetContext, release?: NativeState['releas
 
   saveNativeState(env, state);
   writeLastPlan(ctx.stateDir, plan);
+
+  // Last, once the state and endpoints it reads are written: the autoscaler scales through this
+  // same reconcile. A scale made by the autoscaler itself leaves it alone (a restart would end that scale).
+  if (ctl && !runningAsAutoscaler()) {
+    log.step('autoscaler');
+    await rec.ensure(ctl);
+    await ready(env, ctl.id, { kind: 'http', url: `http://${LOOPBACK}:${state.ports.autoscaler}${AUTOSCALER_HEALTH_PATH}` }, 30_000);
+  }
   return {
     outcome: rec.changes.length ? 'applied' : 'noop',
     release: state.release.version,

@@ -30,6 +30,8 @@ describe('the autoscaler service in the plan', () => {
 
   it('is absent when autoscale is off, and on the engine targets (which say why)', () => {
     expect(native({ enabled: false }).services.map((s) => s.name)).not.toContain('autoscaler');
+    expect(native({ service: false }).services.map((s) => s.name)).not.toContain('autoscaler');
+    expect(autoscalerOmittedReason(planFor('medium', { autoscale: { service: false } }).profile)).toBeNull();
     const docker = planFor('medium');
     expect(docker.target).toBe('docker');
     expect(docker.services.map((s) => s.name)).not.toContain('autoscaler');
