@@ -1,11 +1,15 @@
 // The autoscaler as a planned service, with exact expectations: the plan (pure), the native
 // process spec it becomes, its Prometheus job, and where the engine targets leave it out.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseListen } from '../../cli/autoscale-listener.js';
 import { autoscalerOmittedReason } from '../../plan/autoscale-service.js';
 import { buildComposeDocument } from '../../templates/compose/render-compose.js';
 import { listScrapeJobs } from '../../templates/monitoring/scrape-jobs.js';
 import { autoscalerSpec, RANK, type SpecInput } from '../../targets/native/process-specs.js';
+import { writeScrapeTargets } from '../../targets/native/native-config.js';
 import { nativePaths } from '../../targets/native/supervisor/paths.js';
 import type { NativeState } from '../../state/native-state.js';
 import { planFor } from '../observability/monitoring-fixtures.js';
@@ -95,5 +99,20 @@ describe('the autoscaler as a native process', () => {
     expect(parseListen('9466')).toEqual({ host: '127.0.0.1', port: 9466 });
     expect(() => parseListen('x:0')).toThrow("--listen 'x:0' is not HOST:PORT");
     expect(() => parseListen('host:')).toThrow(/not HOST:PORT/);
+  });
+
+  it('is the target of the native Prometheus job `autoscaler` (file_sd)', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'prodctl-as-sd-'));
+    try {
+      const p = nativePaths(dir);
+      const read = () => JSON.parse(readFileSync(path.join(p.configDir, 'prometheus', 'targets', 'autoscaler.json'), 'utf8'));
+      const plan = native();
+      writeScrapeTargets(plan, input(plan).state, p, new Set());
+      expect(read()).toEqual([{ targets: ['127.0.0.1:41234'], labels: { project: plan.project } }]);
+      writeScrapeTargets(plan, input(plan, 0).state, p, new Set());
+      expect(read()).toEqual([{ targets: [], labels: { project: plan.project } }]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
