@@ -13,23 +13,28 @@ import { endpointsFile, readEndpoints } from '../checks/live/create-probes.js';
 import { selectTarget } from '../targets/select-target.js';
 import type { Target, TargetContext } from '../targets/types.js';
 import { appendAudit } from '../state/audit.js';
-import { readAutoscaleState, writeAutoscaleState, writeAutoscaleTextfile, type AutoscaleRecord } from '../state/autoscale-state.js';
+import { readAutoscaleState, removeAutoscaleTextfile, writeAutoscaleState, writeAutoscaleTextfile, type AutoscaleRecord } from '../state/autoscale-state.js';
 import { acquireLock, createFileLockStore, describeSelf } from '../state/lock.js';
 import { runControllerLoop } from './autoscale-controller.js';
+import { parseListen, startAutoscaleListener } from './autoscale-listener.js';
+import { targetContext } from './target-context.js';
 import type { CliContext } from './context.js';
 import { loadStack } from './load-stack.js';
 
-export async function runAutoscale(ctx: CliContext, o: { once?: boolean; target?: string }): Promise<void> {
+export async function runAutoscale(ctx: CliContext, o: { once?: boolean; target?: string; listen?: string }): Promise<void> {
   const stack = await loadStack(ctx);
   const cfg = autoscaleConfigOf(stack.plan.profile);
   if (!cfg) throw new UsageError('the autoscaler is off in this profile', 'set autoscale.enabled: true (docs/autoscale.md)');
   const target = await selectTarget(stack.plan, ctx.log, o.target);
-  const tctx: TargetContext = { plan: stack.plan, renderedDir: stack.renderedDir, stateDir: ctx.stateDir, log: ctx.log, yes: true };
+  // With the profile: the native reconcile it scales through rebuilds this very process's spec and must find it unchanged.
+  const tctx: TargetContext = { ...targetContext(ctx, stack), yes: true };
   const redis = readEndpoints(endpointsFile(ctx.stateDir, stack.plan.target)).redis;
   if (!redis) throw new TargetError('the running stack names no Redis endpoint', 'restart it with `prodctl up`');
   const pwFile = secretFileOf(stack.plan, stack.plan.profile.redis.password_secret);
   const sampler = createQueueSampler({ ...redis, password: pwFile ? readSecret(pwFile, 'redis password', { optional: true }) : undefined, queueName: DEFAULT_QUEUE_NAME });
   let stop = false;
+  let latest: AutoscaleRecord | null = null;
+  const listener = o.listen ? await startAutoscaleListener(parseListen(o.listen), () => latest, cfg.max) : null;
   const onSignal = () => (stop = true);
   process.once('SIGTERM', onSignal).once('SIGINT', onSignal);
   try {
@@ -39,7 +44,7 @@ export async function runAutoscale(ctx: CliContext, o: { once?: boolean; target?
         sample: () => sampler.sample(),
         readCurrent: () => countWorkers(target, tctx),
         apply: (desired) => scaleUnderLock(target, tctx, desired),
-        record: (r) => recordDecision(ctx, r, cfg.max),
+        record: (r) => recordDecision(ctx, (latest = r), cfg.max, !listener),
         now: Date.now,
         sleep: (ms) => sleep(ms),
         stopped: () => stop,
@@ -52,6 +57,7 @@ export async function runAutoscale(ctx: CliContext, o: { once?: boolean; target?
   } finally {
     process.off('SIGTERM', onSignal).off('SIGINT', onSignal);
     await sampler.close();
+    await listener?.close();
   }
 }
 
@@ -79,9 +85,12 @@ async function scaleUnderLock(target: Target, tctx: TargetContext, desired: numb
   }
 }
 
-function recordDecision(ctx: CliContext, r: AutoscaleRecord, max: number): void {
+/** `textfile`: without an endpoint of its own, the metrics go through node-exporter's textfile collector. */
+function recordDecision(ctx: CliContext, r: AutoscaleRecord, max: number, textfile: boolean): void {
   writeAutoscaleState(ctx.stateDir, r);
-  writeAutoscaleTextfile(ctx.stateDir, r, max);
+  // Served on its own endpoint, the same series in the textfile would be scraped twice.
+  if (textfile) writeAutoscaleTextfile(ctx.stateDir, r, max);
+  else removeAutoscaleTextfile(ctx.stateDir);
   if (r.desired !== r.current || !r.applied) {
     appendAudit(ctx.stateDir, { command: 'autoscale', args: [`workers=${r.desired}`], outcome: r.applied ? 'ok' : 'refused', durationMs: 0, detail: `${r.reason}: ${r.why}` });
   }

@@ -1,6 +1,7 @@
 // `prodctl up`: profile → plan → rendered files → target.up(); prints what changed, or that
 // nothing did.
 import { printJson, printLine } from '../lib/output.js';
+import { autoscalerOmittedReason } from '../plan/autoscale-service.js';
 import { selectTarget } from '../targets/select-target.js';
 import type { CliContext } from './context.js';
 import { loadStack } from './load-stack.js';
@@ -10,6 +11,8 @@ export async function runUp(ctx: CliContext, o: { target?: string }): Promise<vo
   const stack = await loadStack(ctx);
   const target = await selectTarget(stack.plan, ctx.log, o.target);
   const tctx = targetContext(ctx, stack);
+  const omitted = autoscalerOmittedReason(stack.plan.profile, target.kind);
+  if (omitted) ctx.log.warn(omitted);
   const result = await target.up(tctx);
   if (ctx.json) return printJson({ ...result, status: await target.status(tctx) });
   if (result.outcome === 'noop') printLine(`nothing changed: ${result.changes.join('; ')}`);

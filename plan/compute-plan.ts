@@ -4,6 +4,7 @@ import path from 'node:path';
 import { parseDuration } from '../profile/units.js';
 import type { Profile } from '../profile/schema.js';
 import { planApi, planWorker } from './app-services.js';
+import { planAutoscaler } from './autoscale-service.js';
 import { planPostgres, planRedis } from './data-services.js';
 import { planEdge } from './edge-service.js';
 import { RENDER_PATHS } from './file-paths.js';
@@ -20,7 +21,7 @@ export const NETWORKS = [
 export function computePlan(profile: Profile, opts: { preset: string; profileDir: string }): StackPlan {
   const release = releaseOf(profile.images.api);
   const ctx = { project: profile.project.name, preset: opts.preset, stopGracePeriodSeconds: Math.ceil(parseDuration(profile.deploy.stop_timeout) / 1000) };
-  const drafts = [planApi(profile, release), planWorker(profile, release), planPostgres(profile), planRedis(profile), planEdge(profile), ...planMonitoring(profile)];
+  const drafts = [planApi(profile, release), planWorker(profile, release), planPostgres(profile), planRedis(profile), planEdge(profile), ...planMonitoring(profile), ...planAutoscaler(profile)];
   const services = drafts.map((d) => hardenService(d, ctx));
   const used = new Set(services.flatMap((s) => s.secrets.map((x) => x.name)));
   return {

@@ -14,9 +14,11 @@ export type ServiceName =
   | 'postgres-exporter'
   | 'redis-exporter'
   | 'node-exporter'
-  | 'blackbox-exporter';
+  | 'blackbox-exporter'
+  | 'autoscaler';
 
-export type ServiceRole = 'app' | 'stateful' | 'edge' | 'monitoring';
+/** control: prodctl's own controllers (the autoscaler), which change the stack through its target. */
+export type ServiceRole = 'app' | 'stateful' | 'edge' | 'monitoring' | 'control';
 
 export interface HealthcheckPlan {
   /** Docker-style test, e.g. ['CMD', 'node', 'healthcheck.js'] */

@@ -167,6 +167,7 @@ const autoscaleSchema = z
     scale_down_window: duration.meta({ description: 'Workers are removed only when the need stayed lower this long; one scale-down per window' }),
     poll_interval: duration.meta({ description: 'How often the controller reads the queue' }),
     metrics_port: port.meta({ description: 'Health and metrics port of the controller' }),
+    service: z.boolean().optional().meta({ description: 'Run the controller as a service of the stack (native target; default true); false: run `prodctl autoscale run` yourself' }),
   })
   .strict();
 

@@ -57,3 +57,7 @@ export function writeAutoscaleTextfile(stateDir: string, r: AutoscaleRecord, max
   fs.writeFileSync(`${file}.tmp`, renderAutoscaleTextfile(r, max));
   fs.renameSync(`${file}.tmp`, file);
 }
+
+export function removeAutoscaleTextfile(stateDir: string): void {
+  fs.rmSync(path.join(stateDir, 'textfile', AUTOSCALE_TEXTFILE), { force: true });
+}

@@ -29,6 +29,8 @@ export interface NativePorts {
   nodeExporter: number;
   /** The blackbox exporter probing the edge (absent in state written before slo.probes). */
   blackboxExporter?: number;
+  /** The autoscaler's health and metrics listener, when the plan has the autoscaler. */
+  autoscaler?: number;
 }
 
 export interface NativeRelease {

@@ -11,6 +11,7 @@ export function register(program: Command): void {
     .description('Poll the queue and scale the workers between autoscale.min and autoscale.max')
     .option('--once', 'make one decision, apply it and exit')
     .option('--target <kind>', 'override the profile target: native | docker')
+    .option('--listen <host:port>', 'serve /healthz and /metrics here (how the native stack runs it as its autoscaler service)')
     .addHelpText(
       'after',
       `
@@ -22,7 +23,9 @@ Examples:
 Desired workers = ceil((waiting + active) / target_jobs_per_worker), one more when the oldest
 waiting job is older than max_wait, within min..max. Up at most step_up per poll; down only to
 the highest need of scale_down_window, once per window. A running deploy holds the lock and wins.
-Each change is in the audit log; the last decision shows in \`prodctl status\`.`,
+Each change is in the audit log; the last decision shows in \`prodctl status\`.
+On the native target \`prodctl up\` runs it as the stack's \`autoscaler\` service (autoscale.service: false
+leaves it to you).`,
     )
     .action(async (opts, cmd: Command) => {
       const { runAutoscale } = await import('../run-autoscale.js');

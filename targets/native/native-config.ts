@@ -105,6 +105,7 @@ function scrapeTargets(state: NativeState, skipped: Set<string>): Record<string,
     redis: skipped.has('redis-exporter') ? [] : [at(p.redisExporter)],
     node: skipped.has('node-exporter') ? [] : [at(p.nodeExporter)],
     edge: skipped.has('edge') ? [] : [at(p.edgeMetrics)],
+    autoscaler: p.autoscaler ? [at(p.autoscaler)] : [],
   };
   return t;
 }

@@ -92,6 +92,8 @@ export async function planNativeState(prev: NativeState | null, plan: StackPlan,
     notes.push(...picked.notes);
     state = { version: 1, ports: picked.ports, release, api: [], workers: [], seq: 1 };
   }
+  // Picked once and kept, even when the autoscaler is turned off and on again.
+  if (plan.services.some((s) => s.name === 'autoscaler') && !state.ports.autoscaler) state.ports.autoscaler = await pickPort(portsInState(state));
   const want = (name: 'api' | 'worker') => plan.services.find((s) => s.name === name)?.replicas ?? 0;
   while (state.api.length < want('api')) state.api.push(await newApiReplica(state));
   state.api = state.api.slice(0, want('api'));

@@ -1,5 +1,6 @@
 // `status` on the native target: every plan service with its processes (from the supervisor),
 // their health (probed now), ports, uptime and restarts.
+import { AUTOSCALER_HEALTH_PATH } from '../../plan/autoscale-service.js';
 import type { ServiceName } from '../../plan/types.js';
 import { readNativeState, type NativeState } from '../../state/native-state.js';
 import type { ReplicaStatus, ServiceStatus, StackStatus, TargetContext } from '../types.js';
@@ -36,6 +37,8 @@ export function probeFor(s: NativeState, id: string, edgeBind = LOOPBACK): { pro
       return http(p.redisExporter, '/metrics');
     case 'node-exporter':
       return http(p.nodeExporter, '/metrics');
+    case 'autoscaler':
+      return p.autoscaler ? http(p.autoscaler, AUTOSCALER_HEALTH_PATH) : null;
     default:
       return null;
   }

@@ -8,6 +8,7 @@ import pg from 'pg';
 import { tlsPaths } from '../../edge/tls/cert-store.js';
 import { TargetError } from '../../lib/errors.js';
 import { serviceUser } from '../../lib/system-user.js';
+import { AUTOSCALER_HEALTH_PATH } from '../../plan/autoscale-service.js';
 import { tlsSettings } from '../../plan/tls-settings.js';
 import { readNativeState, type NativeState } from '../../state/native-state.js';
 import { assertServiceRole } from '../service-role.js';
@@ -19,7 +20,7 @@ import { drainAtEdge, nativeEdge, saveNativeState, syncEdgeServers } from './nat
 import { planNativeState } from './native-ports.js';
 import { ensureProbeKey } from './probe-key.js';
 import { ensurePostgresReady, preparePostgresData } from './postgres-bootstrap.js';
-import { apiSpec, edgeSpec, infraSpecs, LOOPBACK, monitoringSpecs, rolloutTimings, workerSpec } from './process-specs.js';
+import { apiSpec, autoscalerSpec, edgeSpec, infraSpecs, LOOPBACK, monitoringSpecs, rolloutTimings, runningAsAutoscaler, workerSpec } from './process-specs.js';
 import { apiProbe, logTail, waitReady, workerProbe, type Probe } from './readiness.js';
 import { ensureSupervisor, tightenLogModes, type SupervisorClient } from './supervisor/supervisor-client.js';
 import { hashSpec, type ProcessSpec, type ProcessStatus } from './supervisor/types.js';
@@ -149,8 +150,10 @@ export async function nativeUp(ctx: TargetContext, release?: NativeState['releas
   };
   for (const s of mon) await ready(env, s.id, { kind: 'http', url: readyUrl[s.id]! }, 60_000);
 
+  const ctl = autoscalerSpec(input);
+
   // Processes the plan no longer has (fewer replicas, a component turned off) go.
-  const wanted = new Set([...infra, ...mon, ...(edgeProc ? [edgeProc] : [])].map((s) => s.id).concat(state.api.map((r) => r.id), state.workers.map((w) => w.id)));
+  const wanted = new Set([...infra, ...mon, ...(edgeProc ? [edgeProc] : []), ...(ctl || runningAsAutoscaler() ? [{ id: 'autoscaler' }] : [])].map((s) => s.id).concat(state.api.map((r) => r.id), state.workers.map((w) => w.id)));
   for (const id of running.keys()) {
     if (wanted.has(id)) continue;
     if (edgeDrain && /^api-/.test(id)) await drainAtEdge(edgeDrain, id, rolloutTimings(plan).drainMs);
@@ -160,6 +163,14 @@ export async function nativeUp(ctx: TargetContext, release?: NativeState['releas
 
   saveNativeState(env, state);
   writeLastPlan(ctx.stateDir, plan);
+
+  // Last, once the state and endpoints it reads are written: the autoscaler scales through this
+  // same reconcile. A scale made by the autoscaler itself leaves it alone (a restart would end that scale).
+  if (ctl && !runningAsAutoscaler()) {
+    log.step('autoscaler');
+    await rec.ensure(ctl);
+    await ready(env, ctl.id, { kind: 'http', url: `http://${LOOPBACK}:${state.ports.autoscaler}${AUTOSCALER_HEALTH_PATH}` }, 30_000);
+  }
   return {
     outcome: rec.changes.length ? 'applied' : 'noop',
     release: state.release.version,

@@ -1,5 +1,6 @@
 // What the native stack runs, as plain ProcessSpecs: a pure function of the plan, the native
 // state (ports, replicas, release) and where things live. Nothing here starts anything.
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { ENV } from '../../contract/index.js';
 import type { ServicePlan, StackPlan } from '../../plan/types.js';
@@ -13,8 +14,15 @@ import { walPushCommand } from '../../plan/wal-commands.js';
 
 export const LOOPBACK = '127.0.0.1';
 
+/** Set in the autoscaler's environment: its own scales must never stop or restart itself. */
+export const AUTOSCALER_ENV = 'PRODCTL_AUTOSCALER_CONFIG';
+
+export function runningAsAutoscaler(): boolean {
+  return Boolean(process.env[AUTOSCALER_ENV]);
+}
+
 /** Start ranks: `down` stops the highest first (monitoring, edge, app, exporters, data). */
-export const RANK = { postgres: 0, redis: 0, exporter: 1, worker: 2, api: 3, edge: 4, monitoring: 5 } as const;
+export const RANK = { postgres: 0, redis: 0, exporter: 1, worker: 2, api: 3, edge: 4, monitoring: 5, control: 6 } as const;
 
 export interface SpecInput {
   plan: StackPlan;
@@ -205,6 +213,28 @@ export function monitoringSpecs(i: SpecInput): ProcessSpec[] {
     specs.push({ ...common('blackbox-exporter'), argv: [b['blackbox-exporter'], `--config.file=${path.join(i.paths.configDir, 'blackbox', 'blackbox.yml')}`, `--web.listen-address=${LOOPBACK}:${p.blackboxExporter}`] });
   }
   return specs;
+}
+
+/**
+ * `prodctl autoscale run` as a supervised process of the stack: this prodctl, this profile and
+ * state folder, health and metrics on the autoscaler's port. Stopped first on `down` (highest
+ * rank), so it cannot scale a stack that is going away.
+ */
+export function autoscalerSpec(i: SpecInput): ProcessSpec | null {
+  const port = i.state.ports.autoscaler;
+  if (!service(i.plan, 'autoscaler') || !port || !i.prodctl) return null;
+  return {
+    id: 'autoscaler',
+    service: 'autoscaler',
+    argv: [...i.prodctl, 'autoscale', 'run', '--listen', `${LOOPBACK}:${port}`],
+    // The settings' hash: an `up` after autoscale: changed restarts the controller with them.
+    env: { ...baseEnv(i, 'autoscaler'), [AUTOSCALER_ENV]: createHash('sha256').update(JSON.stringify(i.plan.profile.autoscale)).digest('hex').slice(0, 16) },
+    cwd: i.paths.root,
+    stopSignal: 'SIGTERM',
+    // A scale it is in the middle of finishes within the worker's own stop grace.
+    stopTimeoutMs: stopMs(i.plan, 'worker') + 5_000,
+    order: RANK.control,
+  };
 }
 
 /** The deploy timeout and drain window of the profile, in ms. */

@@ -15,7 +15,8 @@ export function buildComposeDocument(plan: StackPlan): Record<string, unknown> {
     plan.networks.map((n) => [n.name, { driver: swarm ? 'overlay' : 'bridge', ...(n.internal ? { internal: true } : {}), ...(swarm ? { attachable: true } : {}) }]),
   );
   const doc: Record<string, unknown> = {
-    services: Object.fromEntries(plan.services.map((s) => [s.name, composeService(s, plan)])),
+    // prodctl's own controllers run under the native supervisor only, never as a container.
+    services: Object.fromEntries(plan.services.filter((s) => s.role !== 'control').map((s) => [s.name, composeService(s, plan)])),
     networks,
     volumes: Object.fromEntries(plan.volumes.map((v) => [v, {}])),
     secrets: Object.fromEntries(plan.secrets.map((s) => [s.name, { file: s.file }])),

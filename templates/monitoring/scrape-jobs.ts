@@ -4,7 +4,7 @@
 import { METRICS_PATH } from '../../contract/index.js';
 import type { ServiceName, StackPlan } from '../../plan/types.js';
 
-export const SCRAPE_JOBS = ['prometheus', 'alertmanager', 'api', 'worker', 'postgres', 'redis', 'node', 'edge'] as const;
+export const SCRAPE_JOBS = ['prometheus', 'alertmanager', 'api', 'worker', 'postgres', 'redis', 'node', 'edge', 'autoscaler'] as const;
 export type ScrapeJob = (typeof SCRAPE_JOBS)[number];
 
 /** Folder (relative to prometheus.yml) holding the native target's file_sd files. */
@@ -27,6 +27,7 @@ const DEFAULT_PORTS: Record<ScrapeJob, number> = {
   redis: 9121,
   node: 9100,
   edge: 8405,
+  autoscaler: 9466,
 };
 
 const SERVICE_OF: Record<ScrapeJob, ServiceName> = {
@@ -38,6 +39,7 @@ const SERVICE_OF: Record<ScrapeJob, ServiceName> = {
   redis: 'redis-exporter',
   node: 'node-exporter',
   edge: 'edge',
+  autoscaler: 'autoscaler',
 };
 
 export function listScrapeJobs(plan: StackPlan): ScrapeJobSpec[] {
@@ -50,7 +52,9 @@ export function listScrapeJobs(plan: StackPlan): ScrapeJobSpec[] {
     // Traefik serves metrics on its own entry point; HAProxy on a prometheus-exporter frontend.
     edge: p.edge.kind === 'traefik' ? 8082 : 8405,
   };
-  return SCRAPE_JOBS.map((job) => {
+  // The autoscaler is a job only where the plan runs it as a service (docs/autoscale.md).
+  const jobs = SCRAPE_JOBS.filter((job) => job !== 'autoscaler' || plan.services.some((s) => s.name === 'autoscaler'));
+  return jobs.map((job) => {
     const service = SERVICE_OF[job];
     const port = metricsPortOf(plan, service) ?? profilePorts[job] ?? DEFAULT_PORTS[job];
     return { job, service, port, metricsPath: METRICS_PATH };

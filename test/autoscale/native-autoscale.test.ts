@@ -15,7 +15,8 @@ beforeAll(async () => {
     project: { name: 'pdf-autoscale' },
     monitoring: { enabled: false },
     workers: { replicas: 1 },
-    autoscale: { enabled: true, min: 2, max: 3, target_jobs_per_worker: 4, scale_down_window: '20s', poll_interval: '1s' },
+    // The controller by hand (--once), not as the stack's service: test/autoscale/native-burst.test.ts runs that.
+    autoscale: { enabled: true, min: 2, max: 3, target_jobs_per_worker: 4, scale_down_window: '20s', poll_interval: '1s', service: false },
   });
 }, 240_000);
 
