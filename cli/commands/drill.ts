@@ -17,6 +17,8 @@ Scenarios:
   postgres-restart   Postgres stopped until the fast burn-rate page (SloBudgetBurnFast) fires; prodctl up brings it back
   redis-restart      Redis stopped until SloBudgetBurnFast fires; prodctl up brings it back
   worker-crash       one worker killed with SIGKILL while jobs are in flight; the supervisor restarts it
+  bad-deploy         a release whose /readyz never passes deployed through the target; the deploy must be
+                     refused and the old release keep serving (shorten the wait with --set deploy.timeout=10s)
 
 Examples:
   $ prodctl drill postgres-restart

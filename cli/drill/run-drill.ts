@@ -1,6 +1,8 @@
 // `prodctl drill <scenario>` on a running native stack: background load from the built-in engine,
 // the fault, the recovery through the target, and the evidence — the timeline, Alertmanager's view
 // of the expected alerts, the jobs in Postgres — judged into a report.
+import { rmSync } from 'node:fs';
+import path from 'node:path';
 import { renderSamplePdf } from '../../loadtest/sample-pdf.js';
 import { buildLoadPlan } from '../../loadtest/plan.js';
 import { runEngine, type EngineRun } from '../../loadtest/engine/run-engine.js';
@@ -12,6 +14,7 @@ import type { CliContext } from '../context.js';
 import { mintRunKeys, revokeRunKeys } from '../run-loadtest.js';
 import type { AlertSeen, DrillNumbers, TimelineEvent } from './drill-report.js';
 import type { ScenarioSpec } from './scenarios.js';
+import { deployBadRelease, writeBadRelease } from './bad-release.js';
 
 export interface DrillRunInput {
   ctx: CliContext;
@@ -67,6 +70,19 @@ async function injectFault(i: DrillRunInput, note: (what: string) => void): Prom
   note(`fault: stopped ${procs.map((p) => p.id).join(', ')}`);
 }
 
+/** Deploys a never-healthy build (written under the state folder, removed after) through the target. */
+async function injectBadDeploy(i: DrillRunInput, t0: number, note: (what: string) => void): Promise<DrillNumbers['deploy']> {
+  const build = writeBadRelease(path.join(i.ctx.stateDir, 'drills', `bad-release-${t0}`));
+  note(`fault: deploying the never-healthy build ${build}`);
+  try {
+    const d = await deployBadRelease(i.target, i.tctx, build);
+    note(`deploy ${d.outcome}: ${d.reason.split('\n')[0]}`);
+    return d;
+  } finally {
+    rmSync(build, { recursive: true, force: true });
+  }
+}
+
 /** Jobs accepted since `since` (Postgres' clock): settled, lost and completed twice. */
 async function jobNumbers(probes: LiveProbes, since: string, settleMs: number): Promise<Pick<DrillNumbers, 'accepted' | 'completed' | 'failed' | 'lost' | 'completedTwice'>> {
   const open = async () => (await probes.pgQuery<{ n: number }>(`SELECT count(*)::int AS n FROM jobs WHERE created_at >= $1 AND state IN ('queued', 'active')`, [since]))[0].n;
@@ -110,7 +126,9 @@ export async function executeDrill(i: DrillRunInput): Promise<DrillNumbers> {
     const load = runEngine({ plan: lp, origin: i.edgeUrl, keys: minted.keys, pdf: Buffer.from(renderSamplePdf(lp.workload.samplePages)), threads: 1, signal: abort.signal });
     note(`load: ${i.vus} VUs of scenario ${lp.scenarioName} through ${i.edgeUrl}`);
     await sleep(i.warmupMs);
-    await injectFault(i, note);
+    let deploy: DrillNumbers['deploy'];
+    if (i.spec.fault.kind === 'bad-deploy') deploy = await injectBadDeploy(i, t0, note);
+    else await injectFault(i, note);
     if (i.spec.alerts.length) {
       const fired = await until(i.alertTimeoutMs, 500, async () => alerts.seen.every((a) => a.firedAtMs !== null));
       note(fired ? `alerts firing: ${i.spec.alerts.join(', ')}` : `alerts not all firing after ${i.alertTimeoutMs / 1000} s: ${alerts.seen.filter((a) => a.firedAtMs === null).map((a) => a.alert).join(', ')}`);
@@ -119,7 +137,8 @@ export async function executeDrill(i: DrillRunInput): Promise<DrillNumbers> {
     if (i.spec.fault.kind === 'hold-down') {
       const r = await i.target.up(i.tctx);
       note(`recovery: prodctl up (${r.changes.join('; ')})`);
-    } else note('recovery: the supervisor restarts the process by itself');
+    } else if (i.spec.fault.kind === 'bad-deploy') note('recovery: none to do — the deploy stopped by itself');
+    else note('recovery: the supervisor restarts the process by itself');
     const good = await until(120_000, 200, async () => (await fetch(`${i.edgeUrl}/readyz`, { signal: AbortSignal.timeout(2_000) })).status === 200);
     const recoveryMs = good ? Date.now() - tRecover : null;
     note(good ? `first good answer through the edge after ${recoveryMs} ms` : 'no good answer through the edge within 120 s');
@@ -134,7 +153,7 @@ export async function executeDrill(i: DrillRunInput): Promise<DrillNumbers> {
     const probes = await openProbes();
     const jobs = await jobNumbers(probes, since, 120_000).finally(() => probes.close());
     note(`jobs settled: ${jobs.accepted} accepted, ${jobs.lost} unfinished`);
-    return { project: plan.project, environment: plan.profile.project.environment, startedAt: new Date(t0).toISOString(), durationMs: Date.now() - t0, timeline, ...requestCounts(run), ...jobs, recoveryMs, alerts: alerts.seen };
+    return { project: plan.project, environment: plan.profile.project.environment, startedAt: new Date(t0).toISOString(), durationMs: Date.now() - t0, timeline, ...requestCounts(run), ...jobs, recoveryMs, alerts: alerts.seen, deploy };
   } finally {
     alerts.stop();
     abort.abort();

@@ -2,13 +2,13 @@
 // Alertmanager, and the bounds its report is judged by. Pure.
 import { BURN_ALERT_NAMES } from '../../templates/monitoring/slo-model.js';
 
-export type ScenarioName = 'postgres-restart' | 'redis-restart' | 'worker-crash';
+export type ScenarioName = 'postgres-restart' | 'redis-restart' | 'worker-crash' | 'bad-deploy';
 
 export interface ScenarioSpec {
   name: ScenarioName;
   summary: string;
-  /** What breaks: a supervised service held down, or one worker killed with SIGKILL. */
-  fault: { kind: 'hold-down'; service: 'postgres' | 'redis' } | { kind: 'kill'; service: 'worker' };
+  /** What breaks: a supervised service held down, one worker killed with SIGKILL, or a never-healthy release deployed. */
+  fault: { kind: 'hold-down'; service: 'postgres' | 'redis' } | { kind: 'kill'; service: 'worker' } | { kind: 'bad-deploy'; service: 'api' };
   /** Alerts that must fire during the fault and resolve after it (by alertname). */
   alerts: string[];
   /** Share of the load's requests that may fail over the whole drill. */
@@ -41,6 +41,16 @@ export const SCENARIOS: Record<ScenarioName, ScenarioSpec> = {
     summary: 'one worker killed with SIGKILL while jobs are in flight; the supervisor restarts it',
     fault: { kind: 'kill', service: 'worker' },
     // A crashed worker restarts in about a second: too short for any alert's `for:`. The invariants are the test.
+    alerts: [],
+    maxErrorRatio: 0.02,
+    rtoSeconds: 30,
+  },
+  'bad-deploy': {
+    name: 'bad-deploy',
+    summary: 'a release whose /readyz never passes deployed under load; the health gate must refuse it and the old release keep serving',
+    fault: { kind: 'bad-deploy', service: 'api' },
+    // No alert is right: users see nothing, since the new replica never enters the edge. The evidence is the
+    // deploy's own refusal and the release still running, checked as an invariant of the report.
     alerts: [],
     maxErrorRatio: 0.02,
     rtoSeconds: 30,
