@@ -8,6 +8,8 @@ export interface TimelineEvent {
 
 export interface AlertSeen {
   alert: string;
+  /** Labels the alert must carry as well (disk-pressure: the data volume's mountpoint). */
+  labels?: Record<string, string>;
   firedAtMs: number | null;
   resolvedAtMs: number | null;
 }
@@ -68,7 +70,7 @@ export function judgeDrill(spec: ScenarioSpec, n: DrillNumbers): DrillReport {
     { name: `recovery ≤ RTO ${spec.rtoSeconds} s`, ok: n.recoveryMs !== null && n.recoveryMs <= spec.rtoSeconds * 1000, detail: `first good answer ${sec(n.recoveryMs)} after the recovery action` },
     ...(spec.fault.kind === 'bad-deploy' ? [judgeBadDeploy(n.deploy)] : []),
     ...n.alerts.map((a) => ({
-      name: `${a.alert} fired and resolved in Alertmanager`,
+      name: `${a.alert}${a.labels ? `{${Object.entries(a.labels).map(([k, v]) => `${k}="${v}"`).join(',')}}` : ''} fired and resolved in Alertmanager`,
       ok: a.firedAtMs !== null && a.resolvedAtMs !== null,
       detail: `fired ${a.firedAtMs === null ? 'never' : `at +${sec(a.firedAtMs)}`}, resolved ${a.resolvedAtMs === null ? 'never' : `at +${sec(a.resolvedAtMs)}`}`,
     })),

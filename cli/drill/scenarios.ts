@@ -2,13 +2,13 @@
 // Alertmanager, and the bounds its report is judged by. Pure.
 import { BURN_ALERT_NAMES } from '../../templates/monitoring/slo-model.js';
 
-export type ScenarioName = 'postgres-restart' | 'redis-restart' | 'worker-crash' | 'bad-deploy';
+export type ScenarioName = 'postgres-restart' | 'redis-restart' | 'worker-crash' | 'bad-deploy' | 'disk-pressure';
 
 export interface ScenarioSpec {
   name: ScenarioName;
   summary: string;
   /** What breaks: a supervised service held down, one worker killed with SIGKILL, or a never-healthy release deployed. */
-  fault: { kind: 'hold-down'; service: 'postgres' | 'redis' } | { kind: 'kill'; service: 'worker' } | { kind: 'bad-deploy'; service: 'api' };
+  fault: { kind: 'hold-down'; service: 'postgres' | 'redis' } | { kind: 'kill'; service: 'worker' } | { kind: 'bad-deploy'; service: 'api' } | { kind: 'fill-disk'; service: 'data-volume' };
   /** Alerts that must fire during the fault and resolve after it (by alertname). */
   alerts: string[];
   /** Share of the load's requests that may fail over the whole drill. */
@@ -52,6 +52,15 @@ export const SCENARIOS: Record<ScenarioName, ScenarioSpec> = {
     // No alert is right: users see nothing, since the new replica never enters the edge. The evidence is the
     // deploy's own refusal and the release still running, checked as an invariant of the report.
     alerts: [],
+    maxErrorRatio: 0.02,
+    rtoSeconds: 30,
+  },
+  'disk-pressure': {
+    name: 'disk-pressure',
+    summary: 'a bounded scratch file fills the data volume below the disk alert\'s free-space threshold, then is removed',
+    fault: { kind: 'fill-disk', service: 'data-volume' },
+    // Matched on the data volume's mount point, so another full disk of the host cannot stand in for it.
+    alerts: ['HostDiskFilling'],
     maxErrorRatio: 0.02,
     rtoSeconds: 30,
   },
