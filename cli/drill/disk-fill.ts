@@ -34,16 +34,22 @@ export function mountPointOf(dir: string): string {
   return at;
 }
 
-/** Writes the scratch file (refusing when more than `maxBytes` would be needed) and returns what it did. */
-export async function fillVolume(dir: string, targetFreeRatio: number, maxBytes: number): Promise<DiskFill> {
-  const before = statfsSync(dir);
-  const bytes = bytesToFill(before, targetFreeRatio);
+/** The bytes the fill needs now; refuses (before anything is written) when more than `maxBytes`. */
+export function checkFillBound(dir: string, targetFreeRatio: number, maxBytes: number): number {
+  const bytes = bytesToFill(statfsSync(dir), targetFreeRatio);
   if (bytes > maxBytes) {
     throw new UsageError(
       `filling ${dir} to ${(targetFreeRatio * 100).toFixed(1)} % free needs ${Math.ceil(bytes / MIB)} MiB, more than --max-fill ${Math.floor(maxBytes / MIB)} MiB`,
       'rehearse on a stack whose data folder is a small volume of its own, or raise --max-fill',
     );
   }
+  return bytes;
+}
+
+/** Writes the scratch file (within the bound, checked again now) and returns what it did. */
+export async function fillVolume(dir: string, targetFreeRatio: number, maxBytes: number): Promise<DiskFill> {
+  const before = statfsSync(dir);
+  const bytes = checkFillBound(dir, targetFreeRatio, maxBytes);
   const file = path.join(dir, `prodctl-drill-scratch-${Date.now()}`);
   const fh = await open(file, 'wx', 0o600);
   const chunk = Buffer.alloc(8 * MIB);

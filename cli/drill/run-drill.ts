@@ -15,7 +15,7 @@ import { mintRunKeys, revokeRunKeys } from '../run-loadtest.js';
 import type { AlertSeen, DrillNumbers, TimelineEvent } from './drill-report.js';
 import type { ScenarioSpec } from './scenarios.js';
 import { deployBadRelease, writeBadRelease } from './bad-release.js';
-import { fillVolume, mountPointOf, removeFill, type DiskFill } from './disk-fill.js';
+import { checkFillBound, fillVolume, mountPointOf, removeFill, type DiskFill } from './disk-fill.js';
 import { nativePaths } from '../../targets/native/supervisor/paths.js';
 import { deriveMonitoringSettings } from '../../templates/monitoring/monitoring-settings.js';
 
@@ -89,9 +89,11 @@ async function injectBadDeploy(i: DrillRunInput, t0: number, note: (what: string
   }
 }
 
+const diskFreeThreshold = (i: DrillRunInput) => deriveMonitoringSettings(i.tctx.plan).thresholds.diskFreeRatio;
+
 /** Fills the data volume to half the disk alert's free-space threshold. */
 async function injectDiskFill(i: DrillRunInput, note: (what: string) => void): Promise<DiskFill> {
-  const threshold = deriveMonitoringSettings(i.tctx.plan).thresholds.diskFreeRatio;
+  const threshold = diskFreeThreshold(i);
   const fill = await fillVolume(nativePaths(i.ctx.stateDir).dataDir, threshold / 2, i.maxFillBytes);
   const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
   note(`fault: wrote ${Math.round(fill.bytes / 1024 / 1024)} MiB to ${fill.file}: ${fill.mountpoint} free ${pct(fill.freeRatioBefore)} → ${pct(fill.freeRatioDuring)} (alert below ${pct(threshold)})`);
@@ -131,6 +133,8 @@ export async function executeDrill(i: DrillRunInput): Promise<DrillNumbers> {
   const plan = i.tctx.plan;
   // A connection opened before the fault does not survive a Postgres restart: one for the start, a fresh one after.
   const openProbes = () => createLiveProbes(plan, { stateDir: i.ctx.stateDir, checkApiKey: null });
+  // A volume too large for the bound is refused before any load or key.
+  if (i.spec.fault.kind === 'fill-disk') checkFillBound(nativePaths(i.ctx.stateDir).dataDir, diskFreeThreshold(i) / 2, i.maxFillBytes);
   const first = await openProbes();
   const since = await first.pgQuery<{ now: string }>(`SELECT now()::text AS now`).then((r) => r[0].now).finally(() => first.close());
   const minted = await mintRunKeys(i.ctx, i.vus);

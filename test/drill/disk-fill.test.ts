@@ -1,6 +1,6 @@
 // disk-pressure's arithmetic and its bound, on exact numbers; the fill itself runs in drill-native.test.ts.
 import { describe, expect, it } from 'vitest';
-import { bytesToFill, mountPointOf } from '../../cli/drill/disk-fill.js';
+import { bytesToFill, checkFillBound, mountPointOf } from '../../cli/drill/disk-fill.js';
 
 describe('disk-pressure fill', () => {
   it('writes exactly what brings avail/size down to the target share, and nothing when it is already there', () => {
@@ -11,5 +11,9 @@ describe('disk-pressure fill', () => {
 
   it('finds the mount point holding a folder', () => {
     expect(mountPointOf('/proc/self/fd')).toBe('/proc');
+  });
+
+  it('refuses, before writing, a volume that needs more than the bound (the host\'s root disk with 1 MiB)', () => {
+    expect(() => checkFillBound('/', 0.05, 1024 * 1024)).toThrow(/^filling \/ to 5\.0 % free needs \d+ MiB, more than --max-fill 1 MiB$/);
   });
 });
