@@ -22,8 +22,8 @@ export const SCENARIOS: Record<ScenarioName, ScenarioSpec> = {
     name: 'postgres-restart',
     summary: 'Postgres stopped under load until the availability page fires, then brought back with `up`',
     fault: { kind: 'hold-down', service: 'postgres' },
-    // The page users feel. (PostgresDown cannot fire: with Postgres down the exporter's scrape runs past the
-    // scrape timeout, so pg_up has no sample and the rule's `for:` keeps resetting; see docs/drills.md.)
+    // The page users feel. (PostgresDown cannot fire: with Postgres down the exporter's scrape outlasts the scrape
+    // timeout, so pg_up has no sample and the rule's `for:` keeps resetting; see docs/drills.md.)
     alerts: [BURN_ALERT_NAMES.page_fast],
     maxErrorRatio: 0.5,
     rtoSeconds: 60,
