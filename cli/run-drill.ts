@@ -20,6 +20,7 @@ export interface DrillOptions {
   alertTimeout?: string;
   warmup?: string;
   reportDir?: string;
+  maxFill?: string;
   yesProduction?: boolean;
 }
 
@@ -28,6 +29,12 @@ function positive(v: string | undefined, flag: string, fallback: number): number
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1 || n > 50) throw new UsageError(`${flag} ${v} is not a whole number from 1 to 50`, `e.g. ${flag} 2`);
   return n;
+}
+
+function parseMaxFill(v: string): number {
+  const mib = Number(v);
+  if (!Number.isInteger(mib) || mib < 1) throw new UsageError(`--max-fill ${v} is not a whole number of MiB`, 'e.g. --max-fill 2048');
+  return mib * 1024 * 1024;
 }
 
 export async function runDrill(ctx: CliContext, scenario: string, o: DrillOptions): Promise<void> {
@@ -53,6 +60,7 @@ export async function runDrill(ctx: CliContext, scenario: string, o: DrillOption
     vus: positive(o.vus, '--vus', 2),
     alertTimeoutMs: parseDuration(o.alertTimeout ?? '120s'),
     warmupMs: parseDuration(o.warmup ?? '5s'),
+    maxFillBytes: parseMaxFill(o.maxFill ?? '1024'),
   });
   const report = judgeDrill(spec, numbers);
   const dir = path.resolve(ctx.cwd, o.reportDir ?? path.join(ctx.stateDir, 'drills', `${spec.name}-${numbers.startedAt.replace(/[:.]/g, '-')}`));

@@ -9,6 +9,7 @@ export function register(program: Command): void {
     .option('--alert-timeout <duration>', 'how long the fault is held waiting for its alerts, and how long they may take to resolve', '120s')
     .option('--warmup <duration>', 'load before the fault and after the recovery', '5s')
     .option('--report-dir <dir>', 'where drill.md, drill.json and drill.junit.xml go (default <state>/drills/<scenario>-<time>)')
+    .option('--max-fill <MiB>', 'disk-pressure: the most the scratch file on the data volume may take; the drill refuses a volume that needs more', '1024')
     .option('--yes-production', 'allow a drill when project.environment is production')
     .addHelpText(
       'after',
@@ -17,6 +18,10 @@ Scenarios:
   postgres-restart   Postgres stopped until the fast burn-rate page (SloBudgetBurnFast) fires; prodctl up brings it back
   redis-restart      Redis stopped until SloBudgetBurnFast fires; prodctl up brings it back
   worker-crash       one worker killed with SIGKILL while jobs are in flight; the supervisor restarts it
+  bad-deploy         a release whose /readyz never passes deployed through the target; the deploy must be
+                     refused and the old release keep serving (shorten the wait with --set deploy.timeout=10s)
+  disk-pressure      a scratch file fills the data volume below the disk alert's free share (half of it), until
+                     HostDiskFilling for that mount point fires; then it is removed. At most --max-fill MiB
 
 Examples:
   $ prodctl drill postgres-restart

@@ -8,6 +8,8 @@ export interface TimelineEvent {
 
 export interface AlertSeen {
   alert: string;
+  /** Labels the alert must carry as well (disk-pressure: the data volume's mountpoint). */
+  labels?: Record<string, string>;
   firedAtMs: number | null;
   resolvedAtMs: number | null;
 }
@@ -28,6 +30,8 @@ export interface DrillNumbers {
   /** From the recovery action to the first good answer through the edge, ms; null when none came. */
   recoveryMs: number | null;
   alerts: AlertSeen[];
+  /** bad-deploy: what became of the never-healthy release. */
+  deploy?: { outcome: string; reason: string; releaseBefore: string | null; releaseAfter: string | null };
 }
 
 export interface Invariant {
@@ -47,6 +51,16 @@ export interface DrillReport extends DrillNumbers {
 const pct = (x: number) => `${(x * 100).toFixed(2)} %`;
 const sec = (ms: number | null) => (ms === null ? 'never' : `${(ms / 1000).toFixed(1)} s`);
 
+function judgeBadDeploy(d: DrillNumbers['deploy']): Invariant {
+  if (!d) return { name: 'bad release refused, old release keeps serving', ok: false, detail: 'the bad release was never deployed' };
+  const kept = d.releaseBefore !== null && d.releaseAfter === d.releaseBefore;
+  return {
+    name: 'bad release refused, old release keeps serving',
+    ok: d.outcome !== 'applied' && d.outcome !== 'noop' && kept,
+    detail: `deploy ${d.outcome}; release ${d.releaseBefore ?? 'none'} before, ${d.releaseAfter ?? 'none'} after${d.reason ? ` — ${d.reason.split('\n')[0]}` : ''}`,
+  };
+}
+
 export function judgeDrill(spec: ScenarioSpec, n: DrillNumbers): DrillReport {
   const errorRatio = n.requests ? n.failedRequests / n.requests : 0;
   const invariants: Invariant[] = [
@@ -54,8 +68,9 @@ export function judgeDrill(spec: ScenarioSpec, n: DrillNumbers): DrillReport {
     { name: 'jobs completed twice = 0', ok: n.completedTwice === 0, detail: `${n.completedTwice} jobs with more than one output` },
     { name: `error ratio ≤ ${pct(spec.maxErrorRatio)}`, ok: errorRatio <= spec.maxErrorRatio, detail: `${n.failedRequests} of ${n.requests} requests failed (${pct(errorRatio)})` },
     { name: `recovery ≤ RTO ${spec.rtoSeconds} s`, ok: n.recoveryMs !== null && n.recoveryMs <= spec.rtoSeconds * 1000, detail: `first good answer ${sec(n.recoveryMs)} after the recovery action` },
+    ...(spec.fault.kind === 'bad-deploy' ? [judgeBadDeploy(n.deploy)] : []),
     ...n.alerts.map((a) => ({
-      name: `${a.alert} fired and resolved in Alertmanager`,
+      name: `${a.alert}${a.labels ? `{${Object.entries(a.labels).map(([k, v]) => `${k}="${v}"`).join(',')}}` : ''} fired and resolved in Alertmanager`,
       ok: a.firedAtMs !== null && a.resolvedAtMs !== null,
       detail: `fired ${a.firedAtMs === null ? 'never' : `at +${sec(a.firedAtMs)}`}, resolved ${a.resolvedAtMs === null ? 'never' : `at +${sec(a.resolvedAtMs)}`}`,
     })),

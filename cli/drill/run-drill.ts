@@ -1,6 +1,8 @@
 // `prodctl drill <scenario>` on a running native stack: background load from the built-in engine,
 // the fault, the recovery through the target, and the evidence — the timeline, Alertmanager's view
 // of the expected alerts, the jobs in Postgres — judged into a report.
+import { rmSync } from 'node:fs';
+import path from 'node:path';
 import { renderSamplePdf } from '../../loadtest/sample-pdf.js';
 import { buildLoadPlan } from '../../loadtest/plan.js';
 import { runEngine, type EngineRun } from '../../loadtest/engine/run-engine.js';
@@ -12,6 +14,10 @@ import type { CliContext } from '../context.js';
 import { mintRunKeys, revokeRunKeys } from '../run-loadtest.js';
 import type { AlertSeen, DrillNumbers, TimelineEvent } from './drill-report.js';
 import type { ScenarioSpec } from './scenarios.js';
+import { deployBadRelease, writeBadRelease } from './bad-release.js';
+import { checkFillBound, fillVolume, mountPointOf, removeFill, type DiskFill } from './disk-fill.js';
+import { nativePaths } from '../../targets/native/supervisor/paths.js';
+import { deriveMonitoringSettings } from '../../templates/monitoring/monitoring-settings.js';
 
 export interface DrillRunInput {
   ctx: CliContext;
@@ -24,6 +30,8 @@ export interface DrillRunInput {
   /** How long the fault is held at most while waiting for its alerts, and how long they may take to resolve. */
   alertTimeoutMs: number;
   warmupMs: number;
+  /** disk-pressure: the most the scratch file may take, bytes. */
+  maxFillBytes: number;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -33,31 +41,32 @@ async function until(ms: number, stepMs: number, fn: () => Promise<boolean>): Pr
   return false;
 }
 
-async function activeAlerts(url: string): Promise<Set<string>> {
+async function activeAlerts(url: string): Promise<Record<string, string>[]> {
   const r = await fetch(`${url}/api/v2/alerts?active=true&silenced=false&inhibited=false`, { signal: AbortSignal.timeout(5_000) });
-  return new Set(((await r.json()) as { labels: Record<string, string> }[]).map((a) => a.labels.alertname));
+  return ((await r.json()) as { labels: Record<string, string> }[]).map((a) => a.labels);
 }
 
-/** Records fire and resolve times of the expected alerts while the drill runs. */
-function watchAlerts(url: string, names: string[], t0: number): { seen: AlertSeen[]; stop(): void } {
-  const seen = names.map((alert) => ({ alert, firedAtMs: null as number | null, resolvedAtMs: null as number | null }));
+/** Records fire and resolve times of the expected alerts (by name, and by labels where given) while the drill runs. */
+function watchAlerts(url: string, watched: Pick<AlertSeen, 'alert' | 'labels'>[], t0: number): { seen: AlertSeen[]; stop(): void } {
+  const seen: AlertSeen[] = watched.map((w) => ({ ...w, firedAtMs: null, resolvedAtMs: null }));
   const timer = setInterval(() => {
     activeAlerts(url).then((active) => {
       for (const s of seen) {
-        if (s.firedAtMs === null && active.has(s.alert)) s.firedAtMs = Date.now() - t0;
-        else if (s.firedAtMs !== null && s.resolvedAtMs === null && !active.has(s.alert)) s.resolvedAtMs = Date.now() - t0;
+        const on = active.some((l) => l.alertname === s.alert && Object.entries(s.labels ?? {}).every(([k, v]) => l[k] === v));
+        if (s.firedAtMs === null && on) s.firedAtMs = Date.now() - t0;
+        else if (s.firedAtMs !== null && s.resolvedAtMs === null && !on) s.resolvedAtMs = Date.now() - t0;
       }
     }, () => {});
   }, 500);
   return { seen, stop: () => clearInterval(timer) };
 }
 
-async function injectFault(i: DrillRunInput, note: (what: string) => void): Promise<void> {
+async function injectFault(i: DrillRunInput, fault: { kind: 'hold-down' | 'kill'; service: string }, note: (what: string) => void): Promise<void> {
   const sup = await findSupervisor(i.ctx.stateDir);
   if (!sup) throw new Error(`no supervisor runs for ${i.ctx.stateDir}: is the stack up?`);
-  const procs = (await sup.status()).filter((p) => p.service === i.spec.fault.service && p.state === 'running');
-  if (!procs.length) throw new Error(`no running ${i.spec.fault.service} process to break`);
-  if (i.spec.fault.kind === 'kill') {
+  const procs = (await sup.status()).filter((p) => p.service === fault.service && p.state === 'running');
+  if (!procs.length) throw new Error(`no running ${fault.service} process to break`);
+  if (fault.kind === 'kill') {
     const victim = procs[0];
     process.kill(victim.pid!, 'SIGKILL');
     note(`fault: SIGKILL to ${victim.id} (pid ${victim.pid})`);
@@ -65,6 +74,30 @@ async function injectFault(i: DrillRunInput, note: (what: string) => void): Prom
   }
   for (const p of procs) await sup.stop(p.id);
   note(`fault: stopped ${procs.map((p) => p.id).join(', ')}`);
+}
+
+/** Deploys a never-healthy build (written under the state folder, removed after) through the target. */
+async function injectBadDeploy(i: DrillRunInput, t0: number, note: (what: string) => void): Promise<DrillNumbers['deploy']> {
+  const build = writeBadRelease(path.join(i.ctx.stateDir, 'drills', `bad-release-${t0}`));
+  note(`fault: deploying the never-healthy build ${build}`);
+  try {
+    const d = await deployBadRelease(i.target, i.tctx, build);
+    note(`deploy ${d.outcome}: ${d.reason.split('\n')[0]}`);
+    return d;
+  } finally {
+    rmSync(build, { recursive: true, force: true });
+  }
+}
+
+const diskFreeThreshold = (i: DrillRunInput) => deriveMonitoringSettings(i.tctx.plan).thresholds.diskFreeRatio;
+
+/** Fills the data volume to half the disk alert's free-space threshold. */
+async function injectDiskFill(i: DrillRunInput, note: (what: string) => void): Promise<DiskFill> {
+  const threshold = diskFreeThreshold(i);
+  const fill = await fillVolume(nativePaths(i.ctx.stateDir).dataDir, threshold / 2, i.maxFillBytes);
+  const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
+  note(`fault: wrote ${Math.round(fill.bytes / 1024 / 1024)} MiB to ${fill.file}: ${fill.mountpoint} free ${pct(fill.freeRatioBefore)} → ${pct(fill.freeRatioDuring)} (alert below ${pct(threshold)})`);
+  return fill;
 }
 
 /** Jobs accepted since `since` (Postgres' clock): settled, lost and completed twice. */
@@ -100,26 +133,39 @@ export async function executeDrill(i: DrillRunInput): Promise<DrillNumbers> {
   const plan = i.tctx.plan;
   // A connection opened before the fault does not survive a Postgres restart: one for the start, a fresh one after.
   const openProbes = () => createLiveProbes(plan, { stateDir: i.ctx.stateDir, checkApiKey: null });
+  // A volume too large for the bound is refused before any load or key.
+  if (i.spec.fault.kind === 'fill-disk') checkFillBound(nativePaths(i.ctx.stateDir).dataDir, diskFreeThreshold(i) / 2, i.maxFillBytes);
   const first = await openProbes();
   const since = await first.pgQuery<{ now: string }>(`SELECT now()::text AS now`).then((r) => r[0].now).finally(() => first.close());
   const minted = await mintRunKeys(i.ctx, i.vus);
   const abort = new AbortController();
-  const alerts = watchAlerts(i.alertmanagerUrl, i.spec.alerts, t0);
+  const fault = i.spec.fault;
+  // The disk alert counts only for the data volume's own mount point.
+  const labels = fault.kind === 'fill-disk' ? { mountpoint: mountPointOf(nativePaths(i.ctx.stateDir).dataDir) } : undefined;
+  const alerts = watchAlerts(i.alertmanagerUrl, i.spec.alerts.map((alert) => ({ alert, labels })), t0);
+  let fill: DiskFill | undefined;
   try {
     const lp = buildLoadPlan(plan.profile.loadtest, { vus: i.vus, duration: '30m' });
     const load = runEngine({ plan: lp, origin: i.edgeUrl, keys: minted.keys, pdf: Buffer.from(renderSamplePdf(lp.workload.samplePages)), threads: 1, signal: abort.signal });
     note(`load: ${i.vus} VUs of scenario ${lp.scenarioName} through ${i.edgeUrl}`);
     await sleep(i.warmupMs);
-    await injectFault(i, note);
+    let deploy: DrillNumbers['deploy'];
+    if (fault.kind === 'bad-deploy') deploy = await injectBadDeploy(i, t0, note);
+    else if (fault.kind === 'fill-disk') fill = await injectDiskFill(i, note);
+    else await injectFault(i, fault, note);
     if (i.spec.alerts.length) {
       const fired = await until(i.alertTimeoutMs, 500, async () => alerts.seen.every((a) => a.firedAtMs !== null));
       note(fired ? `alerts firing: ${i.spec.alerts.join(', ')}` : `alerts not all firing after ${i.alertTimeoutMs / 1000} s: ${alerts.seen.filter((a) => a.firedAtMs === null).map((a) => a.alert).join(', ')}`);
     }
     const tRecover = Date.now();
-    if (i.spec.fault.kind === 'hold-down') {
+    if (fill) {
+      await removeFill(fill);
+      note(`recovery: removed ${fill.file}`);
+    } else if (fault.kind === 'hold-down') {
       const r = await i.target.up(i.tctx);
       note(`recovery: prodctl up (${r.changes.join('; ')})`);
-    } else note('recovery: the supervisor restarts the process by itself');
+    } else if (fault.kind === 'bad-deploy') note('recovery: none to do — the deploy stopped by itself');
+    else note('recovery: the supervisor restarts the process by itself');
     const good = await until(120_000, 200, async () => (await fetch(`${i.edgeUrl}/readyz`, { signal: AbortSignal.timeout(2_000) })).status === 200);
     const recoveryMs = good ? Date.now() - tRecover : null;
     note(good ? `first good answer through the edge after ${recoveryMs} ms` : 'no good answer through the edge within 120 s');
@@ -134,8 +180,9 @@ export async function executeDrill(i: DrillRunInput): Promise<DrillNumbers> {
     const probes = await openProbes();
     const jobs = await jobNumbers(probes, since, 120_000).finally(() => probes.close());
     note(`jobs settled: ${jobs.accepted} accepted, ${jobs.lost} unfinished`);
-    return { project: plan.project, environment: plan.profile.project.environment, startedAt: new Date(t0).toISOString(), durationMs: Date.now() - t0, timeline, ...requestCounts(run), ...jobs, recoveryMs, alerts: alerts.seen };
+    return { project: plan.project, environment: plan.profile.project.environment, startedAt: new Date(t0).toISOString(), durationMs: Date.now() - t0, timeline, ...requestCounts(run), ...jobs, recoveryMs, alerts: alerts.seen, deploy };
   } finally {
+    if (fill) await removeFill(fill);
     alerts.stop();
     abort.abort();
     await revokeRunKeys(minted).catch(() => {});

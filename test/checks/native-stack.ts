@@ -51,7 +51,8 @@ export function nativeProfile(dir: string, overrides: Plain = {}): Plain {
   }, overrides);
 }
 
-export async function startNativeStack(prefix: string, overrides: Plain = {}): Promise<NativeStack> {
+/** `beforeUp` runs once the state folder's path is known, before `prodctl up` (e.g. to mount a volume under it). */
+export async function startNativeStack(prefix: string, overrides: Plain = {}, beforeUp?: (stateDir: string) => Promise<void>): Promise<NativeStack> {
   const dir = makeStackDir(prefix);
   const stateDir = path.join(dir, 'state');
   const backups = path.join(dir, 'backups');
@@ -81,6 +82,7 @@ export async function startNativeStack(prefix: string, overrides: Plain = {}): P
       }
     },
   };
+  await beforeUp?.(stateDir);
   const t0 = Date.now();
   const up = await stack.cli(['up']);
   if (up.exitCode !== 0) {

@@ -36,4 +36,18 @@ describe('drill report', () => {
   it('worker-crash allows 2 % failed requests', () => {
     expect(judgeDrill(SCENARIOS['worker-crash'], { ...base, alerts: [], failedRequests: 3 }).invariants.find((i) => i.name.startsWith('error ratio'))).toMatchObject({ ok: false, detail: '3 of 100 requests failed (3.00 %)' });
   });
+
+  it('bad-deploy passes only when the deploy was refused and the release before it still runs', () => {
+    const spec = SCENARIOS['bad-deploy'];
+    const ok = { ...base, alerts: [], failedRequests: 0, deploy: { outcome: 'refused', reason: 'api-3 (drill-bad-release) did not pass /readyz within 5 s; rollout stopped\nlog', releaseBefore: '0.1.0+aa', releaseAfter: '0.1.0+aa' } };
+    expect(judgeDrill(spec, ok).invariants.find((i) => i.name.startsWith('bad release'))).toEqual({
+      name: 'bad release refused, old release keeps serving',
+      ok: true,
+      detail: 'deploy refused; release 0.1.0+aa before, 0.1.0+aa after — api-3 (drill-bad-release) did not pass /readyz within 5 s; rollout stopped',
+    });
+    expect(judgeDrill(spec, { ...ok, deploy: { ...ok.deploy, outcome: 'applied', releaseAfter: 'drill-bad-release' } }).passed).toBe(false);
+    expect(judgeDrill(spec, { ...ok, deploy: { ...ok.deploy, outcome: 'rolled-back', releaseAfter: '0.1.0+aa' } }).passed).toBe(true);
+    expect(judgeDrill(spec, { ...ok, deploy: undefined }).invariants.filter((i) => !i.ok).map((i) => i.detail)).toEqual(['the bad release was never deployed']);
+    expect(judgeDrill(spec, { ...ok, failedRequests: 3 }).passed).toBe(false);
+  });
 });
