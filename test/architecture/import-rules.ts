@@ -75,7 +75,7 @@ export const EXCEPTIONS: { from: string; to: string; why: string }[] = [
   { from: 'cli/run-node.ts', to: 'engine/engine.ts', why: '`prodctl node label` talks to the Swarm manager at DOCKER_HOST, with no stack to pick a target from' },
   { from: 'cli/run-restore-pitr.ts', to: 'targets/native/', why: 'a point-in-time restore on native stops the stack\'s Postgres and finds its binaries and data folder (to go behind the target)' },
   { from: 'cli/run-tls.ts', to: 'targets/native/', why: '`prodctl tls` on native swaps the certificate of the running HAProxy through its admin socket (to go behind the target)' },
-  { from: 'cli/drill/run-drill.ts', to: 'targets/native/supervisor/supervisor-client.ts', why: '`prodctl drill` kills one native process (kill -9 of a worker, a Postgres or Redis stop) through the supervisor; the Target has no fault-injection operation yet' },
+  { from: 'cli/drill/run-drill.ts', to: 'targets/native/supervisor/', why: '`prodctl drill` kills one native process (kill -9 of a worker, a Postgres or Redis stop) through the supervisor and finds its files; the Target has no fault-injection operation yet' },
 ];
 
 /** Files in a pure layer that may have effects, with why. */
