@@ -37,6 +37,8 @@ export function probeFor(s: NativeState, id: string, edgeBind = LOOPBACK): { pro
       return http(p.redisExporter, '/metrics');
     case 'node-exporter':
       return http(p.nodeExporter, '/metrics');
+    case 'blackbox-exporter':
+      return p.blackboxExporter ? http(p.blackboxExporter, '/-/healthy') : null;
     case 'autoscaler':
       return p.autoscaler ? http(p.autoscaler, AUTOSCALER_HEALTH_PATH) : null;
     default:

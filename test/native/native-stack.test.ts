@@ -140,7 +140,7 @@ describe('native target on the real stack', () => {
     const s = await waitUntil(async () => {
       const st = await status();
       const reps = st.services.flatMap((x) => x.replicas);
-      return reps.length === 11 && reps.every((r) => r.healthy === true) ? st : null;
+      return reps.length === 12 && reps.every((r) => r.healthy === true) ? st : null;
     }, 60_000, 500);
     // At least one each: a process may also restart by itself when a dependency it needs was killed.
     for (const r of s.services.flatMap((x) => x.replicas)) expect(r.restarts, r.id).toBeGreaterThanOrEqual(1);
