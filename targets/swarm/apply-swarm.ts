@@ -15,7 +15,7 @@ import { buildTraefikSwarmLabels, buildTraefikSwarmStatic } from '../../template
 import type { ApplyInput, ApplyResult } from '../docker/apply-stack.js';
 import { hashText, listRenderedFiles } from '../docker/stage-files.js';
 import { assignVolumeOwners, selectVolumeOwners } from '../docker/volume-owner.js';
-import { LABEL } from '../docker/labels.js';
+import { LABEL } from '../../engine/labels.js';
 import { convergeService } from './converge-service.js';
 import { distributeImages, openNodeEngines, type NodeEngine } from './node-engines.js';
 import { buildServiceSpec, configTargets, NODE_ROLE_LABEL, placementOf, swarmName, SWARM_LABEL, type SwarmObjectRef } from './service-spec.js';

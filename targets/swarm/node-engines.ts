@@ -8,7 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import type Docker from 'dockerode';
 import { TargetError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/log.js';
-import { createEngine } from '../docker/engine.js';
+import { createEngine } from '../../engine/engine.js';
 
 export const NODE_ENGINE_LABEL = 'prodctl.engine';
 

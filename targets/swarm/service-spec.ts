@@ -4,7 +4,7 @@
 import path from 'node:path';
 import { ENV } from '../../contract/index.js';
 import type { ServicePlan } from '../../plan/types.js';
-import { LABEL } from '../docker/labels.js';
+import { LABEL } from '../../engine/labels.js';
 
 const NS = 1_000_000_000;
 

@@ -3,7 +3,7 @@
 // services that mount it get a rolling update. Objects no service uses any more are removed.
 import type Docker from 'dockerode';
 import { hashText } from '../docker/stage-files.js';
-import { LABEL } from '../docker/labels.js';
+import { LABEL } from '../../engine/labels.js';
 import { swarmName, type SwarmObjectRef } from './service-spec.js';
 
 /** `<project>_<name>_<hash>`, within Swarm's 64-character limit for object names. */

@@ -2,7 +2,7 @@
 // the node they run on, plus any rolling update in progress. Read from the manager only.
 import type Docker from 'dockerode';
 import type { ReplicaStatus, StackStatus, TargetContext } from '../types.js';
-import { LABEL } from '../docker/labels.js';
+import { LABEL } from '../../engine/labels.js';
 import { findService, listTasks, type TaskInfo } from './converge-service.js';
 import { swarmName } from './service-spec.js';
 

@@ -15,7 +15,7 @@ import { createLogger } from '../../lib/log.js';
 import { getFreePort } from '../../lib/net.js';
 import { listServiceContainers } from '../../targets/docker/containers.js';
 import { createDockerTarget } from '../../targets/docker/docker-target.js';
-import { createEngine } from '../../targets/docker/engine.js';
+import { createEngine } from '../../engine/engine.js';
 import { EDGE_CERT_DIR } from '../../templates/tls-ciphers.js';
 import type { TargetContext } from '../../targets/types.js';
 import { FIXTURE_DIR } from '../fixtures/docker/stack-plan.js';

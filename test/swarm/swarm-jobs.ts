@@ -2,7 +2,7 @@
 // Postgres (read from inside an api task, with the runtime's config and modules: Postgres is on the
 // internal overlay network only).
 import type Docker from 'dockerode';
-import { createEngine } from '../../targets/docker/engine.js';
+import { createEngine } from '../../engine/engine.js';
 import { listServiceContainers } from '../../targets/docker/containers.js';
 import { runInApi } from '../docker/real-stack-support.js';
 import { makePdf } from '../fixtures/runtime/make-fixtures.js';
