@@ -17,6 +17,7 @@ import type { ScenarioSpec } from './scenarios.js';
 import { deployBadRelease, writeBadRelease } from './bad-release.js';
 import { checkFillBound, fillVolume, mountPointOf, removeFill, type DiskFill } from './disk-fill.js';
 import { nativePaths } from '../../targets/native/supervisor/paths.js';
+import { fetchActiveAlerts } from '../../lib/alertmanager.js';
 import { deriveMonitoringSettings } from '../../templates/monitoring/monitoring-settings.js';
 
 export interface DrillRunInput {
@@ -41,16 +42,12 @@ async function until(ms: number, stepMs: number, fn: () => Promise<boolean>): Pr
   return false;
 }
 
-async function activeAlerts(url: string): Promise<Record<string, string>[]> {
-  const r = await fetch(`${url}/api/v2/alerts?active=true&silenced=false&inhibited=false`, { signal: AbortSignal.timeout(5_000) });
-  return ((await r.json()) as { labels: Record<string, string> }[]).map((a) => a.labels);
-}
-
 /** Records fire and resolve times of the expected alerts (by name, and by labels where given) while the drill runs. */
 function watchAlerts(url: string, watched: Pick<AlertSeen, 'alert' | 'labels'>[], t0: number): { seen: AlertSeen[]; stop(): void } {
   const seen: AlertSeen[] = watched.map((w) => ({ ...w, firedAtMs: null, resolvedAtMs: null }));
   const timer = setInterval(() => {
-    activeAlerts(url).then((active) => {
+    fetchActiveAlerts(url, 5_000).then((alerts) => {
+      const active = alerts.map((a) => a.labels);
       for (const s of seen) {
         const on = active.some((l) => l.alertname === s.alert && Object.entries(s.labels ?? {}).every(([k, v]) => l[k] === v));
         if (s.firedAtMs === null && on) s.firedAtMs = Date.now() - t0;

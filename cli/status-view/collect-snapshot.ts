@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { TEXTFILE_NAME } from '../../backup/textfile.js';
 import { readAutoscaleState } from '../../state/autoscale-state.js';
+import { fetchActiveAlerts } from '../../lib/alertmanager.js';
 import type { StackPlan } from '../../plan/types.js';
 import type { Target, TargetContext } from '../../targets/types.js';
 import { collectSloRows } from '../slo-collect.js';
@@ -85,9 +86,7 @@ async function instantQuery(base: string, expr: string, timeoutMs: number): Prom
 
 async function collectAlerts(src: StatusSources, snap: StatusSnapshot): Promise<void> {
   try {
-    const res = await fetch(`${src.alertmanagerUrl}/api/v2/alerts?active=true&silenced=false&inhibited=false`, { signal: AbortSignal.timeout(src.timeoutMs) });
-    if (!res.ok) throw new Error(`HTTP ${res.status}`);
-    const alerts = (await res.json()) as { labels: Record<string, string>; annotations: Record<string, string>; startsAt: string; status: { state: string } }[];
+    const alerts = await fetchActiveAlerts(src.alertmanagerUrl, src.timeoutMs);
     snap.alerts.reachable = true;
     snap.alerts.firing = alerts
       .filter((a) => a.status.state === 'active')
